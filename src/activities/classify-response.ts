@@ -1,0 +1,56 @@
+/**
+ * What an HTTP answer means for the export, decided in one place: carry on, retry later, wait as the server
+ * says, or stop with a message that tells the operator what to fix.
+ */
+export type ResponseVerdict =
+  | { kind: 'ok' }
+  | { kind: 'retry'; message: string }
+  | { kind: 'throttled'; message: string; retryAfterMs?: number }
+  | { kind: 'fatal'; type: 'AuthRejected' | 'NotFound' | 'BadRequest'; message: string };
+
+export interface ResponseFacts {
+  status: number;
+  /** Lowercase header names. */
+  headers: Record<string, string>;
+  /** The start of the body, for the server's own error message. */
+  bodyText: string;
+  method: string;
+  path: string;
+  tokenEnv?: string;
+  /** Milliseconds since the epoch, to turn an HTTP-date Retry-After into a delay. */
+  now: number;
+}
+
+export function retryAfterMs(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function serverMessage(bodyText: string): string {
+  const text = bodyText.trim().slice(0, 300);
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ message?: string }>; message?: string; detail?: string };
+    return body.errors?.[0]?.message ?? body.detail ?? body.message ?? text;
+  } catch {
+    return text;
+  }
+}
+
+export function classifyResponse(facts: ResponseFacts): ResponseVerdict {
+  const { status } = facts;
+  const where = `${facts.method} ${facts.path}`;
+  if (status >= 200 && status < 300) return { kind: 'ok' };
+  if (status === 429 || (status === 403 && /rate limit exceeded/i.test(facts.bodyText))) {
+    return { kind: 'throttled', message: `${status} throttled on ${where}`, retryAfterMs: retryAfterMs(facts.headers['retry-after'], facts.now) };
+  }
+  if (status === 401 || status === 403) {
+    const token = facts.tokenEnv === undefined ? 'no token is configured (source.auth.bearerTokenEnv)' : `check the token in ${facts.tokenEnv}`;
+    return { kind: 'fatal', type: 'AuthRejected', message: `${status} on ${where}: ${serverMessage(facts.bodyText)}; ${token}` };
+  }
+  if (status === 404) return { kind: 'fatal', type: 'NotFound', message: `404 on ${where}: no such collection; check the resource path` };
+  if (status === 408 || status >= 500) return { kind: 'retry', message: `${status} on ${where}: ${serverMessage(facts.bodyText)}` };
+  return { kind: 'fatal', type: 'BadRequest', message: `${status} on ${where}: ${serverMessage(facts.bodyText)}` };
+}

@@ -1,0 +1,17 @@
+import type { SinkPool } from '../sinks/open-sink';
+import { fetchPage, type FetchPageInput } from './fetch-page';
+import { persistPage, type PersistPageInput } from './persist-page';
+
+export interface ActivityDependencies {
+  sinks: SinkPool;
+}
+
+/** The activities a worker registers, bound to the process's shared sinks. */
+export function createActivities({ sinks }: ActivityDependencies) {
+  return {
+    fetchPage: (input: FetchPageInput) => fetchPage(sinks, input),
+    persistPage: (input: PersistPageInput) => persistPage(sinks, input),
+  };
+}
+
+export type ExportActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,28 @@
+import type { PersistResult } from '../sinks/sink';
+import type { SinkPool } from '../sinks/open-sink';
+import type { SinkConfig } from '../spec/export-spec';
+
+export interface PersistPageInput {
+  runId: string;
+  sink: SinkConfig;
+  resource: { name: string; primaryKey: string[] };
+  ref: string;
+  pageNumber: number;
+  cursorBefore: string | null;
+  cursorAfter: string | null;
+  sha256: string;
+}
+
+/** Upserts a staged page and writes its audit row in one transaction; running it twice changes nothing. */
+export async function persistPage(sinks: SinkPool, input: PersistPageInput): Promise<PersistResult> {
+  const sink = await sinks.get(input.sink);
+  return sink.persistPage({
+    ref: input.ref,
+    runId: input.runId,
+    resource: input.resource,
+    pageNumber: input.pageNumber,
+    cursorBefore: input.cursorBefore,
+    cursorAfter: input.cursorAfter,
+    sha256: input.sha256,
+  });
+}

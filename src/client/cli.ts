@@ -1,0 +1,101 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { openSink } from '../sinks/open-sink';
+import { exportSpecSchema } from '../spec/export-spec';
+import { SpecError } from '../spec/parse-spec';
+import { pauseSignal, resumeSignal } from '../workflows/definitions';
+import { connectClient, exportStatus, readSpecFile, startExport, waitForReport } from './exports';
+import { formatReport } from './format-report';
+import { runWorkerProcess } from './worker';
+
+/** `lms-export`: the operator's verbs. Each connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. */
+export function buildCli(): Command {
+  const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal');
+
+  program.command('worker').description('run a worker on the lms-export task queue').action(runWorkerProcess);
+
+  program
+    .command('start')
+    .argument('<spec>', 'ExportSpec JSON file')
+    .option('--id <workflowId>', 'workflow id (default export-<spec name>)')
+    .option('--wait', 'wait for the run to finish and print its report')
+    .option('--json', 'print machine-readable JSON')
+    .description('validate a spec and start an export')
+    .action(async (specPath: string, opts: { id?: string; wait?: boolean; json?: boolean }) => {
+      const { raw } = readSpecFile(specPath);
+      const client = await connectClient();
+      const handle = await startExport(client, raw, { workflowId: opts.id });
+      if (!opts.wait) {
+        print(opts.json, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
+        return;
+      }
+      const report = await waitForReport(handle);
+      print(opts.json, report, formatReport(report));
+      if (report.status !== 'completed') process.exitCode = 1;
+    });
+
+  program
+    .command('status')
+    .argument('<workflowId>')
+    .option('--json', 'print machine-readable JSON')
+    .description("show a run's progress, resource by resource")
+    .action(async (workflowId: string, opts: { json?: boolean }) => {
+      const status = await exportStatus(await connectClient(), workflowId);
+      const lines = [`${workflowId}: ${status.workflowStatus}${status.run.paused ? ' (paused)' : ''}, phase ${status.run.phase}`];
+      for (const r of status.run.resources) {
+        const p = status.resources[r.resource];
+        const detail = p ? ` pages ${p.pages}, records ${p.records}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
+        lines.push(`  ${r.resource}: ${r.status}${detail}${r.error ? ` — ${r.error}` : ''}`);
+      }
+      print(opts.json, status, lines.join('\n'));
+    });
+
+  for (const [verb, signal] of [['pause', pauseSignal], ['resume', resumeSignal]] as const) {
+    program
+      .command(verb)
+      .argument('<workflowId>')
+      .description(`${verb} a running export between pages`)
+      .action(async (workflowId: string) => {
+        await (await connectClient()).workflow.getHandle(workflowId).signal(signal);
+        console.log(`${verb} sent to ${workflowId}`);
+      });
+  }
+
+  program
+    .command('dump')
+    .argument('<spec>', 'ExportSpec JSON file (names the sink)')
+    .argument('<resource>', 'resource name')
+    .option('--format <format>', 'jsonl', 'jsonl')
+    .description('print the stored rows of a resource, one JSON record per line')
+    .action(async (specPath: string, resource: string, opts: { format: string }) => {
+      if (opts.format !== 'jsonl') throw new Error(`--format: expected jsonl, got "${opts.format}"`);
+      const { spec } = readSpecFile(specPath);
+      if (!spec.resources.some((r) => r.name === resource)) throw new Error(`resource "${resource}" is not in spec ${spec.name}`);
+      const sink = await openSink(spec.sink);
+      try {
+        for (const row of await sink.readRows(resource)) process.stdout.write(`${JSON.stringify(row.record)}\n`);
+      } finally {
+        await sink.close();
+      }
+    });
+
+  program
+    .command('spec-schema')
+    .description('print the JSON Schema of an ExportSpec')
+    .action(() => console.log(JSON.stringify(z.toJSONSchema(exportSpecSchema, { io: 'input' }), null, 2)));
+
+  return program;
+}
+
+function print(json: boolean | undefined, value: unknown, text: string): void {
+  console.log(json ? JSON.stringify(value, null, 2) : text);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    console.error(error instanceof SpecError ? error.message : `lms-export: ${(error as Error).message}`);
+    process.exitCode = 2;
+  }
+}

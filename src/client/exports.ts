@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { ExportSpec } from '../spec/export-spec';
+import { parseExportSpec } from '../spec/parse-spec';
+import { progressQuery, runProgressQuery, type ResourceProgress, type RunProgress, type RunReport } from '../workflows/definitions';
+import type { exportRun } from '../workflows/export-run';
+import { taskQueue, temporalAddress, temporalNamespace } from './settings';
+
+/** Typed helpers over the Temporal client: what the CLI, the demo and the tests do with an export. */
+
+export async function connectClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  return new Client({ connection, namespace: temporalNamespace() });
+}
+
+/** Reads and validates a spec file; a bad spec fails here, before any request is sent. */
+export function readSpecFile(path: string): { spec: ExportSpec; raw: unknown } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read spec ${path}: ${(error as Error).message}`);
+  }
+  return { spec: parseExportSpec(raw), raw };
+}
+
+export function runWorkflowId(spec: Pick<ExportSpec, 'name'>): string {
+  return `export-${spec.name}`;
+}
+
+/**
+ * Starts `exportRun` with the spec as the user wrote it (the workflow fills defaults itself), under an id
+ * derived from the spec name, so a second start of a running export is refused instead of running twice.
+ */
+export async function startExport(
+  client: Client,
+  raw: unknown,
+  options: { workflowId?: string; taskQueue?: string } = {},
+): Promise<WorkflowHandle<typeof exportRun>> {
+  const spec = parseExportSpec(raw);
+  return client.workflow.start<typeof exportRun>('exportRun', {
+    taskQueue: options.taskQueue ?? taskQueue(),
+    workflowId: options.workflowId ?? runWorkflowId(spec),
+    args: [raw],
+  });
+}
+
+/** The run report, from a completed run or from the details of a failed one. */
+export async function waitForReport(handle: WorkflowHandle<typeof exportRun>): Promise<RunReport> {
+  try {
+    return await handle.result();
+  } catch (error) {
+    const details = (error as WorkflowFailedError).cause && ((error as WorkflowFailedError).cause as { details?: unknown[] }).details;
+    const report = details?.[0] as RunReport | undefined;
+    if (report?.resources !== undefined) return report;
+    throw error;
+  }
+}
+
+export interface ExportStatus {
+  run: RunProgress;
+  resources: Record<string, ResourceProgress | null>;
+  workflowStatus: string;
+}
+
+/** The run's own progress plus each running resource's, queried from its child workflow. */
+export async function exportStatus(client: Client, workflowId: string): Promise<ExportStatus> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  const run = await handle.query(runProgressQuery);
+  const resources: Record<string, ResourceProgress | null> = {};
+  for (const r of run.resources) {
+    resources[r.resource] =
+      r.status === 'running' ? await client.workflow.getHandle(r.workflowId).query(progressQuery).catch(() => null) : null;
+  }
+  return { run, resources, workflowStatus: description.status.name };
+}

@@ -1,0 +1,15 @@
+import type { RunReport } from '../workflows/definitions';
+
+/** The run report as an operator reads it in a terminal. */
+export function formatReport(report: RunReport): string {
+  const lines = [`export ${report.spec} (${report.workflowId}, run ${report.runId}): ${report.status}`];
+  for (const r of report.resources) {
+    const seconds = r.durationMs === null ? '?' : (r.durationMs / 1000).toFixed(1);
+    lines.push(
+      `  ${r.resource}: ${r.status} — ${r.pages} pages, ${r.recordsFetched} records fetched; ` +
+        `${r.inserted} inserted, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined; ${seconds}s` +
+        (r.error ? `\n    error: ${r.error}` : ''),
+    );
+  }
+  return lines.join('\n');
+}

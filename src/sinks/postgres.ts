@@ -1,0 +1,62 @@
+import pg from 'pg';
+import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from './sql-driver';
+
+/** Advisory lock id that serializes our DDL, so two activities never race on CREATE TABLE IF NOT EXISTS. */
+const DDL_LOCK = 7_310_042;
+
+export class PostgresDriver implements SqlDriver {
+  readonly dialect = 'postgres' as const;
+  readonly jsonType = 'JSONB';
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly schema: string,
+  ) {}
+
+  static async open(url: string, schema = 'public'): Promise<PostgresDriver> {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    pool.on('error', () => undefined); // an idle client's lost connection is replaced on next use
+    const driver = new PostgresDriver(pool, schema);
+    await driver.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch((error: Error) => {
+      throw new Error(`cannot use PostgreSQL sink schema "${schema}": ${error.message}`);
+    });
+    return driver;
+  }
+
+  table(name: string): string {
+    return `${quoteIdent(this.schema)}.${quoteIdent(name)}`;
+  }
+
+  jsonParam(placeholder: string): string {
+    return `${placeholder}::jsonb`;
+  }
+
+  async query(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
+    const result = await this.pool.query(sql, params);
+    return result.rows as SqlRow[];
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work({
+        query: async (sql, params = []) => {
+          if (/^\s*CREATE\s/i.test(sql)) await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+          return (await client.query(sql, params)).rows as SqlRow[];
+        },
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

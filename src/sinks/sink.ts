@@ -1,0 +1,56 @@
+/** Where pages land. One interface for every database; activities see nothing else. */
+
+export interface StagedPage {
+  /** Deterministic per run, resource and page, so a retried fetch overwrites its own staging row. */
+  ref: string;
+  runId: string;
+  resource: string;
+  pageNumber: number;
+  /** The page's records as JSON text: staged once, read back by persist, never seen by the workflow. */
+  recordsJson: string;
+}
+
+export interface PersistRequest {
+  ref: string;
+  runId: string;
+  resource: { name: string; primaryKey: string[] };
+  pageNumber: number;
+  cursorBefore: string | null;
+  cursorAfter: string | null;
+  sha256: string;
+}
+
+export interface PersistResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+}
+
+export interface StoredRow {
+  key: unknown[];
+  record: Record<string, unknown>;
+}
+
+export interface Sink {
+  stagePage(page: StagedPage): Promise<void>;
+  /** Upserts a staged page on the primary key; a page persisted twice changes nothing the second time. */
+  persistPage(request: PersistRequest): Promise<PersistResult>;
+  readRows(resource: string): Promise<StoredRow[]>;
+  readAudit(runId: string, resource: string): Promise<AuditRow[]>;
+  close(): Promise<void>;
+}
+
+export interface AuditRow {
+  runId: string;
+  resource: string;
+  pageNumber: number;
+  cursorBefore: string | null;
+  cursorAfter: string | null;
+  recordCount: number;
+  sha256: string;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+}

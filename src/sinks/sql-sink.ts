@@ -1,0 +1,178 @@
+import { keyPage, type KeyedRow, type RejectedRecord } from './page-rows';
+import type { AuditRow, PersistRequest, PersistResult, Sink, StagedPage, StoredRow } from './sink';
+import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
+
+const STAGING = '_lms_staging';
+const AUDIT = '_lms_page_audit';
+const QUARANTINE = '_lms_quarantine';
+/** Rows per INSERT statement; keeps parameter counts well under every driver's limit. */
+const ROWS_PER_STATEMENT = 200;
+
+/**
+ * The claim-check store and the upsert, written once for every SQL database. A resource table holds one row
+ * per primary key: the key columns, the record as JSON, its hash (so an unchanged record is recognised), and
+ * the first and last run that saw it (the basis of deletion detection).
+ */
+export class SqlSink implements Sink {
+  private readonly ready = new Set<string>();
+
+  constructor(private readonly db: SqlDriver) {}
+
+  async stagePage(page: StagedPage): Promise<void> {
+    await this.ensureInternalTables();
+    await this.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1`, [page.ref]);
+      await tx.query(
+        `INSERT INTO ${this.db.table(STAGING)} (ref, run_id, resource, page_number, records, staged_at) VALUES ($1, $2, $3, $4, $5, CURRENT_TIMESTAMP)`,
+        [page.ref, page.runId, page.resource, page.pageNumber, page.recordsJson],
+      );
+    });
+  }
+
+  async persistPage(request: PersistRequest): Promise<PersistResult> {
+    await this.ensureInternalTables();
+    await this.ensureResourceTable(request.resource.name, request.resource.primaryKey);
+    return this.db.transaction(async (tx) => {
+      const staged = await tx.query(`SELECT records FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
+      const recordsJson = staged[0]?.['records'];
+      if (typeof recordsJson !== 'string') return this.alreadyPersisted(tx, request);
+      const { rows, rejected } = keyPage(JSON.parse(recordsJson) as unknown[], request.resource.primaryKey);
+      const existing = await this.existingHashes(tx, request.resource.name, rows);
+      const result: PersistResult = { inserted: 0, updated: 0, unchanged: 0, quarantined: rejected.length };
+      for (const row of rows) {
+        const hash = existing.get(row.key);
+        if (hash === undefined) result.inserted += 1;
+        else if (hash === row.hash) result.unchanged += 1;
+        else result.updated += 1;
+      }
+      await this.upsert(tx, request, rows);
+      await this.quarantine(tx, request, rejected);
+      await this.audit(tx, request, rows.length + rejected.length, result);
+      await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
+      return result;
+    });
+  }
+
+  async readRows(resource: string): Promise<StoredRow[]> {
+    const rows = await this.db.query(`SELECT _key, CAST(_record AS VARCHAR) AS record FROM ${this.db.table(resource)} ORDER BY _key`);
+    return rows.map((r) => ({ key: JSON.parse(String(r['_key'])) as unknown[], record: JSON.parse(String(r['record'])) as Record<string, unknown> }));
+  }
+
+  async readAudit(runId: string, resource: string): Promise<AuditRow[]> {
+    await this.ensureInternalTables();
+    const rows = await this.db.query(
+      `SELECT * FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 ORDER BY page_number`,
+      [runId, resource],
+    );
+    return rows.map((r) => ({
+      runId: String(r['run_id']),
+      resource: String(r['resource']),
+      pageNumber: Number(r['page_number']),
+      cursorBefore: (r['cursor_before'] as string | null) ?? null,
+      cursorAfter: (r['cursor_after'] as string | null) ?? null,
+      recordCount: Number(r['record_count']),
+      sha256: String(r['sha256']),
+      inserted: Number(r['inserted']),
+      updated: Number(r['updated']),
+      unchanged: Number(r['unchanged']),
+      quarantined: Number(r['quarantined']),
+    }));
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  /** A retried persist after a commit whose reply was lost: the audit row holds what the first one did. */
+  private async alreadyPersisted(tx: SqlExecutor, request: PersistRequest): Promise<PersistResult> {
+    const audit = await tx.query(
+      `SELECT inserted, updated, unchanged, quarantined FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND page_number = $3`,
+      [request.runId, request.resource.name, request.pageNumber],
+    );
+    const row = audit[0];
+    if (row === undefined) throw new Error(`staged page ${request.ref} is missing and was never persisted; fetch it again`);
+    return { inserted: 0, updated: 0, unchanged: Number(row['inserted']) + Number(row['updated']) + Number(row['unchanged']), quarantined: Number(row['quarantined']) };
+  }
+
+  private async existingHashes(tx: SqlExecutor, resource: string, rows: KeyedRow[]): Promise<Map<string, string>> {
+    const hashes = new Map<string, string>();
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const keys = rows.slice(start, start + ROWS_PER_STATEMENT).map((r) => r.key);
+      const placeholders = keys.map((_, i) => `$${i + 1}`).join(', ');
+      const found = await tx.query(`SELECT _key, _hash FROM ${this.db.table(resource)} WHERE _key IN (${placeholders})`, keys);
+      for (const row of found) hashes.set(String(row['_key']), String(row['_hash']));
+    }
+    return hashes;
+  }
+
+  private async upsert(tx: SqlExecutor, request: PersistRequest, rows: KeyedRow[]): Promise<void> {
+    const keyColumns = request.resource.primaryKey.map(quoteIdent);
+    const columns = ['_key', ...keyColumns, '_record', '_hash', '_first_run', '_last_run', '_page_sha256', '_synced_at'];
+    const width = 6 + keyColumns.length;
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+      const params: SqlValue[] = [];
+      const tuples = chunk.map((row, i) => {
+        params.push(row.key, ...row.keyValues, row.recordJson, row.hash, request.runId, request.runId, request.sha256);
+        const p = (n: number): string => `$${i * width + n}`;
+        const keyPlaceholders = row.keyValues.map((_, k) => p(2 + k));
+        const after = 2 + keyColumns.length;
+        return `(${p(1)}, ${keyPlaceholders.join(', ')}${keyPlaceholders.length ? ', ' : ''}${this.db.jsonParam(p(after))}, ${p(after + 1)}, ${p(after + 2)}, ${p(after + 3)}, ${p(after + 4)}, CURRENT_TIMESTAMP)`;
+      });
+      await tx.query(
+        `INSERT INTO ${this.db.table(request.resource.name)} (${columns.join(', ')}) VALUES ${tuples.join(', ')}
+         ON CONFLICT (_key) DO UPDATE SET _record = excluded._record, _hash = excluded._hash, _last_run = excluded._last_run,
+           _page_sha256 = excluded._page_sha256, _synced_at = excluded._synced_at`,
+        params,
+      );
+    }
+  }
+
+  private async quarantine(tx: SqlExecutor, request: PersistRequest, rejected: RejectedRecord[]): Promise<void> {
+    for (const record of rejected) {
+      await tx.query(
+        `INSERT INTO ${this.db.table(QUARANTINE)} (run_id, resource, page_number, record_index, record, reason, quarantined_at)
+         VALUES ($1, $2, $3, $4, $5, $6, CURRENT_TIMESTAMP) ON CONFLICT (run_id, resource, page_number, record_index) DO NOTHING`,
+        [request.runId, request.resource.name, request.pageNumber, record.index, record.recordJson, record.reason],
+      );
+    }
+  }
+
+  private async audit(tx: SqlExecutor, request: PersistRequest, recordCount: number, result: PersistResult): Promise<void> {
+    await tx.query(
+      `INSERT INTO ${this.db.table(AUDIT)} (run_id, resource, page_number, cursor_before, cursor_after, record_count, sha256,
+         inserted, updated, unchanged, quarantined, persisted_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CURRENT_TIMESTAMP)
+       ON CONFLICT (run_id, resource, page_number) DO NOTHING`,
+      [request.runId, request.resource.name, request.pageNumber, request.cursorBefore, request.cursorAfter, recordCount,
+        request.sha256, result.inserted, result.updated, result.unchanged, result.quarantined],
+    );
+  }
+
+  private async ensureInternalTables(): Promise<void> {
+    if (this.ready.has(STAGING)) return;
+    await this.db.transaction(async (tx) => {
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(STAGING)} (ref VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL,
+        resource VARCHAR NOT NULL, page_number INTEGER NOT NULL, records VARCHAR NOT NULL, staged_at TIMESTAMP NOT NULL)`);
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(AUDIT)} (run_id VARCHAR NOT NULL, resource VARCHAR NOT NULL,
+        page_number INTEGER NOT NULL, cursor_before VARCHAR, cursor_after VARCHAR, record_count INTEGER NOT NULL,
+        sha256 VARCHAR NOT NULL, inserted INTEGER NOT NULL, updated INTEGER NOT NULL, unchanged INTEGER NOT NULL,
+        quarantined INTEGER NOT NULL, persisted_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, resource, page_number))`);
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(QUARANTINE)} (run_id VARCHAR NOT NULL, resource VARCHAR NOT NULL,
+        page_number INTEGER NOT NULL, record_index INTEGER NOT NULL, record VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+        quarantined_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, resource, page_number, record_index))`);
+    });
+    this.ready.add(STAGING);
+  }
+
+  private async ensureResourceTable(name: string, primaryKey: string[]): Promise<void> {
+    if (this.ready.has(name)) return;
+    const keyColumns = primaryKey.map((k) => `${quoteIdent(k)} VARCHAR NOT NULL`).join(', ');
+    await this.db.transaction((tx) =>
+      tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(name)} (_key VARCHAR PRIMARY KEY, ${keyColumns},
+        _record ${this.db.jsonType} NOT NULL, _hash VARCHAR NOT NULL, _first_run VARCHAR NOT NULL, _last_run VARCHAR NOT NULL,
+        _page_sha256 VARCHAR NOT NULL, _synced_at TIMESTAMP NOT NULL)`),
+    );
+    this.ready.add(name);
+  }
+}

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/**
+ * ExportSpec: the public, plain-JSON contract of an export. It travels as workflow input, so it holds no
+ * secrets: credentials are named by the environment variable an activity reads them from.
+ *
+ * Validation here is pure (no I/O, no Node built-ins) because the same schema runs inside the workflow
+ * sandbox, where a bad spec started from the Temporal CLI or Web UI must fail at once with a readable error.
+ */
+
+const identifier = /^[a-z][a-z0-9_]{0,62}$/;
+const envVarName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const httpUrl = /^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/;
+
+/** A dotted path into a JSON body, e.g. `data`, `meta.next_cursor`; empty means the body itself. */
+const jsonPath = z.string().regex(/^$|^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'expected a dotted path like meta.next');
+
+export const authSchema = z
+  .object({
+    bearerTokenEnv: z
+      .string()
+      .regex(envVarName, 'expected an environment variable name like CANVAS_TOKEN')
+      .describe('Name of the environment variable that holds the bearer token; read by the worker, never stored.'),
+  })
+  .strict();
+
+export const sourceSchema = z
+  .object({
+    preset: z
+      .enum(['canvas', 'generic'])
+      .default('generic')
+      .describe('Source system whose defaults apply: canvas (Link header, per_page <= 100) or generic.'),
+    baseUrl: z
+      .string()
+      .regex(httpUrl, 'expected an absolute http(s) URL like https://school.instructure.com/api/v1')
+      .describe('Base URL; resource paths are appended to it. Next links are followed only on its origin.'),
+    auth: authSchema.optional(),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Extra non-secret request headers, e.g. Accept.'),
+    connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('TCP/TLS connect timeout.'),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(60_000)
+      .describe('Timeout for response headers and between body chunks.'),
+  })
+  .strict();
+
+export const linkHeaderPaginationSchema = z
+  .object({
+    type: z.literal('link-header'),
+    pageSizeParam: z.string().min(1).default('per_page').describe('Query parameter that carries the page size.'),
+  })
+  .strict();
+
+export const jsonCursorPaginationSchema = z
+  .object({
+    type: z.literal('json-cursor'),
+    recordsPath: jsonPath.default('data').describe('Where the records array sits in the body ("" = body is the array).'),
+    nextCursorPath: jsonPath.optional().describe('Where the next cursor sits; null or empty means done.'),
+    nextUrlPath: jsonPath.optional().describe('Where a next-page URL sits (instead of a cursor).'),
+    hasMorePath: jsonPath.optional().describe('Where a has-more boolean sits; false means done.'),
+    cursorParam: z.string().min(1).default('cursor').describe('Query parameter that sends the cursor back.'),
+    pageSizeParam: z.string().min(1).default('limit').describe('Query parameter that carries the page size.'),
+  })
+  .strict()
+  .refine((p) => p.nextCursorPath !== undefined || p.nextUrlPath !== undefined, {
+    message: 'json-cursor needs nextCursorPath or nextUrlPath',
+    path: ['nextCursorPath'],
+  });
+
+export const paginationSchema = z.discriminatedUnion('type', [linkHeaderPaginationSchema, jsonCursorPaginationSchema]);
+
+export const resourceSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(identifier, 'expected a lowercase identifier like enrollments (it names the table)')
+      .describe('Resource name; also the table name in the sink.'),
+    path: z.string().regex(/^\//, 'expected a path starting with /').describe('Path below source.baseUrl.'),
+    primaryKey: z
+      .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a field name like id'))
+      .min(1, 'needs at least one field')
+      .describe('Field(s) that identify a record; upserts key on them.'),
+    pageSize: z.number().int().min(1).max(10_000).optional().describe('Records per page requested.'),
+    pagination: paginationSchema.optional().describe('How to page; the preset supplies it when omitted.'),
+    query: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))
+      .optional()
+      .describe('Extra query parameters on the first request; arrays repeat the parameter.'),
+  })
+  .strict();
+
+export const sinkSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('duckdb'),
+      path: z.string().min(1).describe('DuckDB database file; created when missing.'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+        .refine((u) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(u), 'holds a password: put the URL in an environment variable and name it in urlEnv')
+        .optional()
+        .describe('Connection URL without a password (trust, .pgpass or PGPASSWORD supply it).'),
+      urlEnv: z.string().regex(envVarName, 'expected an environment variable name').optional().describe('Environment variable holding the connection URL.'),
+      schema: z.string().regex(identifier, 'expected a lowercase identifier').default('public'),
+    })
+    .strict()
+    .refine((s) => s.url !== undefined || s.urlEnv !== undefined, { message: 'needs url or urlEnv', path: ['url'] }),
+]);
+
+export const executionSchema = z
+  .object({
+    maxParallelResources: z.number().int().min(1).max(64).default(2).describe('Resources exported at once.'),
+    pagesBeforeContinueAsNew: z
+      .number()
+      .int()
+      .min(1)
+      .default(2_000)
+      .describe('Page budget per workflow run before continue-as-new (the server may suggest it sooner).'),
+    activityTimeoutSeconds: z.number().int().min(1).max(3_600).default(120).describe('Per-attempt limit for one page fetch or persist.'),
+    maxAttempts: z.number().int().min(1).max(1_000).default(10).describe('Attempts per page before the resource fails.'),
+  })
+  .strict();
+
+export const exportSpecSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name like canvas-nightly (it names workflow ids)'),
+    source: sourceSchema,
+    resources: z.array(resourceSchema).min(1, 'needs at least one resource'),
+    sink: sinkSchema,
+    execution: executionSchema.optional(),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.resources.forEach((r, i) => {
+      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'name'], message: `duplicate resource name "${r.name}"` });
+      seen.add(r.name);
+      if (spec.source.preset === 'generic' && r.pagination === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'pagination'], message: 'required for preset generic' });
+      }
+    });
+  });
+
+export type ExportSpecInput = z.input<typeof exportSpecSchema>;
+export type ExportSpec = z.output<typeof exportSpecSchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type ResourceConfig = z.output<typeof resourceSchema>;
+export type PaginationConfig = z.output<typeof paginationSchema>;
+export type SinkConfig = z.output<typeof sinkSchema>;
+export type ExecutionConfig = z.output<typeof executionSchema>;

@@ -1,0 +1,58 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { PageCursor } from '../pagination/types';
+
+/** Signals and queries shared by the workflows and every client (CLI, tests), so both name them alike. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const progressQuery = defineQuery<ResourceProgress>('progress');
+export const runProgressQuery = defineQuery<RunProgress>('runProgress');
+
+export interface ResourceProgress {
+  resource: string;
+  pages: number;
+  records: number;
+  cursor: PageCursor | null;
+  paused: boolean;
+  startedAt: string;
+  lastError: string | null;
+  continuedAsNew: number;
+}
+
+export type ResourceStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+export interface RunProgress {
+  spec: string;
+  phase: 'traversal' | 'done';
+  paused: boolean;
+  startedAt: string;
+  resources: Array<{ resource: string; workflowId: string; status: ResourceStatus; error?: string }>;
+}
+
+export interface ResourceReport {
+  resource: string;
+  workflowId: string;
+  status: ResourceStatus;
+  pages: number;
+  recordsFetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+  startCursor: string | null;
+  endCursor: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  continuedAsNew: number;
+  error?: string;
+}
+
+export interface RunReport {
+  spec: string;
+  runId: string;
+  workflowId: string;
+  status: 'completed' | 'failed';
+  startedAt: string;
+  finishedAt: string;
+  resources: ResourceReport[];
+}

@@ -1,0 +1,139 @@
+import { ActivityFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { ExportActivities } from '../activities';
+import type { PageCursor } from '../pagination/types';
+import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
+import { shouldContinueAsNew } from './continue-as-new';
+import { pauseSignal, progressQuery, resumeSignal, type ResourceReport } from './definitions';
+
+export interface ExportResourceInput {
+  runId: string;
+  workflowId: string;
+  source: SourceConfig;
+  resource: ResourceConfig;
+  sink: SinkConfig;
+  execution: ExecutionConfig;
+  startPaused?: boolean;
+  /** Set only by continue-as-new: where the previous run of this workflow stopped. */
+  carried?: TraversalState;
+}
+
+/** Everything a traversal must remember across continue-as-new. Cursors and counters only: no records. */
+export interface TraversalState {
+  cursor: PageCursor | null;
+  nextPageNumber: number;
+  pages: number;
+  recordsFetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+  startCursor: string | null;
+  endCursor: string | null;
+  paused: boolean;
+  startedAt: string;
+  lastError: string | null;
+  continuedAsNew: number;
+}
+
+function describe(cursor: PageCursor | null): string | null {
+  if (cursor === null) return null;
+  return cursor.kind === 'url' ? cursor.url : cursor.token;
+}
+
+/**
+ * Pages through one resource: fetch a page (staged in the sink), persist it, and only then advance the
+ * cursor. A crash anywhere replays at most the page in flight, and upserts make that replay harmless, so the
+ * export is exactly-once in effect. Pause holds the loop between pages; continue-as-new carries the cursor,
+ * counters and pause state, so history stays small however many pages there are.
+ */
+export async function exportResource(input: ExportResourceInput): Promise<ResourceReport> {
+  const { fetchPage, persistPage } = proxyActivities<ExportActivities>({
+    startToCloseTimeout: `${input.execution.activityTimeoutSeconds}s`,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: input.execution.maxAttempts },
+  });
+  const state: TraversalState = input.carried ?? {
+    cursor: null,
+    nextPageNumber: 1,
+    pages: 0,
+    recordsFetched: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    quarantined: 0,
+    startCursor: null,
+    endCursor: null,
+    paused: input.startPaused ?? false,
+    startedAt: new Date().toISOString(),
+    lastError: null,
+    continuedAsNew: 0,
+  };
+  setHandler(pauseSignal, () => void (state.paused = true));
+  setHandler(resumeSignal, () => void (state.paused = false));
+  setHandler(progressQuery, () => ({
+    resource: input.resource.name,
+    pages: state.pages,
+    records: state.recordsFetched,
+    cursor: state.cursor,
+    paused: state.paused,
+    startedAt: state.startedAt,
+    lastError: state.lastError,
+    continuedAsNew: state.continuedAsNew,
+  }));
+
+  let pagesThisRun = 0;
+  for (;;) {
+    await condition(() => !state.paused);
+    if (shouldContinueAsNew(pagesThisRun, input.execution.pagesBeforeContinueAsNew)) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof exportResource>({ ...input, carried: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+    }
+    const pageNumber = state.nextPageNumber;
+    try {
+      const page = await fetchPage({ runId: input.runId, source: input.source, resource: input.resource, sink: input.sink, pageNumber, cursor: state.cursor });
+      const persisted = await persistPage({
+        runId: input.runId,
+        sink: input.sink,
+        resource: { name: input.resource.name, primaryKey: input.resource.primaryKey },
+        ref: page.ref,
+        pageNumber,
+        cursorBefore: page.requested,
+        cursorAfter: describe(page.next),
+        sha256: page.sha256,
+      });
+      state.startCursor ??= page.requested;
+      state.endCursor = page.requested;
+      state.cursor = page.next;
+      state.nextPageNumber += 1;
+      state.pages += 1;
+      state.recordsFetched += page.recordCount;
+      state.inserted += persisted.inserted;
+      state.updated += persisted.updated;
+      state.unchanged += persisted.unchanged;
+      state.quarantined += persisted.quarantined;
+      pagesThisRun += 1;
+      if (page.next === null) break;
+    } catch (error) {
+      if (error instanceof ActivityFailure) state.lastError = error.cause?.message ?? error.message;
+      throw error;
+    }
+  }
+
+  const finishedAt = new Date();
+  return {
+    resource: input.resource.name,
+    workflowId: input.workflowId,
+    status: 'completed',
+    pages: state.pages,
+    recordsFetched: state.recordsFetched,
+    inserted: state.inserted,
+    updated: state.updated,
+    unchanged: state.unchanged,
+    quarantined: state.quarantined,
+    startCursor: state.startCursor,
+    endCursor: state.endCursor,
+    startedAt: state.startedAt,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - Date.parse(state.startedAt),
+    continuedAsNew: state.continuedAsNew,
+  };
+}
