@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
 import { progressQuery, runProgressQuery, type ResourceProgress, type RunProgress, type RunReport } from '../workflows/definitions';
@@ -36,7 +36,7 @@ export async function startExport(
   client: Client,
   raw: unknown,
   options: { workflowId?: string; taskQueue?: string } = {},
-): Promise<WorkflowHandle<typeof exportRun>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof exportRun>> {
   const spec = parseExportSpec(raw);
   return client.workflow.start<typeof exportRun>('exportRun', {
     taskQueue: options.taskQueue ?? taskQueue(),
