@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyResponse, retryAfterMs, type ResponseFacts } from '../../src/activities/classify-response';
+
+const facts = (status: number, extra: Partial<ResponseFacts> = {}): ResponseFacts => ({
+  status, headers: {}, bodyText: '', method: 'GET', path: '/api/v1/courses/1/enrollments', tokenEnv: 'CANVAS_TOKEN', now: 0, ...extra,
+});
+
+describe('response classification', () => {
+  it('passes 2xx', () => assert.deepEqual(classifyResponse(facts(200)), { kind: 'ok' }));
+  it('retries 5xx and 408', () => {
+    assert.equal(classifyResponse(facts(503)).kind, 'retry');
+    assert.equal(classifyResponse(facts(408)).kind, 'retry');
+  });
+  it('waits as Retry-After says on 429', () => {
+    assert.deepEqual(classifyResponse(facts(429, { headers: { 'retry-after': '7' } })), { kind: 'throttled', message: '429 throttled on GET /api/v1/courses/1/enrollments', retryAfterMs: 7_000 });
+  });
+  it("treats Canvas's 403 Rate Limit Exceeded as throttling, not an auth failure", () => {
+    assert.equal(classifyResponse(facts(403, { bodyText: '403 Forbidden (Rate Limit Exceeded)' })).kind, 'throttled');
+  });
+  it('stops on 401 naming the env var that holds the token, never the token', () => {
+    const verdict = classifyResponse(facts(401, { bodyText: '{"errors":[{"message":"Invalid access token."}]}' }));
+    assert.equal(verdict.kind, 'fatal');
+    assert.match(verdict.kind === 'fatal' ? verdict.message : '', /Invalid access token\..*CANVAS_TOKEN/);
+  });
+  it('stops on 404 naming the path', () => {
+    const verdict = classifyResponse(facts(404));
+    assert.match(verdict.kind === 'fatal' ? verdict.message : '', /GET \/api\/v1\/courses\/1\/enrollments/);
+  });
+  it('stops on 400 with the server message', () => {
+    const verdict = classifyResponse(facts(400, { bodyText: '{"message":"invalid per_page"}' }));
+    assert.match(verdict.kind === 'fatal' ? verdict.message : '', /invalid per_page/);
+  });
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    assert.equal(retryAfterMs('2', 0), 2_000);
+    assert.equal(retryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1_000), 4_000);
+    assert.equal(retryAfterMs('soon', 0), undefined);
+  });
+});
