@@ -92,6 +92,11 @@ function print(json: boolean | undefined, value: unknown, text: string): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `lms-export dump … | head` closes our stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {

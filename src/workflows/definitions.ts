@@ -25,7 +25,7 @@ export interface RunProgress {
   phase: 'traversal' | 'done';
   paused: boolean;
   startedAt: string;
-  resources: Array<{ resource: string; workflowId: string; status: ResourceStatus; error?: string }>;
+  resources: Array<{ resource: string; workflowId: string; status: ResourceStatus; records?: number; error?: string }>;
 }
 
 export interface ResourceReport {

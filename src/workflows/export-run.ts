@@ -78,7 +78,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     phase: entries.every((e) => e.status === 'completed' || e.status === 'failed') ? 'done' : 'traversal',
     paused,
     startedAt,
-    resources: entries.map(({ resource, workflowId, status, error }) => ({ resource, workflowId, status, error })),
+    resources: entries.map(({ resource, workflowId, status, error, report }) => ({ resource, workflowId, status, records: report?.recordsFetched, error })),
   }));
 
   const exportOne = async (entry: ResourceEntry, index: number): Promise<void> => {

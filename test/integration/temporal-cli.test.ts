@@ -53,6 +53,41 @@ async function startWithTemporalCli(workflowId: string, spec: unknown): Promise<
     '--task-queue', TASK_QUEUE, '--workflow-id', workflowId, '--input-file', file]);
 }
 
+const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');
+
+/** Our own CLI, as a separate process pointed at the test server. */
+function lmsExport(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [LMS_EXPORT, ...args], {
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE },
+  });
+}
+
+describe('the lms-export CLI', () => {
+  it('starts an export, waits, prints the JSON report, and dumps the stored rows', async () => {
+    const file = join(dir, 'our-cli.json');
+    writeFileSync(file, JSON.stringify(simulatorSpec('our-cli', simulator.url, { kind: 'postgres', url: db.url, schema: 'ours' })));
+    const { stdout } = await lmsExport(['start', file, '--wait', '--json']);
+    const report = JSON.parse(stdout) as { status: string; resources: Array<{ recordsFetched: number; inserted: number }> };
+    assert.equal(report.status, 'completed');
+    assert.equal(report.resources[0]?.recordsFetched, 700);
+
+    const dumped = (await lmsExport(['dump', file, 'users'])).stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: number });
+    assert.deepEqual(dumped.map((r) => r.id).sort((a, b) => a - b), simulator.truth('/api/v1/accounts/1/users').map((r) => r.id));
+  });
+
+  it('refuses a malformed spec before contacting anything, naming the field', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ name: 'bad', source: { baseUrl: 'ftp://x' }, resources: [], sink: { kind: 'duckdb' } }));
+    await assert.rejects(lmsExport(['start', file]), (error: { stderr: string; code: number }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /source\.baseUrl: expected an absolute http\(s\) URL/);
+      assert.match(error.stderr, /resources: needs at least one resource/);
+      assert.match(error.stderr, /sink\.path: required/);
+      return true;
+    });
+  });
+});
+
 describe('started from the Temporal CLI', () => {
   it('runs an export our worker completes', async () => {
     await startWithTemporalCli('cli-users', simulatorSpec('cli-users', simulator.url, { kind: 'postgres', url: db.url }));
