@@ -13,6 +13,8 @@ export interface ResourceProgress {
   records: number;
   cursor: PageCursor | null;
   paused: boolean;
+  /** A page request is outstanding (a paused traversal finishes it, then sends nothing). */
+  fetching: boolean;
   startedAt: string;
   lastError: string | null;
   continuedAsNew: number;

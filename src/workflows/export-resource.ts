@@ -1,5 +1,6 @@
 import { ActivityFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ExportActivities } from '../activities';
+import type { PageSummary } from '../activities/fetch-page';
 import type { PageCursor } from '../pagination/types';
 import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { shouldContinueAsNew } from './continue-as-new';
@@ -33,6 +34,14 @@ export interface TraversalState {
   startedAt: string;
   lastError: string | null;
   continuedAsNew: number;
+  /** A page fetched and staged but not yet persisted when the previous run continued as new. */
+  fetchedAhead?: PageSummary;
+}
+
+interface PendingFetch {
+  pageNumber: number;
+  summary: Promise<PageSummary>;
+  settled: boolean;
 }
 
 function describe(cursor: PageCursor | null): string | null {
@@ -42,8 +51,8 @@ function describe(cursor: PageCursor | null): string | null {
 
 /**
  * Pages through one resource: fetch a page (staged in the sink), persist it, and only then advance the
- * cursor. A crash anywhere replays at most the page in flight, and upserts make that replay harmless, so the
- * export is exactly-once in effect. Pause holds the loop between pages; continue-as-new carries the cursor,
+ * cursor. The next page is fetched while the current one is persisted. A crash anywhere replays at most the
+ * pages in flight, and upserts make that replay harmless, so the export is exactly-once in effect. Pause holds the loop between pages; continue-as-new carries the cursor,
  * counters and pause state, so history stays small however many pages there are.
  */
 export async function exportResource(input: ExportResourceInput): Promise<ResourceReport> {
@@ -69,28 +78,51 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   };
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => void (state.paused = false));
+  /** The page being fetched ahead while the previous one is persisted. */
+  let prefetched: PendingFetch | undefined = state.fetchedAhead && {
+    pageNumber: state.fetchedAhead.pageNumber,
+    summary: Promise.resolve(state.fetchedAhead),
+    settled: true,
+  };
+  state.fetchedAhead = undefined;
   setHandler(progressQuery, () => ({
     resource: input.resource.name,
     pages: state.pages,
     records: state.recordsFetched,
     cursor: state.cursor,
     paused: state.paused,
+    fetching: prefetched !== undefined && !prefetched.settled,
     startedAt: state.startedAt,
     lastError: state.lastError,
     continuedAsNew: state.continuedAsNew,
   }));
 
+  const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
+    const summary = fetchPage({ runId: input.runId, source: input.source, resource: input.resource, sink: input.sink, pageNumber, cursor });
+    const pending: PendingFetch = { pageNumber, summary, settled: false };
+    // Settled-tracking doubles as the rejection handler, so a prefetch that fails is not "unhandled" before we await it.
+    summary.then(() => (pending.settled = true), () => (pending.settled = true));
+    return pending;
+  };
+
   let pagesThisRun = 0;
   for (;;) {
     await condition(() => !state.paused);
     if (shouldContinueAsNew(pagesThisRun, input.execution.pagesBeforeContinueAsNew)) {
+      // A page fetched ahead is already staged: hand its summary to the next run instead of fetching it again.
+      const ahead = prefetched === undefined ? undefined : await prefetched.summary;
       await condition(allHandlersFinished);
-      return continueAsNew<typeof exportResource>({ ...input, carried: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+      return continueAsNew<typeof exportResource>({
+        ...input,
+        carried: { ...state, fetchedAhead: ahead, continuedAsNew: state.continuedAsNew + 1 },
+      });
     }
     const pageNumber = state.nextPageNumber;
     try {
-      const page = await fetchPage({ runId: input.runId, source: input.source, resource: input.resource, sink: input.sink, pageNumber, cursor: state.cursor });
-      const persisted = await persistPage({
+      const current = prefetched?.pageNumber === pageNumber ? prefetched : fetchAt(pageNumber, state.cursor);
+      prefetched = current;
+      const page = await current.summary;
+      const persisting = persistPage({
         runId: input.runId,
         sink: input.sink,
         resource: { name: input.resource.name, primaryKey: input.resource.primaryKey },
@@ -100,6 +132,10 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         cursorAfter: describe(page.next),
         sha256: page.sha256,
       });
+      // Fetch page N+1 while page N is persisted; the cursor still advances only after the persist succeeds.
+      const mayPrefetch = page.next !== null && !state.paused && !shouldContinueAsNew(pagesThisRun + 1, input.execution.pagesBeforeContinueAsNew);
+      prefetched = mayPrefetch ? fetchAt(pageNumber + 1, page.next) : undefined;
+      const persisted = await persisting;
       state.startCursor ??= page.requested;
       state.endCursor = page.requested;
       state.cursor = page.next;

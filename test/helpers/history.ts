@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 
 /** Every string and every payload's bytes (as UTF-8) in a history: what anyone with history access can read. */
 export function historyText(history: temporal.api.history.v1.IHistory): string {
@@ -22,4 +22,18 @@ export async function allRunHistories(client: Client, workflowId: string): Promi
     histories.push(await client.workflow.getHandle(workflowId, execution.runId).fetchHistory());
   }
   return histories;
+}
+
+const { History } = temporal.api.history.v1;
+
+/**
+ * A history as committed JSON (bytes as base64, 64-bit numbers as strings). protobufjs's own object
+ * conversion is used because the SDK's protojson helper trips over duplicated protobufjs copies.
+ */
+export function historyFixture(history: temporal.api.history.v1.IHistory): string {
+  return JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String, enums: String }), null, 1);
+}
+
+export function historyFromFixture(json: string): temporal.api.history.v1.History {
+  return History.fromObject(JSON.parse(json) as Record<string, unknown>);
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -6,7 +8,7 @@ import { startExport, waitForReport } from '../../src/client/exports';
 import { createExportWorker, type ExportWorker } from '../../src/client/worker';
 import { LmsSimulator } from '../../src/simulator/server';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
-import { allRunHistories, historyText } from '../helpers/history';
+import { allRunHistories, historyFixture, historyText } from '../helpers/history';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
 import { startTemporal, workflowBundle } from '../helpers/temporal';
@@ -38,6 +40,11 @@ after(async () => {
   await env?.teardown();
 });
 
+/** Refreshes the committed replay fixtures (test/histories) from this run: the first and last run of each chain. */
+function recordHistories(histories: Awaited<ReturnType<typeof allRunHistories>>): void {
+  histories.forEach((history, i) => writeFileSync(join(__dirname, '..', 'histories', `export-run-${i}.json`), historyFixture(history)));
+}
+
 function byId(rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
   return [...rows].sort((a, b) => Number(a['id']) - Number(b['id']));
 }
@@ -45,6 +52,7 @@ function byId(rows: Array<Record<string, unknown>>): Array<Record<string, unknow
 describe('durable paged export', () => {
   it('exports 5,200 Canvas users into DuckDB exactly, continuing as new, with no record value in history', async () => {
     const spec = simulatorSpec('duck-users', simulator.url, { kind: 'duckdb', path: `.tmp/test-${process.pid}.duckdb` });
+    const requestsBefore = simulator.stats.pageRequests;
     const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
     const report = await waitForReport(handle);
 
@@ -54,6 +62,7 @@ describe('durable paged export', () => {
     assert.equal(users?.pages, USERS / 100);
     assert.equal(users?.inserted, USERS);
     assert.ok((users?.continuedAsNew ?? 0) > 0, 'a 52-page export crosses the lowered continue-as-new threshold');
+    assert.equal(simulator.stats.pageRequests - requestsBefore, USERS / 100, 'one request per page: a page fetched ahead survives continue-as-new');
 
     const sink = await exportWorker.sinks.get({ kind: 'duckdb', path: spec.sink.kind === 'duckdb' ? spec.sink.path : '' });
     const stored = await sink.readRows('users');
@@ -78,6 +87,7 @@ describe('durable paged export', () => {
     }
     assert.ok(!text.includes(simulator.token), 'history holds the bearer token');
 
+    if (process.env['LMS_EXPORT_RECORD_HISTORIES']) recordHistories(histories);
     // The workflow code of today replays the histories it wrote: no non-determinism crept in.
     await Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories.map((history, i) => ({ history, workflowId: `replay-${i}` })));
   });
@@ -126,7 +136,10 @@ describe('durable paged export', () => {
       const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
       await waitFor('three pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 3);
       await handle.signal(pauseSignal);
-      await waitFor('the traversal to pause', async () => (await child.query(progressQuery).catch(() => undefined))?.paused);
+      await waitFor('the traversal to pause with no request outstanding', async () => {
+        const progress = await child.query(progressQuery).catch(() => undefined);
+        return progress?.paused === true && !progress.fetching;
+      });
       const seenAtPause = simulator.stats.pageRequests;
       const pagesAtPause = (await child.query(progressQuery)).pages;
       await new Promise((resolve) => setTimeout(resolve, 3_000)); // an observation window, not a wait for a condition
