@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 /** Every string and every payload's bytes (as UTF-8) in a history: what anyone with history access can read. */
 export function historyText(history: temporal.api.history.v1.IHistory): string {
@@ -15,11 +16,16 @@ export function historyText(history: temporal.api.history.v1.IHistory): string {
   return parts.join('\n');
 }
 
+export interface RecordedHistory {
+  workflowId: string;
+  history: temporal.api.history.v1.IHistory;
+}
+
 /** The histories of every run of a workflow id (continue-as-new makes a chain of runs). */
-export async function allRunHistories(client: Client, workflowId: string): Promise<temporal.api.history.v1.IHistory[]> {
-  const histories: temporal.api.history.v1.IHistory[] = [];
+export async function allRunHistories(client: Client, workflowId: string): Promise<RecordedHistory[]> {
+  const histories: RecordedHistory[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    histories.push(await client.workflow.getHandle(workflowId, execution.runId).fetchHistory());
+    histories.push({ workflowId, history: await client.workflow.getHandle(workflowId, execution.runId).fetchHistory() });
   }
   return histories;
 }
@@ -30,10 +36,27 @@ const { History } = temporal.api.history.v1;
  * A history as committed JSON (bytes as base64, 64-bit numbers as strings). protobufjs's own object
  * conversion is used because the SDK's protojson helper trips over duplicated protobufjs copies.
  */
-export function historyFixture(history: temporal.api.history.v1.IHistory): string {
-  return JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String, enums: String }), null, 1);
+export function historyFixture({ workflowId, history }: RecordedHistory): string {
+  const events = History.toObject(History.fromObject(history), { longs: String, bytes: String, enums: String });
+  return JSON.stringify({ workflowId, history: events }, null, 1);
 }
 
-export function historyFromFixture(json: string): temporal.api.history.v1.History {
-  return History.fromObject(JSON.parse(json) as Record<string, unknown>);
+export function historyFromFixture(json: string): RecordedHistory {
+  const fixture = JSON.parse(json) as { workflowId: string; history: Record<string, unknown> };
+  return { workflowId: fixture.workflowId, history: History.fromObject(fixture.history) };
+}
+
+/** Replays histories on the given workflow bundle and fails with every history that no longer replays. */
+export async function assertReplays(
+  workflowBundle: WorkflowBundleWithSourceMap,
+  histories: RecordedHistory[],
+): Promise<void> {
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
+    replayed += 1;
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  if (replayed !== histories.length) failures.push(`replayed ${replayed} of ${histories.length} histories`);
+  if (failures.length > 0) throw new Error(`histories that no longer replay:\n${failures.join('\n')}`);
 }

@@ -3,12 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { createExportWorker, type ExportWorker } from '../../src/client/worker';
 import { LmsSimulator } from '../../src/simulator/server';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
-import { allRunHistories, historyFixture, historyText } from '../helpers/history';
+import { allRunHistories, assertReplays, historyFixture, historyText } from '../helpers/history';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
 import { startTemporal, workflowBundle } from '../helpers/temporal';
@@ -40,9 +39,9 @@ after(async () => {
   await env?.teardown();
 });
 
-/** Refreshes the committed replay fixtures (test/histories) from this run: the first and last run of each chain. */
+/** Refreshes the committed replay fixtures (test/histories) from this run. */
 function recordHistories(histories: Awaited<ReturnType<typeof allRunHistories>>): void {
-  histories.forEach((history, i) => writeFileSync(join(__dirname, '..', 'histories', `export-run-${i}.json`), historyFixture(history)));
+  histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
 }
 
 function byId(rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
@@ -78,7 +77,7 @@ describe('durable paged export', () => {
       ...(await allRunHistories(env.client, users?.workflowId ?? '')),
     ];
     assert.ok(histories.length > 2, 'the child ran as several continued runs');
-    const text = histories.map(historyText).join('\n');
+    const text = histories.map((h) => historyText(h.history)).join('\n');
     assert.ok(text.includes('/accounts/1/users'), 'history payloads are decoded, so absence below means something');
     for (const student of simulator.truth('/api/v1/accounts/1/users').slice(0, 50)) {
       assert.ok(!text.includes(String(student['email'])), `history holds ${student['email']}`);
@@ -89,7 +88,7 @@ describe('durable paged export', () => {
 
     if (process.env['LMS_EXPORT_RECORD_HISTORIES']) recordHistories(histories);
     // The workflow code of today replays the histories it wrote: no non-determinism crept in.
-    await Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories.map((history, i) => ({ history, workflowId: `replay-${i}` })));
+    await assertReplays(await workflowBundle(), histories);
   });
 
   it('exports into PostgreSQL exactly, and a second run changes nothing', async () => {

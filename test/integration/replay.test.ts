@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { Worker } from '@temporalio/worker';
-import { historyFromFixture } from '../helpers/history';
+import { assertReplays, historyFromFixture } from '../helpers/history';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = join(__dirname, '..', 'histories');
@@ -14,8 +13,8 @@ const dir = join(__dirname, '..', 'histories');
 it('replays the recorded export histories on the current workflow code', async () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   if (files.length === 0) throw new Error(`no recorded histories in ${dir}`);
-  await Worker.runReplayHistories(
-    { workflowBundle: await workflowBundle() },
-    files.map((file) => ({ workflowId: file, history: historyFromFixture(readFileSync(join(dir, file), 'utf8')) })),
+  await assertReplays(
+    await workflowBundle(),
+    files.map((file) => historyFromFixture(readFileSync(join(dir, file), 'utf8'))),
   );
 });
