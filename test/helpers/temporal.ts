@@ -3,6 +3,9 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSour
 import { WORKFLOWS_PATH } from '../../src/client/worker';
 import { findTemporalCli } from '../../src/client/dev-server';
 
+/** A test that hangs (an export that never ends) fails after this instead of stalling the suite. */
+export const TEST_TIMEOUT_MS = 180_000;
+
 /** Dynamic config every test server gets: continue-as-new is suggested after this many history events. */
 export const SUGGEST_CONTINUE_AS_NEW_AFTER = 120;
 

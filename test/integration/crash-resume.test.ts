@@ -8,7 +8,7 @@ import { LmsSimulator } from '../../src/simulator/server';
 import { progressQuery } from '../../src/workflows/definitions';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, workflowBundle } from '../helpers/temporal';
+import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { exited, spawnWorkerProcess } from '../helpers/worker-process';
 
@@ -38,7 +38,7 @@ after(async () => {
   await env?.teardown();
 });
 
-it('resumes at the next page after the worker process is killed with SIGKILL', async () => {
+it('resumes at the next page after the worker process is killed with SIGKILL', { timeout: TEST_TIMEOUT_MS }, async () => {
   doomed = spawnWorkerProcess({ TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token });
   const spec = simulatorSpec('crash-users', simulator.url, { kind: 'postgres', url: db.url }, {
     execution: { activityTimeoutSeconds: 3, maxAttempts: 10 },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { createExportWorker, type ExportWorker } from '../../src/client/worker';
@@ -10,7 +11,7 @@ import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/de
 import { allRunHistories, assertReplays, historyFixture, historyText } from '../helpers/history';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, workflowBundle } from '../helpers/temporal';
+import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const TASK_QUEUE = 'export-test';
@@ -49,7 +50,7 @@ function byId(rows: Array<Record<string, unknown>>): Array<Record<string, unknow
 }
 
 describe('durable paged export', () => {
-  it('exports 5,200 Canvas users into DuckDB exactly, continuing as new, with no record value in history', async () => {
+  it('exports 5,200 Canvas users into DuckDB exactly, continuing as new, with no record value in history', { timeout: TEST_TIMEOUT_MS }, async () => {
     const spec = simulatorSpec('duck-users', simulator.url, { kind: 'duckdb', path: `.tmp/test-${process.pid}.duckdb` });
     const requestsBefore = simulator.stats.pageRequests;
     const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
@@ -91,7 +92,7 @@ describe('durable paged export', () => {
     await assertReplays(await workflowBundle(), histories);
   });
 
-  it('exports into PostgreSQL exactly, and a second run changes nothing', async () => {
+  it('exports into PostgreSQL exactly, and a second run changes nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
     const spec = simulatorSpec('pg-users', simulator.url, { kind: 'postgres', url: db.url, schema: 'lms' });
     const first = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
     assert.equal(first.resources[0]?.inserted, USERS);
@@ -108,7 +109,7 @@ describe('durable paged export', () => {
     );
   });
 
-  it('follows a generic JSON cursor until has_more is false', async () => {
+  it('follows a generic JSON cursor until has_more is false', { timeout: TEST_TIMEOUT_MS }, async () => {
     const spec = simulatorSpec('pg-records', simulator.url, { kind: 'postgres', url: db.url }, {
       source: { preset: 'generic', baseUrl: `${simulator.url}/generic/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
       resources: [
@@ -127,7 +128,62 @@ describe('durable paged export', () => {
     assert.deepEqual(byId(rows.map((r) => r._record)), simulator.truth('/generic/v1/records'));
   });
 
-  it('sends no request while paused and finishes exact after resume', async () => {
+  it('exports several resources in one run: numbered pages with repeated parameters, bookmarks under live inserts', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const live = new LmsSimulator({ users: 300, courses: 3, enrollmentsPerCourse: 450, submissionsPerCourse: 380, mutationsPerPage: { inserts: 2 } }); // fewer than a page: every traversal catches up
+    await live.start();
+    try {
+      const spec = simulatorSpec('multi', live.url, { kind: 'postgres', url: db.url, schema: 'multi' }, {
+        source: { preset: 'canvas', baseUrl: `${live.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
+        resources: [
+          { name: 'enrollments', path: '/courses/2/enrollments', primaryKey: ['id'], pageSize: 50 },
+          { name: 'submissions', path: '/courses/3/students/submissions', primaryKey: ['id'], pageSize: 40, query: { 'student_ids[]': ['all'], 'include[]': ['user', 'course'] } },
+          { name: 'courses', path: '/courses', primaryKey: ['id'], pageSize: 10 },
+        ],
+        execution: { maxParallelResources: 3, activityTimeoutSeconds: 10, maxAttempts: 5 },
+      });
+      const report = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
+      assert.deepEqual(report.resources.map((r) => [r.resource, r.status]), [['enrollments', 'completed'], ['submissions', 'completed'], ['courses', 'completed']]);
+      assert.match(report.resources[1]?.startCursor ?? '', /student_ids%5B%5D=all&include%5B%5D=user&include%5B%5D=course/);
+
+      // Keyset bookmarks see rows inserted behind them at the end of the collection: the export ends equal to truth.
+      const enrollments = await queryRows<{ _record: Record<string, unknown> }>(db.url, 'SELECT _record FROM multi.enrollments');
+      assert.ok(enrollments.length > 0);
+      assert.deepEqual(byId(enrollments.map((r) => r._record)), live.truth('/api/v1/courses/2/enrollments'));
+      assert.ok(live.truth('/api/v1/courses/2/enrollments').length > 0);
+      // Numbered pages are offsets: rows inserted at the end are reached as well, and nothing is stored twice.
+      const submissions = await queryRows<{ id: string }>(db.url, 'SELECT id FROM multi.submissions');
+      assert.equal(new Set(submissions.map((r) => r.id)).size, submissions.length);
+      assert.deepEqual(
+        submissions.map((r) => Number(r.id)).sort((a, b) => a - b),
+        live.truth('/api/v1/courses/3/students/submissions').map((r) => r.id),
+      );
+    } finally {
+      await live.stop();
+    }
+  });
+
+  it('stops cleanly when the run is cancelled: children cancelled, no request afterwards', { timeout: TEST_TIMEOUT_MS }, async () => {
+    simulator.latencyMs = 30;
+    try {
+      const spec = simulatorSpec('cancel-users', simulator.url, { kind: 'postgres', url: db.url, schema: 'cancelled' });
+      const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
+      const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
+      await waitFor('two pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 2);
+      await handle.cancel();
+      await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
+      await waitFor('the child to close as cancelled', async () => (await child.describe()).status.name === 'CANCELLED');
+      const requestsAtCancel = simulator.stats.pageRequests;
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // an observation window, not a wait for a condition
+      assert.equal(simulator.stats.pageRequests, requestsAtCancel, 'no request after cancellation');
+      const audit = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM cancelled._lms_page_audit');
+      const rows = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM cancelled.users');
+      assert.equal(Number(rows[0]?.n), Number(audit[0]?.n) * 100, 'every audited page is fully stored, nothing half-written');
+    } finally {
+      simulator.latencyMs = 0;
+    }
+  });
+
+  it('sends no request while paused and finishes exact after resume', { timeout: TEST_TIMEOUT_MS }, async () => {
     simulator.latencyMs = 30;
     try {
       const spec = simulatorSpec('pause-users', simulator.url, { kind: 'postgres', url: db.url, schema: 'paused' });

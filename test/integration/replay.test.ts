@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { assertReplays, historyFromFixture } from '../helpers/history';
-import { workflowBundle } from '../helpers/temporal';
+import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 
 const dir = join(__dirname, '..', 'histories');
 
@@ -10,7 +10,7 @@ const dir = join(__dirname, '..', 'histories');
  * Histories recorded from real runs (refresh with LMS_EXPORT_RECORD_HISTORIES=1 on the export test) must replay
  * on today's workflow code: a change that would break running exports fails here, not in production.
  */
-it('replays the recorded export histories on the current workflow code', async () => {
+it('replays the recorded export histories on the current workflow code', { timeout: TEST_TIMEOUT_MS }, async () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   if (files.length === 0) throw new Error(`no recorded histories in ${dir}`);
   await assertReplays(

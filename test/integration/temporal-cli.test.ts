@@ -14,7 +14,7 @@ import { LmsSimulator } from '../../src/simulator/server';
 import type { exportRun } from '../../src/workflows/export-run';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, workflowBundle } from '../helpers/temporal';
+import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 
 const TASK_QUEUE = 'temporal-cli-test';
 const run = promisify(execFile);
@@ -63,7 +63,7 @@ function lmsExport(args: string[]): Promise<{ stdout: string; stderr: string }> 
 }
 
 describe('the lms-export CLI', () => {
-  it('starts an export, waits, prints the JSON report, and dumps the stored rows', async () => {
+  it('starts an export, waits, prints the JSON report, and dumps the stored rows', { timeout: TEST_TIMEOUT_MS }, async () => {
     const file = join(dir, 'our-cli.json');
     writeFileSync(file, JSON.stringify(simulatorSpec('our-cli', simulator.url, { kind: 'postgres', url: db.url, schema: 'ours' })));
     const { stdout } = await lmsExport(['start', file, '--wait', '--json']);
@@ -75,7 +75,7 @@ describe('the lms-export CLI', () => {
     assert.deepEqual(dumped.map((r) => r.id).sort((a, b) => a - b), simulator.truth('/api/v1/accounts/1/users').map((r) => r.id));
   });
 
-  it('refuses a malformed spec before contacting anything, naming the field', async () => {
+  it('refuses a malformed spec before contacting anything, naming the field', { timeout: TEST_TIMEOUT_MS }, async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ name: 'bad', source: { baseUrl: 'ftp://x' }, resources: [], sink: { kind: 'duckdb' } }));
     await assert.rejects(lmsExport(['start', file]), (error: { stderr: string; code: number }) => {
@@ -89,7 +89,7 @@ describe('the lms-export CLI', () => {
 });
 
 describe('started from the Temporal CLI', () => {
-  it('runs an export our worker completes', async () => {
+  it('runs an export our worker completes', { timeout: TEST_TIMEOUT_MS }, async () => {
     await startWithTemporalCli('cli-users', simulatorSpec('cli-users', simulator.url, { kind: 'postgres', url: db.url }));
     const report = await waitForReport(env.client.workflow.getHandle<typeof exportRun>('cli-users'));
     assert.equal(report.status, 'completed');
@@ -98,7 +98,7 @@ describe('started from the Temporal CLI', () => {
     assert.equal(Number(count?.n), 700);
   });
 
-  it('fails a malformed spec at once with a message naming the field, before any request', async () => {
+  it('fails a malformed spec at once with a message naming the field, before any request', { timeout: TEST_TIMEOUT_MS }, async () => {
     const requestsBefore = simulator.stats.pageRequests;
     const spec = simulatorSpec('cli-bad', simulator.url, { kind: 'postgres', url: db.url }) as Record<string, unknown>;
     spec['resources'] = [{ name: 'users', path: '/accounts/1/users' }];
