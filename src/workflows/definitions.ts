@@ -30,16 +30,27 @@ export interface RunProgress {
   resources: Array<{ resource: string; workflowId: string; status: ResourceStatus; records?: number; error?: string }>;
 }
 
-export interface ResourceReport {
-  resource: string;
-  workflowId: string;
-  status: ResourceStatus;
+/** What a traversal has done so far; carried across continue-as-new and reported at the end. */
+export interface PageCounters {
   pages: number;
   recordsFetched: number;
   inserted: number;
   updated: number;
   unchanged: number;
   quarantined: number;
+}
+
+export const NO_PAGES: PageCounters = { pages: 0, recordsFetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
+
+export function countersOf(counters: PageCounters): PageCounters {
+  const { pages, recordsFetched, inserted, updated, unchanged, quarantined } = counters;
+  return { pages, recordsFetched, inserted, updated, unchanged, quarantined };
+}
+
+export interface ResourceReport extends PageCounters {
+  resource: string;
+  workflowId: string;
+  status: ResourceStatus;
   startCursor: string | null;
   endCursor: string | null;
   startedAt: string;

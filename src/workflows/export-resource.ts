@@ -4,7 +4,7 @@ import type { PageSummary } from '../activities/fetch-page';
 import type { PageCursor } from '../pagination/types';
 import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { shouldContinueAsNew } from './continue-as-new';
-import { pauseSignal, progressQuery, resumeSignal, type ResourceReport } from './definitions';
+import { countersOf, NO_PAGES, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
 
 export interface ExportResourceInput {
   runId: string;
@@ -19,15 +19,9 @@ export interface ExportResourceInput {
 }
 
 /** Everything a traversal must remember across continue-as-new. Cursors and counters only: no records. */
-export interface TraversalState {
+export interface TraversalState extends PageCounters {
   cursor: PageCursor | null;
   nextPageNumber: number;
-  pages: number;
-  recordsFetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  quarantined: number;
   startCursor: string | null;
   endCursor: string | null;
   paused: boolean;
@@ -61,14 +55,9 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: input.execution.maxAttempts },
   });
   const state: TraversalState = input.carried ?? {
+    ...NO_PAGES,
     cursor: null,
     nextPageNumber: 1,
-    pages: 0,
-    recordsFetched: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    quarantined: 0,
     startCursor: null,
     endCursor: null,
     paused: input.startPaused ?? false,
@@ -159,12 +148,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     resource: input.resource.name,
     workflowId: input.workflowId,
     status: 'completed',
-    pages: state.pages,
-    recordsFetched: state.recordsFetched,
-    inserted: state.inserted,
-    updated: state.updated,
-    unchanged: state.unchanged,
-    quarantined: state.quarantined,
+    ...countersOf(state),
     startCursor: state.startCursor,
     endCursor: state.endCursor,
     startedAt: state.startedAt,

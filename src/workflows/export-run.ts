@@ -9,6 +9,7 @@ import {
 import { executionSchema, type ExportSpec } from '../spec/export-spec';
 import { parseExportSpec, SpecError } from '../spec/parse-spec';
 import {
+  NO_PAGES,
   pauseSignal,
   resumeSignal,
   runProgressQuery,
@@ -131,12 +132,7 @@ function failedReport(entry: ResourceEntry, startedAt: string): ResourceReport {
     resource: entry.resource,
     workflowId: entry.workflowId,
     status: 'failed',
-    pages: 0,
-    recordsFetched: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    quarantined: 0,
+    ...NO_PAGES,
     startCursor: null,
     endCursor: null,
     startedAt,

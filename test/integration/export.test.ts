@@ -5,44 +5,43 @@ import { after, before, describe, it } from 'node:test';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { createExportWorker, type ExportWorker } from '../../src/client/worker';
 import { LmsSimulator } from '../../src/simulator/server';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
 import { allRunHistories, assertReplays, historyFixture, historyText } from '../helpers/history';
-import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
+import { queryRows, type TestDatabase } from '../helpers/postgres';
+import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
+import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const TASK_QUEUE = 'export-test';
 const USERS = 5_200;
 
+let harness: Harness;
 let env: TestWorkflowEnvironment;
 let simulator: LmsSimulator;
 let db: TestDatabase;
-let exportWorker: ExportWorker;
-let running: Promise<void>;
 
 before(async () => {
-  simulator = new LmsSimulator({ users: USERS, records: 1_234 });
-  await simulator.start();
-  process.env[TOKEN_ENV] = simulator.token;
-  [env, db] = await Promise.all([startTemporal(), createTestDatabase()]);
-  exportWorker = await createExportWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle() });
-  running = exportWorker.run();
+  harness = await startHarness(TASK_QUEUE, { users: USERS, records: 1_234 });
+  ({ env, simulator, db } = harness);
 });
 
-after(async () => {
-  exportWorker?.shutdown();
-  await running;
-  await simulator?.stop();
-  await db?.drop();
-  await env?.teardown();
-});
+after(() => harness?.stop());
 
 /** Refreshes the committed replay fixtures (test/histories) from this run. */
 function recordHistories(histories: Awaited<ReturnType<typeof allRunHistories>>): void {
   histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
+}
+
+/** Starts an export of the users with the simulator slowed down, and returns once `pages` pages are persisted. */
+async function startSlowUsersExport(name: string, schema: string, pages: number) {
+  simulator.latencyMs = 30;
+  const spec = simulatorSpec(name, simulator.url, { kind: 'postgres', url: db.url, schema });
+  const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
+  const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
+  await waitFor(`${pages} pages`, async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= pages);
+  return { handle, child };
 }
 
 function byId(rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
@@ -64,7 +63,7 @@ describe('durable paged export', () => {
     assert.ok((users?.continuedAsNew ?? 0) > 0, 'a 52-page export crosses the lowered continue-as-new threshold');
     assert.equal(simulator.stats.pageRequests - requestsBefore, USERS / 100, 'one request per page: a page fetched ahead survives continue-as-new');
 
-    const sink = await exportWorker.sinks.get({ kind: 'duckdb', path: spec.sink.kind === 'duckdb' ? spec.sink.path : '' });
+    const sink = await harness.worker.sinks.get({ kind: 'duckdb', path: spec.sink.kind === 'duckdb' ? spec.sink.path : '' });
     const stored = await sink.readRows('users');
     assert.equal(new Set(stored.map((r) => JSON.stringify(r.key))).size, stored.length, 'no duplicate keys');
     assert.deepEqual(byId(stored.map((r) => r.record)), simulator.truth('/api/v1/accounts/1/users'));
@@ -163,12 +162,8 @@ describe('durable paged export', () => {
   });
 
   it('stops cleanly when the run is cancelled: children cancelled, no request afterwards', { timeout: TEST_TIMEOUT_MS }, async () => {
-    simulator.latencyMs = 30;
     try {
-      const spec = simulatorSpec('cancel-users', simulator.url, { kind: 'postgres', url: db.url, schema: 'cancelled' });
-      const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
-      const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
-      await waitFor('two pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 2);
+      const { handle, child } = await startSlowUsersExport('cancel-users', 'cancelled', 2);
       await handle.cancel();
       await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
       await waitFor('the child to close as cancelled', async () => (await child.describe()).status.name === 'CANCELLED');
@@ -184,12 +179,8 @@ describe('durable paged export', () => {
   });
 
   it('sends no request while paused and finishes exact after resume', { timeout: TEST_TIMEOUT_MS }, async () => {
-    simulator.latencyMs = 30;
     try {
-      const spec = simulatorSpec('pause-users', simulator.url, { kind: 'postgres', url: db.url, schema: 'paused' });
-      const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
-      const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
-      await waitFor('three pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 3);
+      const { handle, child } = await startSlowUsersExport('pause-users', 'paused', 3);
       await handle.signal(pauseSignal);
       await waitFor('the traversal to pause with no request outstanding', async () => {
         const progress = await child.query(progressQuery).catch(() => undefined);

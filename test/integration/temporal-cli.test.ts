@@ -9,39 +9,28 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from '../../src/client/dev-server';
 import { waitForReport } from '../../src/client/exports';
-import { createExportWorker, type ExportWorker } from '../../src/client/worker';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { exportRun } from '../../src/workflows/export-run';
-import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
-import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
+import { queryRows, type TestDatabase } from '../helpers/postgres';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simulatorSpec } from '../helpers/specs';
+import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 
 const TASK_QUEUE = 'temporal-cli-test';
 const run = promisify(execFile);
 
+let harness: Harness;
 let env: TestWorkflowEnvironment;
 let simulator: LmsSimulator;
 let db: TestDatabase;
-let exportWorker: ExportWorker;
-let running: Promise<void>;
 const dir = mkdtempSync(join(tmpdir(), 'lms-export-cli-'));
 
 before(async () => {
-  simulator = new LmsSimulator({ users: 700 });
-  await simulator.start();
-  process.env[TOKEN_ENV] = simulator.token;
-  [env, db] = await Promise.all([startTemporal(), createTestDatabase()]);
-  exportWorker = await createExportWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle() });
-  running = exportWorker.run();
+  harness = await startHarness(TASK_QUEUE, { users: 700 });
+  ({ env, simulator, db } = harness);
 });
 
-after(async () => {
-  exportWorker?.shutdown();
-  await running;
-  await simulator?.stop();
-  await db?.drop();
-  await env?.teardown();
-});
+after(() => harness?.stop());
 
 /** `temporal workflow start --type exportRun … --input-file spec.json`, exactly as an operator types it. */
 async function startWithTemporalCli(workflowId: string, spec: unknown): Promise<void> {
