@@ -47,8 +47,8 @@ export function classifyResponse(facts: ResponseFacts): ResponseVerdict {
     return { kind: 'throttled', message: `${status} throttled on ${where}`, retryAfterMs: retryAfterMs(facts.headers['retry-after'], facts.now) };
   }
   if (status === 401 || status === 403) {
-    const token = facts.tokenEnv === undefined ? 'no token is configured (source.auth.bearerTokenEnv)' : `check the token in ${facts.tokenEnv}`;
-    return { kind: 'fatal', type: 'AuthRejected', message: `${status} on ${where}: ${serverMessage(facts.bodyText)}; ${token}` };
+    const token = facts.tokenEnv === undefined ? 'no token is configured: set source.auth.bearerTokenEnv' : `check the token in ${facts.tokenEnv}`;
+    return { kind: 'fatal', type: 'AuthRejected', message: `${status} on ${where}: ${serverMessage(facts.bodyText)} (${token})` };
   }
   if (status === 404) return { kind: 'fatal', type: 'NotFound', message: `404 on ${where}: no such collection; check the resource path` };
   if (status === 408 || status >= 500) return { kind: 'retry', message: `${status} on ${where}: ${serverMessage(facts.bodyText)}` };

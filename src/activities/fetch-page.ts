@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import { assertSameOrigin } from '../pagination/first-request';
+import { assertSameOrigin, ForeignLinkError } from '../pagination/first-request';
 import { PageFormatError, type PageCursor } from '../pagination/types';
 import type { SinkPool } from '../sinks/open-sink';
 import { resolvePaging } from '../sources/resolve-paging';
@@ -78,8 +78,10 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     parsed = paging.strategy.parse({ url, headers: answer.headers, body });
     if (parsed.next?.kind === 'url') assertSameOrigin(parsed.next.url, source.baseUrl);
   } catch (error) {
-    if (error instanceof PageFormatError) throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${error.message}`, 'PageFormat');
-    throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${(error as Error).message}`, 'ForeignNextLink');
+    if (error instanceof PageFormatError || error instanceof ForeignLinkError) {
+      throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${error.message}`, error.name);
+    }
+    throw error;
   }
 
   const ref = stagingRef(input.runId, resource.name, input.pageNumber);

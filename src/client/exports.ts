@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure, Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
 import { progressQuery, runProgressQuery, type ResourceProgress, type RunProgress, type RunReport } from '../workflows/definitions';
@@ -50,9 +50,11 @@ export async function waitForReport(handle: WorkflowHandle<typeof exportRun>): P
   try {
     return await handle.result();
   } catch (error) {
-    const details = (error as WorkflowFailedError).cause && ((error as WorkflowFailedError).cause as { details?: unknown[] }).details;
-    const report = details?.[0] as RunReport | undefined;
-    if (report?.resources !== undefined) return report;
+    // exportRun fails with the report as the failure's details when a resource failed (see export-run.ts).
+    if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'ExportFailed') {
+      const report = error.cause.details?.[0] as RunReport | undefined;
+      if (report?.resources !== undefined) return report;
+    }
     throw error;
   }
 }

@@ -17,11 +17,16 @@ export function resolveAgainst(link: string, requestUrl: string): string {
   return new URL(link, requestUrl).toString();
 }
 
+/** A next link that leaves the source's origin: following it would hand our token to another server. */
+export class ForeignLinkError extends Error {
+  override name = 'ForeignLinkError';
+}
+
 /** Next links are followed only on the configured origin, so a redirecting server never receives our token. */
 export function assertSameOrigin(next: string, baseUrl: string): void {
   const expected = new URL(baseUrl).origin;
   const actual = new URL(next).origin;
   if (actual !== expected) {
-    throw new Error(`next page link points to ${actual}, outside the source origin ${expected}; refusing to follow it`);
+    throw new ForeignLinkError(`next page link points to ${actual}, outside the source origin ${expected}; refusing to follow it`);
   }
 }

@@ -161,6 +161,30 @@ describe('durable paged export', () => {
     }
   });
 
+  it('fails a resource at once on 404 or a rejected token, finishes the others, and reports both', { timeout: TEST_TIMEOUT_MS }, async () => {
+    process.env['LMS_EXPORT_WRONG_TOKEN'] = 'not-the-token';
+    const rejectedBefore = simulator.stats.unauthorized;
+    const spec = simulatorSpec('partly-bad', simulator.url, { kind: 'postgres', url: db.url, schema: 'partly' }, {
+      resources: [
+        { name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 100 },
+        { name: 'gone', path: '/courses/1/no-such-collection', primaryKey: ['id'] },
+      ],
+    });
+    const report = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
+    assert.equal(report.status, 'failed');
+    assert.equal(report.resources[0]?.status, 'completed');
+    assert.equal(report.resources[0]?.recordsFetched, USERS);
+    assert.equal(report.resources[1]?.status, 'failed');
+    assert.match(report.resources[1]?.error ?? '', /404 on GET \/api\/v1\/courses\/1\/no-such-collection/);
+
+    const unauthorized = simulatorSpec('bad-token', simulator.url, { kind: 'postgres', url: db.url, schema: 'partly' }, {
+      source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: 'LMS_EXPORT_WRONG_TOKEN' } },
+    });
+    const rejected = await waitForReport(await startExport(env.client, unauthorized, { taskQueue: TASK_QUEUE }));
+    assert.match(rejected.resources[0]?.error ?? '', /401 on GET \/api\/v1\/accounts\/1\/users: Invalid access token\.; check the token in LMS_EXPORT_WRONG_TOKEN/);
+    assert.equal(simulator.stats.unauthorized - rejectedBefore, 1, 'a rejected token is not retried');
+  });
+
   it('stops cleanly when the run is cancelled: children cancelled, no request afterwards', { timeout: TEST_TIMEOUT_MS }, async () => {
     try {
       const { handle, child } = await startSlowUsersExport('cancel-users', 'cancelled', 2);
