@@ -32,8 +32,11 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
 function serverMessage(bodyText: string): string {
   const text = bodyText.trim().slice(0, 300);
   try {
-    const body = JSON.parse(text) as { errors?: Array<{ message?: string }>; message?: string; detail?: string };
-    return body.errors?.[0]?.message ?? body.detail ?? body.message ?? text;
+    const body = JSON.parse(text) as { errors?: Array<{ message?: string } | string>; message?: string; detail?: string };
+    // Canvas: {"errors":[{"message"}]}; Ed-Fi problem+json: {"detail", "errors": ["…"]}; others: {"message"}.
+    const errors = (body.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter((m): m is string => !!m);
+    if (body.detail !== undefined) return [body.detail, ...errors].join(' ');
+    return errors[0] ?? body.message ?? text;
   } catch {
     return text;
   }

@@ -1,11 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { assertSameOrigin, ForeignLinkError } from '../pagination/first-request';
-import { PageFormatError, type PageCursor } from '../pagination/types';
+import { readTotal } from '../pagination/total';
+import { PageFormatError, type PageCursor, type ParsedPage } from '../pagination/types';
 import type { SinkPool } from '../sinks/open-sink';
-import { resolvePaging } from '../sources/resolve-paging';
+import { presetOf, resolvePaging } from '../sources/resolve-paging';
 import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { classifyResponse } from './classify-response';
+import { credentialsFor } from './credentials';
 import { httpGet } from './http-client';
 
 export interface FetchPageInput {
@@ -23,42 +25,43 @@ export interface PageSummary {
   pageNumber: number;
   recordCount: number;
   sha256: string;
-  /** The URL that was requested, for the audit trail (it carries no credentials: the token is a header). */
+  /** The URL that was requested, for the audit trail (credentials are never part of it). */
   requested: string;
   next: PageCursor | null;
+  /** The collection size the API reported with this page, if it reports one. */
+  total?: number;
 }
 
 export function stagingRef(runId: string, resource: string, pageNumber: number): string {
   return `${runId}/${resource}/${pageNumber}`;
 }
 
-function bearerToken(source: SourceConfig): string | undefined {
-  const name = source.auth?.bearerTokenEnv;
-  if (name === undefined) return undefined;
-  const token = process.env[name];
-  if (token === undefined || token === '') {
-    throw ApplicationFailure.nonRetryable(`source.auth.bearerTokenEnv: environment variable ${name} is not set on this worker`, 'AuthMissing');
-  }
-  return token;
+function withQuery(url: string, params: Record<string, string>): string {
+  const entries = Object.entries(params);
+  if (entries.length === 0) return url;
+  const out = new URL(url);
+  for (const [name, value] of entries) out.searchParams.set(name, value);
+  return out.toString();
 }
 
+/** Fetches one page, checks it, stages its records in the sink and returns only a summary. */
 export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise<PageSummary> {
   const { source, resource } = input;
   const paging = resolvePaging(source, resource);
-  const url = paging.strategy.requestUrl(paging.request, input.cursor);
-  const token = bearerToken(source);
-  const headers: Record<string, string> = { accept: 'application/json', ...source.headers };
-  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const credentials = credentialsFor(source);
+  const fromStrategy = paging.strategy.requestUrl(paging.request, input.cursor);
+  const url = credentials.keepable(input.cursor === null ? withQuery(fromStrategy, paging.firstQuery) : fromStrategy);
+  const path = new URL(url).pathname;
 
-  const answer = await httpGet(url, source, headers);
+  const answer = await httpGet(credentials.sendable(url), source, credentials.headers);
   const bodyText = answer.body.toString('utf8');
   const verdict = classifyResponse({
     status: answer.status,
     headers: answer.headers,
     bodyText: bodyText.slice(0, 2_000),
     method: 'GET',
-    path: new URL(url).pathname,
-    tokenEnv: source.auth?.bearerTokenEnv,
+    path,
+    tokenEnv: credentials.tokenEnv,
     now: Date.now(),
   });
   if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${verdict.message}`, verdict.type);
@@ -71,12 +74,22 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   try {
     body = JSON.parse(bodyText);
   } catch {
-    throw ApplicationFailure.retryable(`resource ${resource.name}: unreadable JSON from ${new URL(url).pathname} (${answer.body.length} bytes)`, 'UnreadableBody');
+    throw ApplicationFailure.retryable(`resource ${resource.name}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody');
   }
-  let parsed;
+  const bodyError = presetOf(source).bodyError?.(body);
+  if (bodyError !== undefined) {
+    const message = `resource ${resource.name}: ${bodyError.message} on GET ${path}`;
+    throw bodyError.retryable ? ApplicationFailure.retryable(message, bodyError.type) : ApplicationFailure.nonRetryable(message, bodyError.type);
+  }
+
+  const response = { url, headers: answer.headers, body };
+  let parsed: ParsedPage;
   try {
-    parsed = paging.strategy.parse({ url, headers: answer.headers, body });
-    if (parsed.next?.kind === 'url') assertSameOrigin(parsed.next.url, source.baseUrl);
+    parsed = paging.strategy.parse(response);
+    if (parsed.next?.kind === 'url') {
+      assertSameOrigin(parsed.next.url, source.baseUrl);
+      parsed.next = { kind: 'url', url: credentials.keepable(parsed.next.url) };
+    }
   } catch (error) {
     if (error instanceof PageFormatError || error instanceof ForeignLinkError) {
       throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${error.message}`, error.name);
@@ -84,8 +97,17 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     throw error;
   }
 
-  const ref = stagingRef(input.runId, resource.name, input.pageNumber);
   const sink = await sinks.get(input.sink);
+  if (parsed.next !== null) {
+    const nextUrl = paging.strategy.requestUrl(paging.request, parsed.next);
+    if (nextUrl === url || (await sink.wasRequested(input.runId, resource.name, nextUrl))) {
+      throw ApplicationFailure.nonRetryable(
+        `resource ${resource.name}: the server sent a next page already requested in this traversal (${nextUrl}); stopping instead of looping`,
+        'PagingLoop',
+      );
+    }
+  }
+  const ref = stagingRef(input.runId, resource.name, input.pageNumber);
   await sink.stagePage({ ref, runId: input.runId, resource: resource.name, pageNumber: input.pageNumber, recordsJson: JSON.stringify(parsed.records) });
   return {
     ref,
@@ -94,6 +116,6 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     sha256: createHash('sha256').update(answer.body).digest('hex'),
     requested: url,
     next: parsed.next,
+    total: readTotal(response, paging.total),
   };
 }
-

@@ -1,5 +1,6 @@
 import { firstPageUrl, resolveAgainst } from './first-request';
 import { readJsonPath } from './json-path';
+import { recordsAt } from './records';
 import { PageFormatError, type PageCursor, type PaginationStrategy, type PageResponse, type ParsedPage, type RequestContext } from './types';
 
 export interface JsonCursorOptions {
@@ -24,10 +25,7 @@ export function jsonCursorStrategy(options: JsonCursorOptions): PaginationStrate
       return firstPageUrl(ctx, options.pageSizeParam, { [options.cursorParam]: cursor.token });
     },
     parse(response: PageResponse): ParsedPage {
-      const records = readJsonPath(response.body, options.recordsPath);
-      if (!Array.isArray(records)) {
-        throw new PageFormatError(`expected an array at "${options.recordsPath || '(body)'}" in the response from ${response.url}`);
-      }
+      const records = recordsAt(response.body, options.recordsPath, response.url);
       if (records.length === 0) return { records, next: null };
       if (options.hasMorePath !== undefined && readJsonPath(response.body, options.hasMorePath) === false) {
         return { records, next: null };

@@ -1,12 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bookmarkPage, numberedPage } from './canvas-paging';
+import { blackboardRoutes } from './apis/blackboard';
+import { canvasRoutes } from './apis/canvas';
+import { edfiRoutes } from './apis/edfi';
+import { genericRoutes } from './apis/generic';
+import { moodleRoutes } from './apis/moodle';
+import { onerosterRoutes } from './apis/oneroster';
 import { Dataset, type CollectionName, type DatasetOptions, type Row } from './dataset';
+import type { SimResponse, SimRoute } from './route';
 
 /**
- * A real HTTP server on 127.0.0.1 that behaves like the LMS APIs we export from: Canvas-style Link-header
- * collections (numbered and bookmarked), a generic JSON-cursor endpoint, bearer-token auth, latency and live
- * mutation while a traversal runs. `/_sim/truth/<collection>` serves the ground truth for tests.
+ * A real HTTP server on 127.0.0.1 that behaves like the LMS APIs we export from (Canvas, Ed-Fi, OneRoster,
+ * Blackboard, Moodle and plain JSON APIs, one file each under apis/): their paging, page-size limits, totals,
+ * auth and error formats, plus latency, live mutation while a traversal runs and a few server bugs on demand.
+ * `/_sim/truth/<path>` serves the ground truth for tests.
  */
 
 export interface SimulatorOptions extends Partial<DatasetOptions> {
@@ -16,6 +23,10 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   port?: number;
   /** Changes applied to the paged collection before each page is served (live data under a traversal). */
   mutationsPerPage?: { inserts?: number; updates?: number; deletes?: number };
+  /** Next links point at this origin instead of ours (a redirecting or misconfigured server). */
+  linkOrigin?: string;
+  /** Ed-Fi cursor pages past this many hand back an older token (a server bug that loops a naive client). */
+  repeatTokenAfterPages?: number;
 }
 
 export interface SimulatorStats {
@@ -23,31 +34,18 @@ export interface SimulatorStats {
   pageRequests: number;
   unauthorized: number;
   byCollection: Record<string, number>;
+  /** The most requests in flight at once, and how many are now. */
+  peakInFlight: number;
+  inFlight: number;
 }
 
-interface Route {
-  pattern: RegExp;
-  collection: CollectionName;
-  paging: 'numbered' | 'bookmark' | 'json-cursor';
-  /** Rows of the collection that this path serves (a course's enrollments, say). */
-  filter?: (row: Row, match: RegExpMatchArray) => boolean;
-}
-
-const byCourse = (row: Row, match: RegExpMatchArray): boolean => row['course_id'] === Number(match[1]);
-
-const ROUTES: Route[] = [
-  { pattern: /^\/api\/v1\/accounts\/\d+\/users$/, collection: 'users', paging: 'bookmark' },
-  { pattern: /^\/api\/v1\/courses$/, collection: 'courses', paging: 'numbered' },
-  { pattern: /^\/api\/v1\/courses\/(\d+)\/enrollments$/, collection: 'enrollments', paging: 'bookmark', filter: byCourse },
-  { pattern: /^\/api\/v1\/courses\/(\d+)\/students\/submissions$/, collection: 'submissions', paging: 'numbered', filter: byCourse },
-  { pattern: /^\/generic\/v1\/records$/, collection: 'records', paging: 'json-cursor' },
-];
+const ROUTES: SimRoute[] = [...canvasRoutes, ...edfiRoutes, ...onerosterRoutes, ...blackboardRoutes, ...moodleRoutes, ...genericRoutes];
 
 export const DEFAULT_SIMULATOR_TOKEN = 'sim-token';
 
 export class LmsSimulator {
   readonly data: Dataset;
-  readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, byCollection: {} };
+  readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, byCollection: {}, peakInFlight: 0, inFlight: 0 };
   latencyMs: number;
   private server: Server | undefined;
   private baseUrl = '';
@@ -93,14 +91,15 @@ export class LmsSimulator {
     this.server = undefined;
   }
 
-  /** The rows a complete export of this path must hold right now, in id order. */
-  truth(path: string): Row[] {
-    const found = this.route(path);
-    if (found === undefined) throw new Error(`no simulated collection at ${path}`);
-    return this.rowsFor(found.route, found.match).map((r) => ({ ...r }));
+  /** The rows a complete export of this path (and query, where it selects rows) must hold now, in id order. */
+  truth(pathAndQuery: string): Row[] {
+    const url = new URL(pathAndQuery, 'http://simulator.invalid');
+    const found = this.route(url.pathname);
+    if (found === undefined) throw new Error(`no simulated collection at ${pathAndQuery}`);
+    return this.rowsFor(found.route, found.match, url).map((r) => ({ ...r }));
   }
 
-  private route(path: string): { route: Route; match: RegExpMatchArray } | undefined {
+  private route(path: string): { route: SimRoute; match: RegExpMatchArray } | undefined {
     for (const route of ROUTES) {
       const match = path.match(route.pattern);
       if (match !== null) return { route, match };
@@ -108,30 +107,34 @@ export class LmsSimulator {
     return undefined;
   }
 
-  private rowsFor(route: Route, match: RegExpMatchArray): Row[] {
+  private rowsFor(route: SimRoute, match: RegExpMatchArray, url: URL): Row[] {
     const rows = this.data.list(route.collection);
-    return route.filter === undefined ? rows : rows.filter((r) => route.filter?.(r, match));
+    return route.filter === undefined ? rows : rows.filter((r) => route.filter?.(r, match, url));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     if (url.pathname.startsWith('/_sim/')) return this.handleControl(url, res);
     const found = this.route(url.pathname);
-    if (found === undefined) return send(res, 404, { errors: [{ message: 'The specified resource does not exist.' }] });
+    if (found === undefined) return send(res, { status: 404, body: { errors: [{ message: 'The specified resource does not exist.' }] } });
+    const { route, match } = found;
     this.stats.pageRequests += 1;
-    this.stats.byCollection[found.route.collection] = (this.stats.byCollection[found.route.collection] ?? 0) + 1;
-    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    if (req.headers.authorization !== `Bearer ${this.token}`) {
-      this.stats.unauthorized += 1;
-      res.setHeader('WWW-Authenticate', 'Bearer realm="canvas-lms"');
-      return send(res, 401, { errors: [{ message: 'Invalid access token.' }] });
+    this.stats.byCollection[route.collection] = (this.stats.byCollection[route.collection] ?? 0) + 1;
+    this.stats.inFlight += 1;
+    this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight);
+    try {
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+      const presented = route.auth === 'query' ? url.searchParams.get('wstoken') : req.headers.authorization?.replace(/^Bearer /, '');
+      if (presented !== this.token) {
+        this.stats.unauthorized += 1;
+        return send(res, route.unauthorized?.() ?? { status: 401, body: { error: 'unauthorized' } });
+      }
+      this.applyMutations(route.collection);
+      const ctx = { url, linkOrigin: this.options.linkOrigin ?? this.baseUrl, token: this.token, repeatTokenAfterPages: this.options.repeatTokenAfterPages };
+      return send(res, route.serve(this.rowsFor(route, match, url), ctx));
+    } finally {
+      this.stats.inFlight -= 1;
     }
-    this.applyMutations(found.route.collection);
-    const rows = this.rowsFor(found.route, found.match);
-    if (found.route.paging === 'json-cursor') return send(res, 200, jsonCursorPage(rows, url));
-    const page = found.route.paging === 'numbered' ? numberedPage(rows, url) : bookmarkPage(rows, url);
-    res.setHeader('Link', page.link);
-    return send(res, 200, page.rows);
   }
 
   private applyMutations(collection: CollectionName): void {
@@ -144,26 +147,18 @@ export class LmsSimulator {
 
   private handleControl(url: URL, res: ServerResponse): void {
     const truthPath = url.pathname.match(/^\/_sim\/truth(\/.+)$/)?.[1];
-    if (truthPath !== undefined && this.route(truthPath) !== undefined) return send(res, 200, this.truth(truthPath));
-    if (url.pathname === '/_sim/stats') return send(res, 200, this.stats);
-    return send(res, 404, { error: `unknown control endpoint ${url.pathname}` });
+    if (truthPath !== undefined && this.route(truthPath) !== undefined) return send(res, { status: 200, body: this.truth(truthPath + url.search) });
+    if (url.pathname === '/_sim/stats') return send(res, { status: 200, body: this.stats });
+    return send(res, { status: 404, body: { error: `unknown control endpoint ${url.pathname}` } });
   }
 }
 
-/** Generic cursor API: `{ data, next_cursor, has_more }`; the cursor is an opaque keyset position. */
-function jsonCursorPage(rows: Row[], url: URL): unknown {
-  const limit = Math.min(Math.max(1, Number(url.searchParams.get('limit') ?? 50) || 50), 1_000);
-  const cursor = url.searchParams.get('cursor');
-  const after = cursor === null ? 0 : Number(Buffer.from(cursor, 'base64url').toString()) || 0;
-  const start = rows.findIndex((r) => r.id > after);
-  const data = start < 0 ? [] : rows.slice(start, start + limit);
-  const last = data[data.length - 1];
-  const hasMore = start >= 0 && start + limit < rows.length;
-  return { data, next_cursor: hasMore && last !== undefined ? Buffer.from(String(last.id)).toString('base64url') : null, has_more: hasMore };
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+function send(res: ServerResponse, response: SimResponse): void {
+  const text = JSON.stringify(response.body);
+  res.writeHead(response.status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    ...response.headers,
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

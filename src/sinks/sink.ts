@@ -36,6 +36,8 @@ export interface Sink {
   stagePage(page: StagedPage): Promise<void>;
   /** Upserts a staged page on the primary key; a page persisted twice changes nothing the second time. */
   persistPage(request: PersistRequest): Promise<PersistResult>;
+  /** Whether a page of this run and resource was already persisted from this URL (the paging-loop guard). */
+  wasRequested(runId: string, resource: string, url: string): Promise<boolean>;
   readRows(resource: string): Promise<StoredRow[]>;
   readAudit(runId: string, resource: string): Promise<AuditRow[]>;
   close(): Promise<void>;

@@ -53,6 +53,15 @@ export class SqlSink implements Sink {
     });
   }
 
+  async wasRequested(runId: string, resource: string, url: string): Promise<boolean> {
+    await this.ensureInternalTables();
+    const found = await this.db.query(
+      `SELECT 1 AS seen FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND cursor_before = $3 LIMIT 1`,
+      [runId, resource, url],
+    );
+    return found.length > 0;
+  }
+
   async readRows(resource: string): Promise<StoredRow[]> {
     const rows = await this.db.query(`SELECT _key, CAST(_record AS VARCHAR) AS record FROM ${this.db.table(resource)} ORDER BY _key`);
     return rows.map((r) => ({ key: JSON.parse(String(r['_key'])) as unknown[], record: JSON.parse(String(r['record'])) as Record<string, unknown> }));

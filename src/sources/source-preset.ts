@@ -1,14 +1,38 @@
 import type { PaginationConfig, ResourceConfig, SourceConfig } from '../spec/export-spec';
 import type { PaginationStrategy, RequestContext } from '../pagination/types';
+import type { TotalSource } from '../pagination/total';
 
-/** What a preset settles for one resource: how to page it and what the first request carries. */
+/** What a preset settles for one resource: how to page it, what the requests carry, where the total is. */
 export interface ResolvedPaging {
   pagination: PaginationConfig;
   strategy: PaginationStrategy;
   request: RequestContext;
+  /** Query parameters only the first request carries (Ed-Fi `totalCount=true`). */
+  firstQuery: Record<string, string>;
+  total: TotalSource;
+}
+
+/** An error an API reports inside a 200 body (Moodle). */
+export interface BodyError {
+  retryable: boolean;
+  type: 'AuthRejected' | 'BadRequest' | 'ServerError';
+  message: string;
+}
+
+/** A source system's known behaviour, applied where the spec does not say otherwise. */
+export interface PresetDefaults {
+  pagination: PaginationConfig;
+  pageSize?: number;
+  /** The server's page-size limit; larger requests are lowered to it (or the server would refuse or clamp). */
+  maxPageSize?: number;
+  total?: TotalSource;
+  firstQuery?: Record<string, string>;
+  /** Query parameters every request carries (a resource's own `query` wins). */
+  query?: Record<string, string>;
 }
 
 export interface SourcePreset {
   name: SourceConfig['preset'];
-  resolve(source: SourceConfig, resource: ResourceConfig): ResolvedPaging;
+  defaults(resource: ResourceConfig): PresetDefaults;
+  bodyError?(body: unknown): BodyError | undefined;
 }

@@ -20,16 +20,27 @@ export const authSchema = z
     bearerTokenEnv: z
       .string()
       .regex(envVarName, 'expected an environment variable name like CANVAS_TOKEN')
+      .optional()
       .describe('Name of the environment variable that holds the bearer token; read by the worker, never stored.'),
+    queryTokenEnv: z
+      .string()
+      .regex(envVarName, 'expected an environment variable name like MOODLE_TOKEN')
+      .optional()
+      .describe('Name of the environment variable holding a token the API takes as a query parameter (Moodle wstoken).'),
+    queryTokenParam: z.string().min(1).default('wstoken').describe('Query parameter that carries queryTokenEnv\'s token.'),
   })
-  .strict();
+  .strict()
+  .refine((a) => (a.bearerTokenEnv === undefined) !== (a.queryTokenEnv === undefined), {
+    message: 'needs exactly one of bearerTokenEnv or queryTokenEnv',
+    path: ['bearerTokenEnv'],
+  });
 
 export const sourceSchema = z
   .object({
     preset: z
-      .enum(['canvas', 'generic'])
+      .enum(['canvas', 'edfi', 'oneroster', 'blackboard', 'moodle', 'generic'])
       .default('generic')
-      .describe('Source system whose defaults apply: canvas (Link header, per_page <= 100) or generic.'),
+      .describe('Source system whose paging, page-size caps, totals and error formats apply (docs/sources.md).'),
     baseUrl: z
       .string()
       .regex(httpUrl, 'expected an absolute http(s) URL like https://school.instructure.com/api/v1')
@@ -73,7 +84,80 @@ export const jsonCursorPaginationSchema = z
     path: ['nextCursorPath'],
   });
 
-export const paginationSchema = z.discriminatedUnion('type', [linkHeaderPaginationSchema, jsonCursorPaginationSchema]);
+const stopOnShortPage = z
+  .boolean()
+  .default(false)
+  .describe('End on a page shorter than asked for (only where the API documents that a short page is the last).');
+
+export const offsetPaginationSchema = z
+  .object({
+    type: z.literal('offset'),
+    offsetParam: z.string().min(1).default('offset'),
+    limitParam: z.string().min(1).default('limit'),
+    recordsPath: jsonPath.default('').describe('Where the records array sits ("" = body is the array).'),
+    stopOnShortPage,
+  })
+  .strict();
+
+export const pageNumberPaginationSchema = z
+  .object({
+    type: z.literal('page-number'),
+    pageParam: z.string().min(1).default('page'),
+    pageSizeParam: z.string().min(1).default('per_page'),
+    firstPage: z.number().int().min(0).default(1),
+    recordsPath: jsonPath.default(''),
+    totalPagesPath: jsonPath.optional().describe('Where the body says how many pages there are.'),
+    stopOnShortPage,
+  })
+  .strict();
+
+export const keysetPaginationSchema = z
+  .object({
+    type: z.literal('keyset'),
+    fields: z.array(z.string().min(1)).min(1).default(['id']).describe('Ascending sort key, e.g. ["updated_at", "id"].'),
+    params: z.array(z.string().min(1)).min(1).default(['after_id']).describe('Query parameters carrying the last key, one per field.'),
+    pageSizeParam: z.string().min(1).default('limit'),
+    recordsPath: jsonPath.default(''),
+    stopOnShortPage,
+  })
+  .strict()
+  .refine((p) => p.fields.length === p.params.length, { message: 'needs one query parameter per key field', path: ['params'] });
+
+export const tokenHeaderPaginationSchema = z
+  .object({
+    type: z.literal('token-header'),
+    header: z.string().min(1).default('Next-Page-Token').describe('Response header carrying the next token.'),
+    tokenParam: z.string().min(1).default('pageToken').describe('Query parameter that sends the token back.'),
+    pageSizeParam: z.string().min(1).default('pageSize'),
+    recordsPath: jsonPath.default(''),
+  })
+  .strict();
+
+export const bodyLinkPaginationSchema = z
+  .object({
+    type: z.literal('body-link'),
+    recordsPath: jsonPath.default('results'),
+    nextPath: jsonPath.default('paging.nextPage').describe('Where the next-page URL (relative or absolute) sits in the body.'),
+    pageSizeParam: z.string().min(1).default('limit'),
+  })
+  .strict();
+
+export const paginationSchema = z.discriminatedUnion('type', [
+  linkHeaderPaginationSchema,
+  jsonCursorPaginationSchema,
+  offsetPaginationSchema,
+  pageNumberPaginationSchema,
+  keysetPaginationSchema,
+  tokenHeaderPaginationSchema,
+  bodyLinkPaginationSchema,
+]);
+
+export const totalSchema = z
+  .object({
+    header: z.string().min(1).optional().describe('Response header with the collection size, e.g. Total-Count.'),
+    path: jsonPath.optional().describe('Dotted path to the collection size in the body.'),
+  })
+  .strict();
 
 export const resourceSchema = z
   .object({
@@ -88,6 +172,7 @@ export const resourceSchema = z
       .describe('Field(s) that identify a record; upserts key on them.'),
     pageSize: z.number().int().min(1).max(10_000).optional().describe('Records per page requested.'),
     pagination: paginationSchema.optional().describe('How to page; the preset supplies it when omitted.'),
+    total: totalSchema.optional().describe('Where the API reports the collection size; the preset supplies it when omitted.'),
     query: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))
       .optional()

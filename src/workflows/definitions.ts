@@ -51,6 +51,9 @@ export interface ResourceReport extends PageCounters {
   resource: string;
   workflowId: string;
   status: ResourceStatus;
+  /** The collection size the API reported on the first and on the last page (null where it reports none). */
+  expectedAtStart: number | null;
+  expectedAtEnd: number | null;
   startCursor: string | null;
   endCursor: string | null;
   startedAt: string;

@@ -20,6 +20,8 @@ export interface ExportResourceInput {
 
 /** Everything a traversal must remember across continue-as-new. Cursors and counters only: no records. */
 export interface TraversalState extends PageCounters {
+  expectedAtStart: number | null;
+  expectedAtEnd: number | null;
   cursor: PageCursor | null;
   nextPageNumber: number;
   startCursor: string | null;
@@ -56,6 +58,8 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   });
   const state: TraversalState = input.carried ?? {
     ...NO_PAGES,
+    expectedAtStart: null,
+    expectedAtEnd: null,
     cursor: null,
     nextPageNumber: 1,
     startCursor: null,
@@ -125,6 +129,10 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       const mayPrefetch = page.next !== null && !state.paused && !shouldContinueAsNew(pagesThisRun + 1, input.execution.pagesBeforeContinueAsNew);
       prefetched = mayPrefetch ? fetchAt(pageNumber + 1, page.next) : undefined;
       const persisted = await persisting;
+      if (page.total !== undefined) {
+        if (state.pages === 0) state.expectedAtStart = page.total;
+        state.expectedAtEnd = page.total;
+      }
       state.startCursor ??= page.requested;
       state.endCursor = page.requested;
       state.cursor = page.next;
@@ -149,6 +157,8 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     workflowId: input.workflowId,
     status: 'completed',
     ...countersOf(state),
+    expectedAtStart: state.expectedAtStart,
+    expectedAtEnd: state.expectedAtEnd,
     startCursor: state.startCursor,
     endCursor: state.endCursor,
     startedAt: state.startedAt,

@@ -133,6 +133,8 @@ function failedReport(entry: ResourceEntry, startedAt: string): ResourceReport {
     workflowId: entry.workflowId,
     status: 'failed',
     ...NO_PAGES,
+    expectedAtStart: null,
+    expectedAtEnd: null,
     startCursor: null,
     endCursor: null,
     startedAt,

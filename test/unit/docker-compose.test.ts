@@ -91,7 +91,7 @@ describe('docker-compose.yml', () => {
       const spec = parseExportSpec(JSON.parse(readFileSync(join(root, 'examples', file), 'utf8')));
       if (file.startsWith('docker')) {
         assert.ok(spec.sink.kind === 'postgres' && spec.sink.urlEnv !== undefined && env[spec.sink.urlEnv], `${file} sink env`);
-        assert.ok(spec.source.auth && env[spec.source.auth.bearerTokenEnv] !== undefined, `${file} token env`);
+        assert.ok(spec.source.auth && env[spec.source.auth.bearerTokenEnv ?? ''] !== undefined, `${file} token env`);
       }
     }
   });

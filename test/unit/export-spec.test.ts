@@ -36,7 +36,7 @@ describe('ExportSpec validation', () => {
   const cases: Array<[string, unknown, RegExp]> = [
     ['a missing primary key', withChange((s) => delete s.resources[0].primaryKey), /resources\[0\]\.primaryKey: required/],
     ['an empty primary key', withChange((s) => (s.resources[0].primaryKey = [])), /resources\[0\]\.primaryKey: needs at least one field/],
-    ['an unknown pagination type', withChange((s) => (s.resources[0].pagination.type = 'links')), /resources\[0\]\.pagination\.type: expected one of link-header, json-cursor; got "links"/],
+    ['an unknown pagination type', withChange((s) => (s.resources[0].pagination.type = 'links')), /resources\[0\]\.pagination\.type: expected one of link-header, json-cursor, offset, page-number, keyset, token-header, body-link; got "links"/],
     ['a relative base URL', withChange((s) => (s.source.baseUrl = 'canvas.example.edu/api/v1')), /source\.baseUrl: expected an absolute http\(s\) URL/],
     ['a token in the spec instead of an env var name', withChange((s) => (s.source.auth.bearerTokenEnv = '7~abc token')), /source\.auth\.bearerTokenEnv: expected an environment variable name/],
     ['a password in a Postgres URL', withChange((s) => (s.sink = { kind: 'postgres', url: 'postgres://etl:hunter2@db/lms' })), /sink\.url: holds a password/],
@@ -48,6 +48,9 @@ describe('ExportSpec validation', () => {
     ['a json cursor with nowhere to find the next page', withChange((s) => (s.resources[0].pagination = { type: 'json-cursor' })), /resources\[0\]\.pagination\.nextCursorPath: json-cursor needs nextCursorPath or nextUrlPath/],
     ['a misspelt field', withChange((s) => (s.resources[0].primaryKeys = ['id'])), /resources\[0\]: unknown field\(s\) "primaryKeys"/],
     ['a page size of zero', withChange((s) => (s.resources[0].pageSize = 0)), /resources\[0\]\.pageSize: /],
+    ['two ways to send the token', withChange((s) => (s.source.auth.queryTokenEnv = 'MOODLE_TOKEN')), /source\.auth\.bearerTokenEnv: needs exactly one of bearerTokenEnv or queryTokenEnv/],
+    ['a keyset with a parameter missing for a field', withChange((s) => (s.resources[0].pagination = { type: 'keyset', fields: ['updated_at', 'id'], params: ['after_id'] })), /resources\[0\]\.pagination\.params: needs one query parameter per key field/],
+    ['an unknown preset', withChange((s) => (s.source.preset = 'schoology')), /source\.preset: Invalid option: expected one of "canvas"\|"edfi"\|"oneroster"\|"blackboard"\|"moodle"\|"generic"; got "schoology"/],
     ['a missing name', withChange((s) => delete s.name), /^ {2}name: required$/m],
   ];
   for (const [what, input, expected] of cases) {

@@ -1,0 +1,65 @@
+import type { Row } from '../dataset';
+import { intParam, rowsAfter, type SimContext, type SimResponse, type SimRoute } from '../route';
+
+/**
+ * Ed-Fi ODS/API resources. Cursor paging: `pageSize` (≤ 500) and an opaque `Next-Page-Token` header, sent even
+ * on the last non-empty page; the traversal ends with `200 []`. limit/offset (≤ 500) otherwise. `totalCount=true`
+ * adds a `Total-Count` header. Errors are problem+json.
+ */
+export const EDFI_MAX_PAGE_SIZE = 500;
+
+function problem(status: number, detail: string, errors: string[]): SimResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+    body: { detail, type: 'urn:ed-fi:api:bad-request:parameter', title: 'Parameter Validation Failed', status, errors },
+  };
+}
+
+const encodeToken = (afterId: number): string => Buffer.from(JSON.stringify({ a: afterId })).toString('base64url');
+
+function decodeToken(token: string): number | undefined {
+  try {
+    const { a } = JSON.parse(Buffer.from(token, 'base64url').toString()) as { a?: unknown };
+    return typeof a === 'number' ? a : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function serve(rows: Row[], ctx: SimContext): SimResponse {
+  const { url } = ctx;
+  const headers: Record<string, string> = {};
+  if (url.searchParams.get('totalCount') === 'true') headers['total-count'] = String(rows.length);
+  const token = url.searchParams.get('pageToken');
+  if (token !== null || url.searchParams.has('pageSize')) {
+    const pageSize = intParam(url, 'pageSize', 25);
+    if (pageSize < 1 || pageSize > EDFI_MAX_PAGE_SIZE) return problem(400, 'The request is invalid.', [`PageSize must be between 1 and ${EDFI_MAX_PAGE_SIZE}.`]);
+    const after = token === null ? 0 : decodeToken(token);
+    if (after === undefined) return problem(400, 'The request is invalid.', ['The pageToken is not valid.']);
+    const { page } = rowsAfter(rows, after, pageSize);
+    const last = page[page.length - 1];
+    if (last !== undefined) headers['next-page-token'] = encodeToken(last.id);
+    const start = page[0] === undefined ? -1 : rows.indexOf(page[0]);
+    if (ctx.repeatTokenAfterPages !== undefined && start >= ctx.repeatTokenAfterPages * pageSize) {
+      // A buggy server: its next token points a page back, so a client that trusts it pages forever.
+      headers['next-page-token'] = encodeToken(rows[start - pageSize - 1]?.id ?? 0);
+    }
+    return { status: 200, headers, body: page };
+  }
+  const limit = intParam(url, 'limit', 25);
+  const offset = intParam(url, 'offset', 0);
+  if (limit < 0 || limit > EDFI_MAX_PAGE_SIZE) return problem(400, 'The request is invalid.', [`Limit must be omitted or set to a numeric value between 0 and ${EDFI_MAX_PAGE_SIZE}.`]);
+  return { status: 200, headers, body: rows.slice(offset, offset + limit) };
+}
+
+const unauthorized = (): SimResponse => ({
+  status: 401,
+  headers: { 'content-type': 'application/problem+json' },
+  body: { detail: 'Authorization denied.', type: 'urn:ed-fi:api:security:authentication', title: 'Authentication Failed', status: 401, errors: ['Invalid token'] },
+});
+
+export const edfiRoutes: SimRoute[] = [
+  { pattern: /^\/data\/v3\/ed-fi\/students$/, collection: 'users', serve, unauthorized },
+  { pattern: /^\/data\/v3\/ed-fi\/studentSchoolAssociations$/, collection: 'enrollments', serve, unauthorized },
+];

@@ -1,0 +1,51 @@
+import type { CollectionName, Row } from './dataset';
+
+/** What a simulated API answers; the server writes it out. */
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
+export interface SimContext {
+  url: URL;
+  /** The origin next links point to (another origin, for the cross-origin test). */
+  linkOrigin: string;
+  token: string;
+  /** Hand a token of the page before this one back again (a buggy server, for the loop guard). */
+  repeatTokenAfterPages?: number;
+}
+
+export interface SimRoute {
+  pattern: RegExp;
+  collection: CollectionName;
+  /** `query`: the token is the `wstoken` parameter (Moodle); otherwise a bearer header. */
+  auth?: 'bearer' | 'query';
+  /** Rows of the collection this request sees (a course's enrollments, say). */
+  filter?: (row: Row, match: RegExpMatchArray, url: URL) => boolean;
+  serve(rows: Row[], ctx: SimContext): SimResponse;
+  /** The answer to a request without the right token. */
+  unauthorized?: () => SimResponse;
+}
+
+export function intParam(url: URL, name: string, fallback: number): number {
+  const value = url.searchParams.get(name);
+  const parsed = value === null ? NaN : Number(value);
+  return Number.isInteger(parsed) ? parsed : fallback;
+}
+
+/** Rows after a key, in id order: the keyset step most paging in the simulator is built on. */
+export function rowsAfter(rows: Row[], afterId: number, limit: number): { page: Row[]; more: boolean } {
+  const start = rows.findIndex((r) => r.id > afterId);
+  if (start < 0) return { page: [], more: false };
+  return { page: rows.slice(start, start + limit), more: start + limit < rows.length };
+}
+
+/** A copy of the request URL on another origin with some parameters changed: how servers build next links. */
+export function linkFrom(ctx: SimContext, params: Record<string, string>): string {
+  const link = new URL(ctx.url.pathname + ctx.url.search, ctx.linkOrigin);
+  for (const [name, value] of Object.entries(params)) link.searchParams.set(name, value);
+  return link.toString();
+}
+
+export const byCourse = (row: Row, match: RegExpMatchArray): boolean => row['course_id'] === Number(match[1]);
