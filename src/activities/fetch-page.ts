@@ -78,7 +78,8 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   }
   const bodyError = presetOf(source).bodyError?.(body);
   if (bodyError !== undefined) {
-    const message = `resource ${resource.name}: ${bodyError.message} on GET ${path}`;
+    const hint = bodyError.type === 'AuthRejected' && credentials.tokenEnv !== undefined ? ` (check the token in ${credentials.tokenEnv})` : '';
+    const message = `resource ${resource.name}: ${bodyError.message} on GET ${path}${hint}`;
     throw bodyError.retryable ? ApplicationFailure.retryable(message, bodyError.type) : ApplicationFailure.nonRetryable(message, bodyError.type);
   }
 

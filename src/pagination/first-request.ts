@@ -27,6 +27,6 @@ export function assertSameOrigin(next: string, baseUrl: string): void {
   const expected = new URL(baseUrl).origin;
   const actual = new URL(next).origin;
   if (actual !== expected) {
-    throw new ForeignLinkError(`next page link points to ${actual}, outside the source origin ${expected}; refusing to follow it`);
+    throw new ForeignLinkError(`next page link ${next} points to ${actual}, outside the source origin ${expected}; refusing to follow it`);
   }
 }
