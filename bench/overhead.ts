@@ -40,8 +40,8 @@ async function plainLoop(simulatorUrl: string, path: string): Promise<number> {
   let records = 0;
   try {
     for (let pageNumber = 1; ; pageNumber++) {
-      const page = await fetchPage(sinks, { runId: 'plain', source: parsed.source, resource, sink: parsed.sink, pageNumber, cursor });
-      await persistPage(sinks, { runId: 'plain', sink: parsed.sink, resource, ref: page.ref, pageNumber, cursorBefore: page.requested, cursorAfter: null, sha256: page.sha256 });
+      const page = await fetchPage(sinks, { runId: 'plain', traversal: 'users', source: parsed.source, resource, sink: parsed.sink, pageNumber, cursor });
+      await persistPage(sinks, { runId: 'plain', traversal: 'users', sink: parsed.sink, resource, ref: page.ref, pageNumber, cursorBefore: page.requested, cursorAfter: null, sha256: page.sha256 });
       records += page.recordCount;
       cursor = page.next;
       if (cursor === null) return records;

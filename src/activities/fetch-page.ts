@@ -4,14 +4,15 @@ import { assertSameOrigin, ForeignLinkError } from '../pagination/first-request'
 import { readTotal } from '../pagination/total';
 import { PageFormatError, type PageCursor, type ParsedPage } from '../pagination/types';
 import type { SinkPool } from '../sinks/open-sink';
-import { presetOf, resolvePaging } from '../sources/resolve-paging';
+import { resolvePaging } from '../sources/resolve-paging';
 import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
-import { classifyResponse } from './classify-response';
 import { credentialsFor } from './credentials';
-import { httpGet } from './http-client';
+import { getJson } from './get-json';
 
 export interface FetchPageInput {
   runId: string;
+  /** Names this traversal in staging, audit rows and the loop guard: the resource, or one of its partitions. */
+  traversal: string;
   source: SourceConfig;
   resource: ResourceConfig;
   sink: SinkConfig;
@@ -51,38 +52,7 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   const credentials = credentialsFor(source);
   const fromStrategy = paging.strategy.requestUrl(paging.request, input.cursor);
   const url = credentials.keepable(input.cursor === null ? withQuery(fromStrategy, paging.firstQuery) : fromStrategy);
-  const path = new URL(url).pathname;
-
-  const answer = await httpGet(credentials.sendable(url), source, credentials.headers);
-  const bodyText = answer.body.toString('utf8');
-  const verdict = classifyResponse({
-    status: answer.status,
-    headers: answer.headers,
-    bodyText: bodyText.slice(0, 2_000),
-    method: 'GET',
-    path,
-    tokenEnv: credentials.tokenEnv,
-    now: Date.now(),
-  });
-  if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${verdict.message}`, verdict.type);
-  if (verdict.kind === 'throttled') {
-    throw ApplicationFailure.create({ message: verdict.message, type: 'Throttled', nextRetryDelay: verdict.retryAfterMs });
-  }
-  if (verdict.kind === 'retry') throw ApplicationFailure.retryable(verdict.message, 'ServerError');
-
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    throw ApplicationFailure.retryable(`resource ${resource.name}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody');
-  }
-  const bodyError = presetOf(source).bodyError?.(body);
-  if (bodyError !== undefined) {
-    const hint = bodyError.type === 'AuthRejected' && credentials.tokenEnv !== undefined ? ` (check the token in ${credentials.tokenEnv})` : '';
-    const message = `resource ${resource.name}: ${bodyError.message} on GET ${path}${hint}`;
-    throw bodyError.retryable ? ApplicationFailure.retryable(message, bodyError.type) : ApplicationFailure.nonRetryable(message, bodyError.type);
-  }
-
+  const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`);
   const response = { url, headers: answer.headers, body };
   let parsed: ParsedPage;
   try {
@@ -101,15 +71,15 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   const sink = await sinks.get(input.sink);
   if (parsed.next !== null) {
     const nextUrl = paging.strategy.requestUrl(paging.request, parsed.next);
-    if (nextUrl === url || (await sink.wasRequested(input.runId, resource.name, nextUrl))) {
+    if (nextUrl === url || (await sink.wasRequested(input.runId, input.traversal, nextUrl))) {
       throw ApplicationFailure.nonRetryable(
         `resource ${resource.name}: the server sent a next page already requested in this traversal (${nextUrl}); stopping instead of looping`,
         'PagingLoop',
       );
     }
   }
-  const ref = stagingRef(input.runId, resource.name, input.pageNumber);
-  await sink.stagePage({ ref, runId: input.runId, resource: resource.name, pageNumber: input.pageNumber, recordsJson: JSON.stringify(parsed.records) });
+  const ref = stagingRef(input.runId, input.traversal, input.pageNumber);
+  await sink.stagePage({ ref, runId: input.runId, resource: input.traversal, pageNumber: input.pageNumber, recordsJson: JSON.stringify(parsed.records) });
   return {
     ref,
     pageNumber: input.pageNumber,

@@ -1,5 +1,6 @@
 import type { SinkPool } from '../sinks/open-sink';
 import { fetchPage, type FetchPageInput } from './fetch-page';
+import { listPartitions, type ListPartitionsInput } from './list-partitions';
 import { persistPage, type PersistPageInput } from './persist-page';
 
 export interface ActivityDependencies {
@@ -11,6 +12,7 @@ export function createActivities({ sinks }: ActivityDependencies) {
   return {
     fetchPage: (input: FetchPageInput) => fetchPage(sinks, input),
     persistPage: (input: PersistPageInput) => persistPage(sinks, input),
+    listPartitions: (input: ListPartitionsInput) => listPartitions(input),
   };
 }
 

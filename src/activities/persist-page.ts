@@ -4,6 +4,8 @@ import type { SinkConfig } from '../spec/export-spec';
 
 export interface PersistPageInput {
   runId: string;
+  /** The audit trail's name for this traversal (the resource, or `resource/p<n>` for a partition). */
+  traversal: string;
   sink: SinkConfig;
   resource: { name: string; primaryKey: string[] };
   ref: string;
@@ -20,6 +22,7 @@ export async function persistPage(sinks: SinkPool, input: PersistPageInput): Pro
     ref: input.ref,
     runId: input.runId,
     resource: input.resource,
+    traversal: input.traversal,
     pageNumber: input.pageNumber,
     cursorBefore: input.cursorBefore,
     cursorAfter: input.cursorAfter,

@@ -45,7 +45,8 @@ export function buildCli(): Command {
       for (const r of status.run.resources) {
         const p = status.resources[r.resource];
         const detail = p ? ` pages ${p.pages}, records ${p.records}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
-        lines.push(`  ${r.resource}: ${r.status}${detail}${r.error ? ` — ${r.error}` : ''}`);
+        const parts = r.partitions ? `, partitions ${r.partitions.done}/${r.partitions.total} done` : '';
+        lines.push(`  ${r.resource}: ${r.status}${parts}${detail}${r.error ? ` — ${r.error}` : ''}`);
       }
       print(opts.json, status, lines.join('\n'));
     });

@@ -22,7 +22,7 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   host?: string;
   port?: number;
   /** Changes applied to the paged collection before each page is served (live data under a traversal). */
-  mutationsPerPage?: { inserts?: number; updates?: number; deletes?: number };
+  mutationsPerPage?: { inserts?: number; updates?: number; deletes?: number; forRequests?: number };
   /** Next links point at this origin instead of ours (a redirecting or misconfigured server). */
   linkOrigin?: string;
   /** Ed-Fi cursor pages past this many hand back an older token (a server bug that loops a naive client). */
@@ -139,7 +139,7 @@ export class LmsSimulator {
 
   private applyMutations(collection: CollectionName): void {
     const plan = this.options.mutationsPerPage;
-    if (plan === undefined) return;
+    if (plan === undefined || this.stats.pageRequests > (plan.forRequests ?? Infinity)) return;
     for (let i = 0; i < (plan.inserts ?? 0); i++) this.data.mutateOnce(collection, 'insert');
     for (let i = 0; i < (plan.updates ?? 0); i++) this.data.mutateOnce(collection, 'update');
     for (let i = 0; i < (plan.deletes ?? 0); i++) this.data.mutateOnce(collection, 'delete');

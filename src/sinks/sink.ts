@@ -14,6 +14,8 @@ export interface PersistRequest {
   ref: string;
   runId: string;
   resource: { name: string; primaryKey: string[] };
+  /** Audit name of the traversal: the resource, or one partition of it. */
+  traversal: string;
   pageNumber: number;
   cursorBefore: string | null;
   cursorAfter: string | null;

@@ -96,7 +96,7 @@ export class SqlSink implements Sink {
   private async alreadyPersisted(tx: SqlExecutor, request: PersistRequest): Promise<PersistResult> {
     const audit = await tx.query(
       `SELECT inserted, updated, unchanged, quarantined FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND page_number = $3`,
-      [request.runId, request.resource.name, request.pageNumber],
+      [request.runId, request.traversal, request.pageNumber],
     );
     const row = audit[0];
     if (row === undefined) throw new Error(`staged page ${request.ref} is missing and was never persisted; fetch it again`);
@@ -142,7 +142,7 @@ export class SqlSink implements Sink {
       await tx.query(
         `INSERT INTO ${this.db.table(QUARANTINE)} (run_id, resource, page_number, record_index, record, reason, quarantined_at)
          VALUES ($1, $2, $3, $4, $5, $6, CURRENT_TIMESTAMP) ON CONFLICT (run_id, resource, page_number, record_index) DO NOTHING`,
-        [request.runId, request.resource.name, request.pageNumber, record.index, record.recordJson, record.reason],
+        [request.runId, request.traversal, request.pageNumber, record.index, record.recordJson, record.reason],
       );
     }
   }
@@ -153,7 +153,7 @@ export class SqlSink implements Sink {
          inserted, updated, unchanged, quarantined, persisted_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CURRENT_TIMESTAMP)
        ON CONFLICT (run_id, resource, page_number) DO NOTHING`,
-      [request.runId, request.resource.name, request.pageNumber, request.cursorBefore, request.cursorAfter, recordCount,
+      [request.runId, request.traversal, request.pageNumber, request.cursorBefore, request.cursorAfter, recordCount,
         request.sha256, result.inserted, result.updated, result.unchanged, result.quarantined],
     );
   }

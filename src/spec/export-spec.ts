@@ -173,6 +173,14 @@ export const resourceSchema = z
     pageSize: z.number().int().min(1).max(10_000).optional().describe('Records per page requested.'),
     pagination: paginationSchema.optional().describe('How to page; the preset supplies it when omitted.'),
     total: totalSchema.optional().describe('Where the API reports the collection size; the preset supplies it when omitted.'),
+    partitions: z
+      .object({
+        count: z.number().int().min(1).max(200).describe('Partitions to ask the API for (Ed-Fi /partitions?number=N).'),
+        maxParallel: z.number().int().min(1).max(64).default(4).describe('Partitions exported at once.'),
+      })
+      .strict()
+      .optional()
+      .describe('Split the resource into partitions exported in parallel (Ed-Fi cursor paging).'),
     query: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))
       .optional()
@@ -231,6 +239,9 @@ export const exportSpecSchema = z
     spec.resources.forEach((r, i) => {
       if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'name'], message: `duplicate resource name "${r.name}"` });
       seen.add(r.name);
+      if (r.partitions !== undefined && (spec.source.preset !== 'edfi' || (r.pagination !== undefined && r.pagination.type !== 'token-header'))) {
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'partitions'], message: 'needs preset edfi with its token-header paging' });
+      }
       if (spec.source.preset === 'generic' && r.pagination === undefined) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'pagination'], message: 'required for preset generic' });
       }

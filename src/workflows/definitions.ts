@@ -27,7 +27,14 @@ export interface RunProgress {
   phase: 'traversal' | 'done';
   paused: boolean;
   startedAt: string;
-  resources: Array<{ resource: string; workflowId: string; status: ResourceStatus; records?: number; error?: string }>;
+  resources: Array<{
+    resource: string;
+    workflowId: string;
+    status: ResourceStatus;
+    records?: number;
+    partitions?: { done: number; total: number };
+    error?: string;
+  }>;
 }
 
 /** What a traversal has done so far; carried across continue-as-new and reported at the end. */
@@ -61,6 +68,8 @@ export interface ResourceReport extends PageCounters {
   durationMs: number | null;
   continuedAsNew: number;
   error?: string;
+  /** For a partitioned resource: each partition's own report (the counters above are their sums). */
+  partitions?: ResourceReport[];
 }
 
 export interface RunReport {

@@ -14,6 +14,8 @@ export interface ExportResourceInput {
   sink: SinkConfig;
   execution: ExecutionConfig;
   startPaused?: boolean;
+  /** One partition of a partitioned resource: where it starts, and its number in the audit trail. */
+  partition?: { index: number; token: string };
   /** Set only by continue-as-new: where the previous run of this workflow stopped. */
   carried?: TraversalState;
 }
@@ -60,7 +62,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     ...NO_PAGES,
     expectedAtStart: null,
     expectedAtEnd: null,
-    cursor: null,
+    cursor: input.partition === undefined ? null : { kind: 'token', token: input.partition.token },
     nextPageNumber: 1,
     startCursor: null,
     endCursor: null,
@@ -90,8 +92,9 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     continuedAsNew: state.continuedAsNew,
   }));
 
+  const traversal = input.partition === undefined ? input.resource.name : `${input.resource.name}/p${input.partition.index}`;
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
-    const summary = fetchPage({ runId: input.runId, source: input.source, resource: input.resource, sink: input.sink, pageNumber, cursor });
+    const summary = fetchPage({ runId: input.runId, traversal, source: input.source, resource: input.resource, sink: input.sink, pageNumber, cursor });
     const pending: PendingFetch = { pageNumber, summary, settled: false };
     // Settled-tracking doubles as the rejection handler, so a prefetch that fails is not "unhandled" before we await it.
     summary.then(() => (pending.settled = true), () => (pending.settled = true));
@@ -117,6 +120,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       const page = await current.summary;
       const persisting = persistPage({
         runId: input.runId,
+        traversal,
         sink: input.sink,
         resource: { name: input.resource.name, primaryKey: input.resource.primaryKey },
         ref: page.ref,

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   isCancellation,
+  proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
@@ -17,14 +18,17 @@ import {
   type ResourceStatus,
   type RunReport,
 } from './definitions';
-import { exportResource } from './export-resource';
+import type { ExportActivities } from '../activities';
+import { exportResource, type ExportResourceInput } from './export-resource';
+import { partitionedReport } from './partitioned-report';
+import { runPool } from './run-pool';
 
 interface ResourceEntry {
   resource: string;
   workflowId: string;
   status: ResourceStatus;
-  handle?: ChildWorkflowHandle<typeof exportResource>;
   report?: ResourceReport;
+  partitions?: { done: number; total: number };
   error?: string;
 }
 
@@ -47,12 +51,17 @@ function failureMessage(error: unknown): string {
 /**
  * The workflow users start, with a plain-JSON ExportSpec as its only input (CLI, `temporal workflow start`,
  * the Web UI or a Schedule). It validates the spec first, then exports each resource as a child workflow,
- * at most `execution.maxParallelResources` at once, and returns a run report. A failed resource does not stop
+ * at most `execution.maxParallelResources` at once (a partitioned resource as one child per partition, at most
+ * its `maxParallel` at once), and returns a run report. A failed resource does not stop
  * the others; the run then fails with the report attached, so the failure is visible in every client.
  */
 export async function exportRun(input: unknown): Promise<RunReport> {
   const spec = validSpec(input);
   const execution = spec.execution ?? executionSchema.parse({});
+  const { listPartitions } = proxyActivities<ExportActivities>({
+    startToCloseTimeout: `${execution.activityTimeoutSeconds}s`,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: execution.maxAttempts },
+  });
   const info = workflowInfo();
   const runId = info.firstExecutionRunId;
   const startedAt = new Date().toISOString();
@@ -63,8 +72,10 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     status: 'pending',
   }));
 
+  /** Child traversals now running: pause and resume reach each of them. */
+  const running = new Set<ChildWorkflowHandle<typeof exportResource>>();
   const signalChildren = async (signal: typeof pauseSignal | typeof resumeSignal): Promise<void> => {
-    await Promise.all(entries.filter((e) => e.status === 'running').map((e) => e.handle?.signal(signal).catch(() => undefined)));
+    await Promise.all([...running].map((handle) => handle.signal(signal).catch(() => undefined)));
   };
   setHandler(pauseSignal, async () => {
     paused = true;
@@ -79,37 +90,64 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     phase: entries.every((e) => e.status === 'completed' || e.status === 'failed') ? 'done' : 'traversal',
     paused,
     startedAt,
-    resources: entries.map(({ resource, workflowId, status, error, report }) => ({ resource, workflowId, status, records: report?.recordsFetched, error })),
+    resources: entries.map(({ resource, workflowId, status, error, report, partitions }) => ({
+      resource,
+      workflowId,
+      status,
+      records: report?.recordsFetched,
+      partitions,
+      error,
+    })),
   }));
 
-  const exportOne = async (entry: ResourceEntry, index: number): Promise<void> => {
+  const traverse = async (workflowId: string, input: Omit<ExportResourceInput, 'workflowId' | 'startPaused'>): Promise<ResourceReport> => {
+    const startedPaused = paused;
+    const handle = await startChild(exportResource, { workflowId, args: [{ ...input, workflowId, startPaused: startedPaused }] });
+    running.add(handle);
+    try {
+      if (paused !== startedPaused) await handle.signal(paused ? pauseSignal : resumeSignal);
+      return await handle.result();
+    } finally {
+      running.delete(handle);
+    }
+  };
+
+  /** One child per partition token, at most `maxParallel` at once; a failed partition fails only itself. */
+  const traversePartitions = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<ResourceReport> => {
+    const { partitions } = input.resource;
+    if (partitions === undefined) throw new Error('unreachable: a resource without partitions');
+    const tokens = await listPartitions({ source: input.source, resource: input.resource, count: partitions.count });
+    entry.partitions = { done: 0, total: tokens.length };
+    const reports = await runPool(tokens.length, partitions.maxParallel, async (index) => {
+      const workflowId = `${entry.workflowId}-p${index}`;
+      try {
+        return await traverse(workflowId, { ...input, partition: { index, token: tokens[index] as string } });
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        return failedReport(`${entry.resource}/p${index}`, workflowId, failureMessage(error), startedAt);
+      } finally {
+        if (entry.partitions) entry.partitions.done += 1;
+      }
+    });
+    return partitionedReport(entry.resource, entry.workflowId, reports);
+  };
+
+  await runPool(entries.length, execution.maxParallelResources, async (index) => {
+    const entry = entries[index] as ResourceEntry;
     const resource = spec.resources[index];
     if (resource === undefined) return;
     entry.status = 'running';
-    const startedPaused = paused;
+    const input = { runId, source: spec.source, resource, sink: spec.sink, execution };
     try {
-      entry.handle = await startChild(exportResource, {
-        workflowId: entry.workflowId,
-        args: [{ runId, workflowId: entry.workflowId, source: spec.source, resource, sink: spec.sink, execution, startPaused: startedPaused }],
-      });
-      if (paused !== startedPaused) await entry.handle.signal(paused ? pauseSignal : resumeSignal);
-      entry.report = await entry.handle.result();
-      entry.status = 'completed';
+      entry.report = resource.partitions === undefined ? await traverse(entry.workflowId, input) : await traversePartitions(entry, input);
+      entry.status = entry.report.status;
+      entry.error = entry.report.error;
     } catch (error) {
       if (isCancellation(error)) throw error;
       entry.status = 'failed';
       entry.error = failureMessage(error);
     }
-  };
-
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < entries.length) {
-      const index = next++;
-      await exportOne(entries[index] as ResourceEntry, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(execution.maxParallelResources, entries.length) }, lane));
+  });
 
   const report: RunReport = {
     spec: spec.name,
@@ -118,7 +156,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     status: entries.some((e) => e.status === 'failed') ? 'failed' : 'completed',
     startedAt,
     finishedAt: new Date().toISOString(),
-    resources: entries.map((e) => e.report ?? failedReport(e, startedAt)),
+    resources: entries.map((e) => e.report ?? failedReport(e.resource, e.workflowId, e.error ?? 'not run', startedAt)),
   };
   if (report.status === 'failed') {
     const failed = entries.filter((e) => e.status === 'failed').map((e) => `${e.resource}: ${e.error}`);
@@ -127,10 +165,10 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   return report;
 }
 
-function failedReport(entry: ResourceEntry, startedAt: string): ResourceReport {
+function failedReport(resource: string, workflowId: string, error: string, startedAt: string): ResourceReport {
   return {
-    resource: entry.resource,
-    workflowId: entry.workflowId,
+    resource,
+    workflowId,
     status: 'failed',
     ...NO_PAGES,
     expectedAtStart: null,
@@ -141,6 +179,6 @@ function failedReport(entry: ResourceEntry, startedAt: string): ResourceReport {
     finishedAt: null,
     durationMs: null,
     continuedAsNew: 0,
-    error: entry.error,
+    error,
   };
 }

@@ -16,15 +16,37 @@ function problem(status: number, detail: string, errors: string[]): SimResponse 
   };
 }
 
-const encodeToken = (afterId: number): string => Buffer.from(JSON.stringify({ a: afterId })).toString('base64url');
+/** An opaque page token: the last id served and, inside a partition, the partition's last id. */
+interface PageToken {
+  after: number;
+  upTo?: number;
+}
 
-function decodeToken(token: string): number | undefined {
+const encodeToken = (token: PageToken): string => Buffer.from(JSON.stringify({ a: token.after, b: token.upTo })).toString('base64url');
+
+function decodeToken(token: string): PageToken | undefined {
   try {
-    const { a } = JSON.parse(Buffer.from(token, 'base64url').toString()) as { a?: unknown };
-    return typeof a === 'number' ? a : undefined;
+    const { a, b } = JSON.parse(Buffer.from(token, 'base64url').toString()) as { a?: unknown; b?: unknown };
+    return typeof a === 'number' ? { after: a, upTo: typeof b === 'number' ? b : undefined } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `/partitions?number=N`: Ed-Fi sizes partitions at max(ceil(count / N), 5 × the largest page size), so a small
+ * collection gets fewer partitions than asked, and answers one starting token per partition.
+ */
+function partitions(rows: Row[], ctx: SimContext): SimResponse {
+  const asked = intParam(ctx.url, 'number', 1);
+  if (asked < 1 || asked > 200) return problem(400, 'The request is invalid.', ['Number must be between 1 and 200.']);
+  const size = Math.max(Math.ceil(rows.length / asked), 5 * EDFI_MAX_PAGE_SIZE);
+  const pageTokens: string[] = [];
+  for (let start = 0; start < rows.length; start += size) {
+    const upTo = rows[Math.min(start + size, rows.length) - 1]?.id ?? 0;
+    pageTokens.push(encodeToken({ after: start === 0 ? 0 : (rows[start - 1]?.id ?? 0), upTo }));
+  }
+  return { status: 200, body: { pageTokens } };
 }
 
 function serve(rows: Row[], ctx: SimContext): SimResponse {
@@ -35,15 +57,16 @@ function serve(rows: Row[], ctx: SimContext): SimResponse {
   if (token !== null || url.searchParams.has('pageSize')) {
     const pageSize = intParam(url, 'pageSize', 25);
     if (pageSize < 1 || pageSize > EDFI_MAX_PAGE_SIZE) return problem(400, 'The request is invalid.', [`PageSize must be between 1 and ${EDFI_MAX_PAGE_SIZE}.`]);
-    const after = token === null ? 0 : decodeToken(token);
-    if (after === undefined) return problem(400, 'The request is invalid.', ['The pageToken is not valid.']);
-    const { page } = rowsAfter(rows, after, pageSize);
+    const position = token === null ? { after: 0 } : decodeToken(token);
+    if (position === undefined) return problem(400, 'The request is invalid.', ['The pageToken is not valid.']);
+    const inRange = position.upTo === undefined ? rows : rows.filter((r) => r.id <= (position.upTo as number));
+    const { page } = rowsAfter(inRange, position.after, pageSize);
     const last = page[page.length - 1];
-    if (last !== undefined) headers['next-page-token'] = encodeToken(last.id);
+    if (last !== undefined) headers['next-page-token'] = encodeToken({ after: last.id, upTo: position.upTo });
     const start = page[0] === undefined ? -1 : rows.indexOf(page[0]);
     if (ctx.repeatTokenAfterPages !== undefined && start >= ctx.repeatTokenAfterPages * pageSize) {
       // A buggy server: its next token points a page back, so a client that trusts it pages forever.
-      headers['next-page-token'] = encodeToken(rows[start - pageSize - 1]?.id ?? 0);
+      headers['next-page-token'] = encodeToken({ after: rows[start - pageSize - 1]?.id ?? 0 });
     }
     return { status: 200, headers, body: page };
   }
@@ -60,6 +83,7 @@ const unauthorized = (): SimResponse => ({
 });
 
 export const edfiRoutes: SimRoute[] = [
+  { pattern: /^\/data\/v3\/ed-fi\/students\/partitions$/, collection: 'users', serve: partitions, unauthorized },
   { pattern: /^\/data\/v3\/ed-fi\/students$/, collection: 'users', serve, unauthorized },
   { pattern: /^\/data\/v3\/ed-fi\/studentSchoolAssociations$/, collection: 'enrollments', serve, unauthorized },
 ];

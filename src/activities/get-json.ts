@@ -1,0 +1,50 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { presetOf } from '../sources/resolve-paging';
+import type { SourceConfig } from '../spec/export-spec';
+import { classifyResponse } from './classify-response';
+import type { Credentials } from './credentials';
+import { httpGet, type HttpAnswer } from './http-client';
+
+export interface JsonAnswer {
+  answer: HttpAnswer;
+  body: unknown;
+}
+
+/**
+ * GET a URL of the source and read its JSON, turning every failure into the Temporal failure it deserves:
+ * non-retryable for what a retry cannot fix, retryable for faults, a server-directed wait when throttled.
+ * `url` is the URL we keep; credentials are added only to the request sent.
+ */
+export async function getJson(url: string, source: SourceConfig, credentials: Credentials, what: string): Promise<JsonAnswer> {
+  const path = new URL(url).pathname;
+  const answer = await httpGet(credentials.sendable(url), source, credentials.headers);
+  const bodyText = answer.body.toString('utf8');
+  const verdict = classifyResponse({
+    status: answer.status,
+    headers: answer.headers,
+    bodyText: bodyText.slice(0, 2_000),
+    method: 'GET',
+    path,
+    tokenEnv: credentials.tokenEnv,
+    now: Date.now(),
+  });
+  if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`${what}: ${verdict.message}`, verdict.type);
+  if (verdict.kind === 'throttled') {
+    throw ApplicationFailure.create({ message: verdict.message, type: 'Throttled', nextRetryDelay: verdict.retryAfterMs });
+  }
+  if (verdict.kind === 'retry') throw ApplicationFailure.retryable(verdict.message, 'ServerError');
+
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    throw ApplicationFailure.retryable(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody');
+  }
+  const bodyError = presetOf(source).bodyError?.(body);
+  if (bodyError !== undefined) {
+    const hint = bodyError.type === 'AuthRejected' && credentials.tokenEnv !== undefined ? ` (check the token in ${credentials.tokenEnv})` : '';
+    const message = `${what}: ${bodyError.message} on GET ${path}${hint}`;
+    throw bodyError.retryable ? ApplicationFailure.retryable(message, bodyError.type) : ApplicationFailure.nonRetryable(message, bodyError.type);
+  }
+  return { answer, body };
+}
