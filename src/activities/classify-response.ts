@@ -6,7 +6,7 @@ export type ResponseVerdict =
   | { kind: 'ok' }
   | { kind: 'retry'; message: string }
   | { kind: 'throttled'; message: string; retryAfterMs?: number }
-  | { kind: 'fatal'; type: 'AuthRejected' | 'NotFound' | 'BadRequest'; message: string };
+  | { kind: 'fatal'; type: 'AuthRejected' | 'NotFound' | 'BadRequest' | 'CursorExpired'; message: string };
 
 export interface ResponseFacts {
   status: number;
@@ -17,6 +17,8 @@ export interface ResponseFacts {
   method: string;
   path: string;
   tokenEnv?: string;
+  /** The request continued a traversal from a server-issued cursor (token, bookmark or next link). */
+  carriesCursor?: boolean;
   /** Milliseconds since the epoch, to turn an HTTP-date Retry-After into a delay. */
   now: number;
 }
@@ -52,6 +54,10 @@ export function classifyResponse(facts: ResponseFacts): ResponseVerdict {
   if (status === 401 || status === 403) {
     const token = facts.tokenEnv === undefined ? 'no token is configured: set source.auth.bearerTokenEnv' : `check the token in ${facts.tokenEnv}`;
     return { kind: 'fatal', type: 'AuthRejected', message: `${status} on ${where}: ${serverMessage(facts.bodyText)} (${token})` };
+  }
+  if ((status === 400 || status === 410 || status === 422) && facts.carriesCursor && /token|cursor|bookmark|expired/i.test(facts.bodyText)) {
+    // The position the server gave us is no longer valid: the traversal can recover, the request cannot.
+    return { kind: 'fatal', type: 'CursorExpired', message: `${status} on ${where}: the server rejected its own cursor: ${serverMessage(facts.bodyText)}` };
   }
   if (status === 404) return { kind: 'fatal', type: 'NotFound', message: `404 on ${where}: no such collection; check the resource path` };
   if (status === 408 || status >= 500) return { kind: 'retry', message: `${status} on ${where}: ${serverMessage(facts.bodyText)}` };

@@ -52,7 +52,7 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   const credentials = credentialsFor(source);
   const fromStrategy = paging.strategy.requestUrl(paging.request, input.cursor);
   const url = credentials.keepable(input.cursor === null ? withQuery(fromStrategy, paging.firstQuery) : fromStrategy);
-  const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`);
+  const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`, input.cursor !== null);
   const response = { url, headers: answer.headers, body };
   let parsed: ParsedPage;
   try {

@@ -15,7 +15,7 @@ export interface JsonAnswer {
  * non-retryable for what a retry cannot fix, retryable for faults, a server-directed wait when throttled.
  * `url` is the URL we keep; credentials are added only to the request sent.
  */
-export async function getJson(url: string, source: SourceConfig, credentials: Credentials, what: string): Promise<JsonAnswer> {
+export async function getJson(url: string, source: SourceConfig, credentials: Credentials, what: string, carriesCursor = false): Promise<JsonAnswer> {
   const path = new URL(url).pathname;
   const answer = await httpGet(credentials.sendable(url), source, credentials.headers);
   const bodyText = answer.body.toString('utf8');
@@ -26,6 +26,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     method: 'GET',
     path,
     tokenEnv: credentials.tokenEnv,
+    carriesCursor,
     now: Date.now(),
   });
   if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`${what}: ${verdict.message}`, verdict.type);

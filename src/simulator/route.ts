@@ -14,6 +14,8 @@ export interface SimContext {
   token: string;
   /** Hand a token of the page before this one back again (a buggy server, for the loop guard). */
   repeatTokenAfterPages?: number;
+  /** Reject the cursor this request carries as expired. */
+  expireCursor: boolean;
 }
 
 export interface SimRoute {

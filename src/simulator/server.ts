@@ -27,6 +27,8 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   linkOrigin?: string;
   /** Ed-Fi cursor pages past this many hand back an older token (a server bug that loops a naive client). */
   repeatTokenAfterPages?: number;
+  /** The page request with this number, if it carries a cursor (Ed-Fi token, Canvas bookmark), finds it expired. */
+  expireCursorAtRequest?: number;
 }
 
 export interface SimulatorStats {
@@ -130,7 +132,13 @@ export class LmsSimulator {
         return send(res, route.unauthorized?.() ?? { status: 401, body: { error: 'unauthorized' } });
       }
       this.applyMutations(route.collection);
-      const ctx = { url, linkOrigin: this.options.linkOrigin ?? this.baseUrl, token: this.token, repeatTokenAfterPages: this.options.repeatTokenAfterPages };
+      const ctx = {
+        url,
+        linkOrigin: this.options.linkOrigin ?? this.baseUrl,
+        token: this.token,
+        repeatTokenAfterPages: this.options.repeatTokenAfterPages,
+        expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest,
+      };
       return send(res, route.serve(this.rowsFor(route, match, url), ctx));
     } finally {
       this.stats.inFlight -= 1;

@@ -61,6 +61,8 @@ export interface ResourceReport extends PageCounters {
   /** The collection size the API reported on the first and on the last page (null where it reports none). */
   expectedAtStart: number | null;
   expectedAtEnd: number | null;
+  /** Restarts after the server rejected its own cursor; the pages before a restart count in `pages` too. */
+  cursorRecoveries: number;
   startCursor: string | null;
   endCursor: string | null;
   startedAt: string;

@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ExportActivities } from '../activities';
 import type { PageSummary } from '../activities/fetch-page';
 import type { PageCursor } from '../pagination/types';
@@ -22,6 +22,8 @@ export interface ExportResourceInput {
 
 /** Everything a traversal must remember across continue-as-new. Cursors and counters only: no records. */
 export interface TraversalState extends PageCounters {
+  /** Restarts after the server rejected its own cursor (expired token or bookmark). */
+  cursorRecoveries: number;
   expectedAtStart: number | null;
   expectedAtEnd: number | null;
   cursor: PageCursor | null;
@@ -34,6 +36,13 @@ export interface TraversalState extends PageCounters {
   continuedAsNew: number;
   /** A page fetched and staged but not yet persisted when the previous run continued as new. */
   fetchedAhead?: PageSummary;
+}
+
+/** Restarts after an expired cursor before the resource fails: a source whose cursors expire faster than a full traversal cannot be exported this way. */
+const MAX_CURSOR_RECOVERIES = 3;
+
+function cursorExpired(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'CursorExpired';
 }
 
 interface PendingFetch {
@@ -63,6 +72,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     expectedAtStart: null,
     expectedAtEnd: null,
     cursor: input.partition === undefined ? null : { kind: 'token', token: input.partition.token },
+    cursorRecoveries: 0,
     nextPageNumber: 1,
     startCursor: null,
     endCursor: null,
@@ -92,9 +102,14 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     continuedAsNew: state.continuedAsNew,
   }));
 
-  const traversal = input.partition === undefined ? input.resource.name : `${input.resource.name}/p${input.partition.index}`;
+  const startCursor: PageCursor | null = input.partition === undefined ? null : { kind: 'token', token: input.partition.token };
+  /** The audit trail's name for this pass: the resource or partition, marked when a rejected cursor forced a restart. */
+  const traversal = (): string => {
+    const base = input.partition === undefined ? input.resource.name : `${input.resource.name}/p${input.partition.index}`;
+    return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
+  };
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
-    const summary = fetchPage({ runId: input.runId, traversal, source: input.source, resource: input.resource, sink: input.sink, pageNumber, cursor });
+    const summary = fetchPage({ runId: input.runId, traversal: traversal(), source: input.source, resource: input.resource, sink: input.sink, pageNumber, cursor });
     const pending: PendingFetch = { pageNumber, summary, settled: false };
     // Settled-tracking doubles as the rejection handler, so a prefetch that fails is not "unhandled" before we await it.
     summary.then(() => (pending.settled = true), () => (pending.settled = true));
@@ -120,7 +135,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       const page = await current.summary;
       const persisting = persistPage({
         runId: input.runId,
-        traversal,
+        traversal: traversal(),
         sink: input.sink,
         resource: { name: input.resource.name, primaryKey: input.resource.primaryKey },
         ref: page.ref,
@@ -151,6 +166,13 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       if (page.next === null) break;
     } catch (error) {
       if (error instanceof ActivityFailure) state.lastError = error.cause?.message ?? error.message;
+      if (cursorExpired(error) && state.cursorRecoveries < MAX_CURSOR_RECOVERIES) {
+        // The server no longer honours its own cursor: start the traversal again. Upserts keep the result exact.
+        state.cursorRecoveries += 1;
+        state.cursor = startCursor;
+        prefetched = undefined;
+        continue;
+      }
       throw error;
     }
   }
@@ -163,6 +185,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     ...countersOf(state),
     expectedAtStart: state.expectedAtStart,
     expectedAtEnd: state.expectedAtEnd,
+    cursorRecoveries: state.cursorRecoveries,
     startCursor: state.startCursor,
     endCursor: state.endCursor,
     startedAt: state.startedAt,

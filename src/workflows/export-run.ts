@@ -173,6 +173,7 @@ function failedReport(resource: string, workflowId: string, error: string, start
     ...NO_PAGES,
     expectedAtStart: null,
     expectedAtEnd: null,
+    cursorRecoveries: 0,
     startCursor: null,
     endCursor: null,
     startedAt,

@@ -20,6 +20,7 @@ export function partitionedReport(resource: string, workflowId: string, partitio
     ...counters,
     expectedAtStart: sumOrNull(partitions.map((p) => p.expectedAtStart)),
     expectedAtEnd: sumOrNull(partitions.map((p) => p.expectedAtEnd)),
+    cursorRecoveries: partitions.reduce((n, p) => n + p.cursorRecoveries, 0),
     startCursor: null,
     endCursor: null,
     startedAt: started,

@@ -160,3 +160,33 @@ describe('paging hazards', () => {
     assert.ok(!error.includes('wrong'), 'the token value is never shown');
   });
 });
+
+describe('expired cursors', () => {
+  for (const [preset, basePath, path, truthPath] of [
+    ['edfi', '/data/v3', '/ed-fi/students', '/data/v3/ed-fi/students'],
+    ['canvas', '/api/v1', '/accounts/1/users', '/api/v1/accounts/1/users'],
+  ] as const) {
+    it(`${preset}: a cursor the server rejects mid-run restarts the traversal, ends exact, and is counted`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const expiring = new LmsSimulator({ users: 1_000, expireCursorAtRequest: 6 });
+      await expiring.start();
+      try {
+        const spec: ExportSpecInput = {
+          name: `expiry-${preset}`,
+          source: { preset, baseUrl: expiring.url + basePath, auth: { bearerTokenEnv: TOKEN_ENV } },
+          resources: [{ name: `expiry_${preset}`, path, primaryKey: ['id'], pageSize: 100 }],
+          sink: { kind: 'postgres', url: db.url, schema: 'expiry' },
+        };
+        const report = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
+        const resource = report.resources[0];
+        assert.equal(report.status, 'completed', resource?.error);
+        assert.equal(resource?.cursorRecoveries, 1);
+        const stored = await queryRows<{ id: string }>(db.url, `SELECT id FROM expiry.expiry_${preset}`);
+        assert.deepEqual(stored.map((r) => Number(r.id)).sort((a, b) => a - b), expiring.truth(truthPath).map((r) => r.id));
+        const audit = await queryRows<{ resource: string }>(db.url, `SELECT DISTINCT resource FROM expiry._lms_page_audit WHERE resource LIKE 'expiry_${preset}%' ORDER BY 1`);
+        assert.deepEqual(audit.map((a) => a.resource), [`expiry_${preset}`, `expiry_${preset}~restart1`], 'the restart shows in the audit trail');
+      } finally {
+        await expiring.stop();
+      }
+    });
+  }
+});

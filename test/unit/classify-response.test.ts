@@ -31,6 +31,14 @@ describe('response classification', () => {
     const verdict = classifyResponse(facts(400, { bodyText: '{"message":"invalid per_page"}' }));
     assert.match(verdict.kind === 'fatal' ? verdict.message : '', /invalid per_page/);
   });
+  it('recognises a server rejecting its own cursor, only when the request carried one', () => {
+    const expired = facts(410, { bodyText: '{"detail":"The pageToken has expired."}', carriesCursor: true });
+    assert.deepEqual(classifyResponse(expired), {
+      kind: 'fatal', type: 'CursorExpired', message: '410 on GET /api/v1/courses/1/enrollments: the server rejected its own cursor: The pageToken has expired.',
+    });
+    assert.equal((classifyResponse({ ...expired, carriesCursor: false }) as { type?: string }).type, 'BadRequest');
+    assert.equal((classifyResponse(facts(400, { bodyText: 'per_page must be a number', carriesCursor: true })) as { type?: string }).type, 'BadRequest');
+  });
   it('reads Retry-After as seconds or an HTTP date', () => {
     assert.equal(retryAfterMs('2', 0), 2_000);
     assert.equal(retryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1_000), 4_000);

@@ -43,6 +43,9 @@ function decodeBookmark(page: string | null): number {
 }
 
 function bookmarked(rows: Row[], ctx: SimContext): SimResponse {
+  if (ctx.expireCursor && ctx.url.searchParams.get('page')?.startsWith('bookmark:')) {
+    return { status: 400, body: { errors: [{ message: 'invalid bookmark: it has expired' }] } };
+  }
   const perPage = perPageOf(ctx.url);
   const { page, more } = rowsAfter(rows, decodeBookmark(ctx.url.searchParams.get('page')), perPage);
   const at = (p: string): string => linkFrom(ctx, { page: p, per_page: String(perPage) });

@@ -57,6 +57,7 @@ function serve(rows: Row[], ctx: SimContext): SimResponse {
   if (token !== null || url.searchParams.has('pageSize')) {
     const pageSize = intParam(url, 'pageSize', 25);
     if (pageSize < 1 || pageSize > EDFI_MAX_PAGE_SIZE) return problem(400, 'The request is invalid.', [`PageSize must be between 1 and ${EDFI_MAX_PAGE_SIZE}.`]);
+    if (token !== null && ctx.expireCursor) return problem(410, 'The pageToken has expired.', ['Request a new pageToken by starting from the first page.']);
     const position = token === null ? { after: 0 } : decodeToken(token);
     if (position === undefined) return problem(400, 'The request is invalid.', ['The pageToken is not valid.']);
     const inRange = position.upTo === undefined ? rows : rows.filter((r) => r.id <= (position.upTo as number));
