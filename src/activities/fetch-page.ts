@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { assertSameOrigin, ForeignLinkError } from '../pagination/first-request';
+import { pagesByPosition } from '../pagination/positional';
 import { readTotal } from '../pagination/total';
 import { PageFormatError, type PageCursor, type ParsedPage } from '../pagination/types';
 import type { SinkPool } from '../sinks/open-sink';
@@ -31,6 +32,8 @@ export interface PageSummary {
   next: PageCursor | null;
   /** The collection size the API reported with this page, if it reports one. */
   total?: number;
+  /** Paging by position (offset, page number): rows inserted or deleted during the run shift what later pages hold. */
+  positional: boolean;
 }
 
 export function stagingRef(runId: string, resource: string, pageNumber: number): string {
@@ -88,5 +91,6 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     requested: url,
     next: parsed.next,
     total: readTotal(response, paging.total),
+    positional: pagesByPosition(paging.pagination, parsed.next, url),
   };
 }

@@ -173,6 +173,10 @@ export const resourceSchema = z
     pageSize: z.number().int().min(1).max(10_000).optional().describe('Records per page requested.'),
     pagination: paginationSchema.optional().describe('How to page; the preset supplies it when omitted.'),
     total: totalSchema.optional().describe('Where the API reports the collection size; the preset supplies it when omitted.'),
+    reconcile: z
+      .boolean()
+      .default(true)
+      .describe('After an offset or page-number traversal, page through once more to pick up rows that shifted past it.'),
     partitions: z
       .object({
         count: z.number().int().min(1).max(200).describe('Partitions to ask the API for (Ed-Fi /partitions?number=N).'),

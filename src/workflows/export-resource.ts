@@ -22,6 +22,10 @@ export interface ExportResourceInput {
 
 /** Everything a traversal must remember across continue-as-new. Cursors and counters only: no records. */
 export interface TraversalState extends PageCounters {
+  /** `main`: the traversal; `reconcile`: a second pass over a positional (offset/page) source to catch rows it skipped. */
+  pass: 'main' | 'reconcile';
+  /** What the reconciliation pass did; its `inserted` rows are those the main pass missed. */
+  reconciliation: PageCounters | null;
   /** Restarts after the server rejected its own cursor (expired token or bookmark). */
   cursorRecoveries: number;
   expectedAtStart: number | null;
@@ -73,6 +77,8 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     expectedAtEnd: null,
     cursor: input.partition === undefined ? null : { kind: 'token', token: input.partition.token },
     cursorRecoveries: 0,
+    pass: 'main',
+    reconciliation: null,
     nextPageNumber: 1,
     startCursor: null,
     endCursor: null,
@@ -105,7 +111,8 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   const startCursor: PageCursor | null = input.partition === undefined ? null : { kind: 'token', token: input.partition.token };
   /** The audit trail's name for this pass: the resource or partition, marked when a rejected cursor forced a restart. */
   const traversal = (): string => {
-    const base = input.partition === undefined ? input.resource.name : `${input.resource.name}/p${input.partition.index}`;
+    const resource = input.partition === undefined ? input.resource.name : `${input.resource.name}/p${input.partition.index}`;
+    const base = state.pass === 'main' ? resource : `${resource}~reconcile`;
     return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
   };
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
@@ -152,18 +159,29 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         if (state.pages === 0) state.expectedAtStart = page.total;
         state.expectedAtEnd = page.total;
       }
-      state.startCursor ??= page.requested;
-      state.endCursor = page.requested;
+      if (state.pass === 'main') {
+        state.startCursor ??= page.requested;
+        state.endCursor = page.requested;
+      }
       state.cursor = page.next;
       state.nextPageNumber += 1;
-      state.pages += 1;
-      state.recordsFetched += page.recordCount;
-      state.inserted += persisted.inserted;
-      state.updated += persisted.updated;
-      state.unchanged += persisted.unchanged;
-      state.quarantined += persisted.quarantined;
+      const counters = state.reconciliation ?? state;
+      counters.pages += 1;
+      counters.recordsFetched += page.recordCount;
+      counters.inserted += persisted.inserted;
+      counters.updated += persisted.updated;
+      counters.unchanged += persisted.unchanged;
+      counters.quarantined += persisted.quarantined;
       pagesThisRun += 1;
-      if (page.next === null) break;
+      if (page.next !== null) continue;
+      if (state.pass === 'main' && page.positional && input.resource.reconcile) {
+        // Offsets and page numbers shift when rows come and go mid-run: a second pass picks up what slipped by.
+        state.pass = 'reconcile';
+        state.reconciliation = { ...NO_PAGES };
+        state.cursor = startCursor;
+        continue;
+      }
+      break;
     } catch (error) {
       if (error instanceof ActivityFailure) state.lastError = error.cause?.message ?? error.message;
       if (cursorExpired(error) && state.cursorRecoveries < MAX_CURSOR_RECOVERIES) {
@@ -186,6 +204,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     expectedAtStart: state.expectedAtStart,
     expectedAtEnd: state.expectedAtEnd,
     cursorRecoveries: state.cursorRecoveries,
+    reconciliation: state.reconciliation,
     startCursor: state.startCursor,
     endCursor: state.endCursor,
     startedAt: state.startedAt,

@@ -174,6 +174,7 @@ function failedReport(resource: string, workflowId: string, error: string, start
     expectedAtStart: null,
     expectedAtEnd: null,
     cursorRecoveries: 0,
+    reconciliation: null,
     startCursor: null,
     endCursor: null,
     startedAt,

@@ -21,6 +21,7 @@ export function partitionedReport(resource: string, workflowId: string, partitio
     expectedAtStart: sumOrNull(partitions.map((p) => p.expectedAtStart)),
     expectedAtEnd: sumOrNull(partitions.map((p) => p.expectedAtEnd)),
     cursorRecoveries: partitions.reduce((n, p) => n + p.cursorRecoveries, 0),
+    reconciliation: null,
     startCursor: null,
     endCursor: null,
     startedAt: started,

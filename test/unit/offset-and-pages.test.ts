@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { offsetStrategy } from '../../src/pagination/offset';
 import { pageNumberStrategy } from '../../src/pagination/page-number';
+import { pagesByPosition } from '../../src/pagination/positional';
 
 const ctx = { baseUrl: 'https://ods.example.org/data/v3', path: '/ed-fi/students', pageSize: 3, query: { schoolId: '255901' } };
 const rows = (n: number): unknown[] => Array.from({ length: n }, (_, i) => ({ id: i + 1 }));
@@ -48,5 +49,16 @@ describe('page-number pagination', () => {
   it('counts pages from a zero-based first page', () => {
     const zero = pageNumberStrategy({ pageParam: 'p', pageSizeParam: 'n', firstPage: 0, recordsPath: '', totalPagesPath: 'pages', stopOnShortPage: false });
     assert.equal(zero.parse({ url: 'https://x/p?n=2&p=1', headers: {}, body: rows(2) }).next?.kind, 'token');
+  });
+});
+
+describe('which traversals page by position', () => {
+  const link = { type: 'link-header', pageSizeParam: 'per_page' } as const;
+  it('offset and page numbers always; next links when they carry a numeric position, not a bookmark', () => {
+    assert.equal(pagesByPosition({ type: 'offset', offsetParam: 'offset', limitParam: 'limit', recordsPath: '', stopOnShortPage: false }, null, 'https://x/y'), true);
+    assert.equal(pagesByPosition(link, { kind: 'url', url: 'https://c/api/v1/courses?page=3&per_page=10' }, 'https://c/api/v1/courses?page=2'), true);
+    assert.equal(pagesByPosition(link, { kind: 'url', url: 'https://c/api/v1/users?page=bookmark:WzEwXQ&per_page=10' }, 'https://c/api/v1/users'), false);
+    assert.equal(pagesByPosition({ type: 'body-link', recordsPath: 'results', nextPath: 'paging.nextPage', pageSizeParam: 'limit' }, null, 'https://l/learn/api/public/v1/users?offset=200&limit=100'), true);
+    assert.equal(pagesByPosition({ type: 'token-header', header: 'Next-Page-Token', tokenParam: 'pageToken', pageSizeParam: 'pageSize', recordsPath: '' }, { kind: 'token', token: 'abc' }, 'https://o/x?pageToken=1'), false);
   });
 });
