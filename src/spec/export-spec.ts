@@ -179,12 +179,19 @@ export const resourceSchema = z
       .describe('After an offset or page-number traversal, page through once more to pick up rows that shifted past it.'),
     partitions: z
       .object({
-        count: z.number().int().min(1).max(200).describe('Partitions to ask the API for (Ed-Fi /partitions?number=N).'),
+        count: z.number().int().min(1).max(200).describe('Partitions: asked of the API (Ed-Fi /partitions?number=N), or id ranges to split into (keyset).'),
         maxParallel: z.number().int().min(1).max(64).default(4).describe('Partitions exported at once.'),
+        idRange: z
+          .object({ min: z.number().int(), max: z.number().int() })
+          .strict()
+          .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] })
+          .optional()
+          .describe('Keyset sources: the id range to split into `count` contiguous ranges.'),
+        upperParam: z.string().min(1).optional().describe('Keyset sources: the query parameter bounding a range from above (id <= value).'),
       })
       .strict()
       .optional()
-      .describe('Split the resource into partitions exported in parallel (Ed-Fi cursor paging).'),
+      .describe('Split the resource into partitions exported in parallel: Ed-Fi partition tokens, or id ranges of a keyset source.'),
     query: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))
       .optional()
@@ -243,8 +250,14 @@ export const exportSpecSchema = z
     spec.resources.forEach((r, i) => {
       if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'name'], message: `duplicate resource name "${r.name}"` });
       seen.add(r.name);
-      if (r.partitions !== undefined && (spec.source.preset !== 'edfi' || (r.pagination !== undefined && r.pagination.type !== 'token-header'))) {
-        ctx.addIssue({ code: 'custom', path: ['resources', i, 'partitions'], message: 'needs preset edfi with its token-header paging' });
+      if (r.partitions !== undefined) {
+        const edfiTokens = spec.source.preset === 'edfi' && (r.pagination === undefined || r.pagination.type === 'token-header');
+        const keysetRanges = r.pagination?.type === 'keyset' && r.pagination.fields.length === 1;
+        if (!edfiTokens && !keysetRanges) {
+          ctx.addIssue({ code: 'custom', path: ['resources', i, 'partitions'], message: 'needs preset edfi with its token-header paging, or keyset paging on one field' });
+        } else if (keysetRanges && (r.partitions.idRange === undefined || r.partitions.upperParam === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['resources', i, 'partitions', 'idRange'], message: 'keyset partitions need idRange and upperParam' });
+        }
       }
       if (spec.source.preset === 'generic' && r.pagination === undefined) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'pagination'], message: 'required for preset generic' });

@@ -6,6 +6,14 @@ import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '
 import { shouldContinueAsNew } from './continue-as-new';
 import { countersOf, NO_PAGES, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
 
+export interface Partition {
+  index: number;
+  /** The cursor the partition starts from (an Ed-Fi page token, or a keyset position). */
+  token: string;
+  /** Query parameters that bound the partition (a keyset range's upper id). */
+  query?: Record<string, string>;
+}
+
 export interface ExportResourceInput {
   runId: string;
   workflowId: string;
@@ -15,7 +23,7 @@ export interface ExportResourceInput {
   execution: ExecutionConfig;
   startPaused?: boolean;
   /** One partition of a partitioned resource: where it starts, and its number in the audit trail. */
-  partition?: { index: number; token: string };
+  partition?: Partition;
   /** Set only by continue-as-new: where the previous run of this workflow stopped. */
   carried?: TraversalState;
 }
@@ -108,6 +116,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     continuedAsNew: state.continuedAsNew,
   }));
 
+  const resource = input.partition?.query ? { ...input.resource, query: { ...input.resource.query, ...input.partition.query } } : input.resource;
   const startCursor: PageCursor | null = input.partition === undefined ? null : { kind: 'token', token: input.partition.token };
   /** The audit trail's name for this pass: the resource or partition, marked when a rejected cursor forced a restart. */
   const traversal = (): string => {
@@ -116,7 +125,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
   };
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
-    const summary = fetchPage({ runId: input.runId, traversal: traversal(), source: input.source, resource: input.resource, sink: input.sink, pageNumber, cursor });
+    const summary = fetchPage({ runId: input.runId, traversal: traversal(), source: input.source, resource, sink: input.sink, pageNumber, cursor });
     const pending: PendingFetch = { pageNumber, summary, settled: false };
     // Settled-tracking doubles as the rejection handler, so a prefetch that fails is not "unhandled" before we await it.
     summary.then(() => (pending.settled = true), () => (pending.settled = true));

@@ -19,7 +19,8 @@ import {
   type RunReport,
 } from './definitions';
 import type { ExportActivities } from '../activities';
-import { exportResource, type ExportResourceInput } from './export-resource';
+import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
+import { splitIdRange } from './id-ranges';
 import { partitionedReport } from './partitioned-report';
 import { runPool } from './run-pool';
 
@@ -112,16 +113,28 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     }
   };
 
-  /** One child per partition token, at most `maxParallel` at once; a failed partition fails only itself. */
-  const traversePartitions = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<ResourceReport> => {
+  /** Where each partition starts: Ed-Fi's own tokens, or id ranges of a keyset source (an upper bound each). */
+  const partitionsOf = async (input: Omit<ExportResourceInput, 'workflowId'>): Promise<Array<Omit<Partition, 'index'>>> => {
     const { partitions } = input.resource;
-    if (partitions === undefined) throw new Error('unreachable: a resource without partitions');
-    const tokens = await listPartitions({ source: input.source, resource: input.resource, count: partitions.count });
-    entry.partitions = { done: 0, total: tokens.length };
-    const reports = await runPool(tokens.length, partitions.maxParallel, async (index) => {
+    if (partitions?.idRange !== undefined && partitions.upperParam !== undefined) {
+      const upper = partitions.upperParam;
+      return splitIdRange(partitions.idRange.min, partitions.idRange.max, partitions.count).map((range) => ({
+        token: JSON.stringify([String(range.after)]),
+        query: { [upper]: String(range.upTo) },
+      }));
+    }
+    const tokens = await listPartitions({ source: input.source, resource: input.resource, count: partitions?.count ?? 1 });
+    return tokens.map((token) => ({ token }));
+  };
+
+  /** One child per partition, at most `maxParallel` at once; a failed partition fails only itself. */
+  const traversePartitions = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<ResourceReport> => {
+    const starts = await partitionsOf(input);
+    entry.partitions = { done: 0, total: starts.length };
+    const reports = await runPool(starts.length, input.resource.partitions?.maxParallel ?? 1, async (index) => {
       const workflowId = `${entry.workflowId}-p${index}`;
       try {
-        return await traverse(workflowId, { ...input, partition: { index, token: tokens[index] as string } });
+        return await traverse(workflowId, { ...input, partition: { index, ...(starts[index] as Omit<Partition, 'index'>) } });
       } catch (error) {
         if (isCancellation(error)) throw error;
         return failedReport(`${entry.resource}/p${index}`, workflowId, failureMessage(error), startedAt);

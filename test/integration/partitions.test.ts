@@ -14,7 +14,7 @@ const STUDENTS = 50_000;
 let harness: Harness;
 
 before(async () => {
-  harness = await startHarness(TASK_QUEUE, { users: STUDENTS, latencyMs: 15 });
+  harness = await startHarness(TASK_QUEUE, { users: STUDENTS, records: 8_000, latencyMs: 15 });
 });
 
 after(() => harness?.stop());
@@ -52,4 +52,32 @@ it('exports 50,000 Ed-Fi students as 4 partitions in parallel, equal to truth', 
   );
   const audit = await queryRows<{ resource: string; pages: string }>(db.url, 'SELECT resource, count(*) AS pages FROM edfi._lms_page_audit GROUP BY resource ORDER BY resource');
   assert.deepEqual(audit.map((a) => [a.resource, Number(a.pages)]), [['students/p0', 26], ['students/p1', 26], ['students/p2', 26], ['students/p3', 26]]);
+});
+
+it('splits a keyset source into id ranges exported in parallel, equal to truth', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { env, simulator, db } = harness;
+  const spec: ExportSpecInput = {
+    name: 'keyset-partitioned',
+    source: { preset: 'generic', baseUrl: `${simulator.url}/generic/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
+    resources: [
+      {
+        name: 'events',
+        path: '/events',
+        primaryKey: ['id'],
+        pageSize: 250,
+        pagination: { type: 'keyset', fields: ['id'], params: ['after_id'] },
+        partitions: { count: 4, maxParallel: 4, idRange: { min: 1, max: 8_000 }, upperParam: 'max_id' },
+      },
+    ],
+    sink: { kind: 'postgres', url: db.url, schema: 'ranges' },
+  };
+  const report = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
+  const events = report.resources[0];
+  assert.equal(report.status, 'completed', events?.error);
+  assert.deepEqual(events?.partitions?.map((p) => p.recordsFetched), [2_000, 2_000, 2_000, 2_000]);
+  const rows = await queryRows<{ id: string }>(db.url, 'SELECT id FROM ranges.events');
+  assert.deepEqual(
+    rows.map((r) => Number(r.id)).sort((a, b) => a - b),
+    simulator.truth('/generic/v1/events').map((r) => r.id),
+  );
 });

@@ -51,7 +51,7 @@ describe('ExportSpec validation', () => {
     ['two ways to send the token', withChange((s) => (s.source.auth.queryTokenEnv = 'MOODLE_TOKEN')), /source\.auth\.bearerTokenEnv: needs exactly one of bearerTokenEnv or queryTokenEnv/],
     ['a keyset with a parameter missing for a field', withChange((s) => (s.resources[0].pagination = { type: 'keyset', fields: ['updated_at', 'id'], params: ['after_id'] })), /resources\[0\]\.pagination\.params: needs one query parameter per key field/],
     ['an unknown preset', withChange((s) => (s.source.preset = 'schoology')), /source\.preset: Invalid option: expected one of "canvas"\|"edfi"\|"oneroster"\|"blackboard"\|"moodle"\|"generic"; got "schoology"/],
-    ['partitions on a source without them', withChange((s) => (s.resources[0].partitions = { count: 4 })), /resources\[0\]\.partitions: needs preset edfi with its token-header paging/],
+    ['partitions on a source without them', withChange((s) => (s.resources[0].partitions = { count: 4 })), /resources\[0\]\.partitions: needs preset edfi with its token-header paging, or keyset paging on one field/],
     ['a missing name', withChange((s) => delete s.name), /^ {2}name: required$/m],
   ];
   for (const [what, input, expected] of cases) {

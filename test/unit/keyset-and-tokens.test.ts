@@ -4,6 +4,7 @@ import { keysetStrategy } from '../../src/pagination/keyset';
 import { tokenHeaderStrategy } from '../../src/pagination/token-header';
 import { readTotal } from '../../src/pagination/total';
 import { PageFormatError } from '../../src/pagination/types';
+import { splitIdRange } from '../../src/workflows/id-ranges';
 
 describe('keyset pagination', () => {
   const compound = keysetStrategy({ fields: ['updated_at', 'id'], params: ['updated_after', 'after_id'], pageSizeParam: 'limit', recordsPath: '', stopOnShortPage: false });
@@ -50,5 +51,18 @@ describe('totals', () => {
     assert.equal(readTotal({ url: '', headers: {}, body: { meta: { total: 7 } } }, { path: 'meta.total' }), 7);
     assert.equal(readTotal({ url: '', headers: { 'x-total-count': 'many' }, body: [] }, { header: 'X-Total-Count' }), undefined);
     assert.equal(readTotal({ url: '', headers: {}, body: [] }, {}), undefined);
+  });
+});
+
+describe('id ranges for keyset partitions', () => {
+  it('covers the range exactly with contiguous, non-overlapping slices', () => {
+    assert.deepEqual(splitIdRange(1, 8_000, 4), [
+      { after: 0, upTo: 2_000 }, { after: 2_000, upTo: 4_000 }, { after: 4_000, upTo: 6_000 }, { after: 6_000, upTo: 8_000 },
+    ]);
+    assert.deepEqual(splitIdRange(10, 12, 5), [{ after: 9, upTo: 10 }, { after: 10, upTo: 11 }, { after: 11, upTo: 12 }]);
+    const uneven = splitIdRange(1, 10, 3);
+    assert.equal(uneven[0]?.after, 0);
+    assert.equal(uneven[uneven.length - 1]?.upTo, 10);
+    uneven.slice(1).forEach((r, i) => assert.equal(r.after, uneven[i]?.upTo));
   });
 });

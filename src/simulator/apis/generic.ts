@@ -1,7 +1,7 @@
 import type { Row } from '../dataset';
 import { intParam, rowsAfter, type SimContext, type SimResponse, type SimRoute } from '../route';
 
-/** Plain JSON APIs: an opaque-cursor endpoint, a keyset endpoint (`after_id`) and a page-number endpoint. */
+/** Plain JSON APIs: an opaque-cursor endpoint, a keyset endpoint (`after_id`, `max_id`) and a page-number endpoint. */
 function cursor(rows: Row[], ctx: SimContext): SimResponse {
   const limit = Math.min(Math.max(1, intParam(ctx.url, 'limit', 50)), 1_000);
   const token = ctx.url.searchParams.get('cursor');
@@ -11,9 +11,11 @@ function cursor(rows: Row[], ctx: SimContext): SimResponse {
   return { status: 200, body: { data: page, next_cursor: more && last ? Buffer.from(String(last.id)).toString('base64url') : null, has_more: more } };
 }
 
+/** `after_id` (exclusive) and `max_id` (inclusive) bound the ids served, ascending. */
 function keyset(rows: Row[], ctx: SimContext): SimResponse {
   const limit = Math.min(Math.max(1, intParam(ctx.url, 'limit', 50)), 1_000);
-  return { status: 200, body: rowsAfter(rows, intParam(ctx.url, 'after_id', 0), limit).page };
+  const maxId = intParam(ctx.url, 'max_id', Infinity);
+  return { status: 200, body: rowsAfter(rows.filter((r) => r.id <= maxId), intParam(ctx.url, 'after_id', 0), limit).page };
 }
 
 function pages(rows: Row[], ctx: SimContext): SimResponse {
