@@ -31,6 +31,18 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** A reset header: seconds from now (`RateLimit-Reset`), or, when it is that large, epoch seconds (`X-Rate-Limit-Reset`). */
+export function resetMs(value: string | undefined, now: number): number | undefined {
+  const seconds = value === undefined ? NaN : Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) return undefined;
+  return seconds > 1_000_000_000 ? Math.max(0, seconds * 1000 - now) : seconds * 1000;
+}
+
+/** How long the server asked us to wait: Retry-After first, then the rate-limit reset headers. */
+export function serverWaitMs(headers: Record<string, string>, now: number): number | undefined {
+  return retryAfterMs(headers['retry-after'], now) ?? resetMs(headers['ratelimit-reset'], now) ?? resetMs(headers['x-rate-limit-reset'], now);
+}
+
 function serverMessage(bodyText: string): string {
   const text = bodyText.trim().slice(0, 300);
   try {
@@ -47,9 +59,16 @@ function serverMessage(bodyText: string): string {
 export function classifyResponse(facts: ResponseFacts): ResponseVerdict {
   const { status } = facts;
   const where = `${facts.method} ${facts.path}`;
-  if (status >= 200 && status < 300) return { kind: 'ok' };
-  if (status === 429 || (status === 403 && /rate limit exceeded/i.test(facts.bodyText))) {
-    return { kind: 'throttled', message: `${status} throttled on ${where}`, retryAfterMs: retryAfterMs(facts.headers['retry-after'], facts.now) };
+  if (status >= 200 && status < 300) {
+    // A proxy or maintenance page answering 200 with HTML where JSON was expected: the API is not really there.
+    if (/text\/html/i.test(facts.headers['content-type'] ?? '') || /^\s*</.test(facts.bodyText)) {
+      return { kind: 'retry', message: `${status} on ${where} with an HTML page where JSON was expected` };
+    }
+    return { kind: 'ok' };
+  }
+  const remaining = Number(facts.headers['x-rate-limit-remaining'] ?? NaN);
+  if (status === 429 || (status === 403 && /rate limit exceeded/i.test(facts.bodyText)) || (status >= 400 && remaining <= 0)) {
+    return { kind: 'throttled', message: `${status} throttled on ${where}`, retryAfterMs: serverWaitMs(facts.headers, facts.now) };
   }
   if (status === 401 || status === 403) {
     const token = facts.tokenEnv === undefined ? 'no token is configured: set source.auth.bearerTokenEnv' : `check the token in ${facts.tokenEnv}`;

@@ -1,9 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { presetOf } from '../sources/resolve-paging';
 import type { SourceConfig } from '../spec/export-spec';
+import { attemptNumber, backoffMs } from './backoff';
 import { classifyResponse } from './classify-response';
 import type { Credentials } from './credentials';
 import { httpGet, type HttpAnswer } from './http-client';
+
+/** A retryable failure whose next attempt comes after a jittered backoff. */
+function retry(message: string, type: string): ApplicationFailure {
+  return ApplicationFailure.create({ message, type, nextRetryDelay: backoffMs(attemptNumber()) });
+}
 
 export interface JsonAnswer {
   answer: HttpAnswer;
@@ -17,7 +23,14 @@ export interface JsonAnswer {
  */
 export async function getJson(url: string, source: SourceConfig, credentials: Credentials, what: string, carriesCursor = false): Promise<JsonAnswer> {
   const path = new URL(url).pathname;
-  const answer = await httpGet(credentials.sendable(url), source, credentials.headers);
+  let answer: HttpAnswer;
+  try {
+    answer = await httpGet(credentials.sendable(url), source, credentials.headers);
+  } catch (error) {
+    // Resets, refused connections, timeouts, bodies cut short: the network's faults, worth another try.
+    const cause = error as { code?: string; message?: string };
+    throw retry(`${what}: GET ${path} failed: ${cause.code ?? ''} ${cause.message ?? String(error)}`.replace(/\s+/g, ' '), 'NetworkError');
+  }
   const bodyText = answer.body.toString('utf8');
   const verdict = classifyResponse({
     status: answer.status,
@@ -31,21 +44,22 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   });
   if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`${what}: ${verdict.message}`, verdict.type);
   if (verdict.kind === 'throttled') {
-    throw ApplicationFailure.create({ message: verdict.message, type: 'Throttled', nextRetryDelay: verdict.retryAfterMs });
+    // Wait exactly as long as the server said (a durable timer on the server side, not a sleeping worker).
+    throw ApplicationFailure.create({ message: verdict.message, type: 'Throttled', nextRetryDelay: verdict.retryAfterMs ?? backoffMs(attemptNumber()) });
   }
-  if (verdict.kind === 'retry') throw ApplicationFailure.retryable(verdict.message, 'ServerError');
+  if (verdict.kind === 'retry') throw retry(verdict.message, 'ServerError');
 
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
   } catch {
-    throw ApplicationFailure.retryable(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody');
+    throw retry(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody');
   }
   const bodyError = presetOf(source).bodyError?.(body);
   if (bodyError !== undefined) {
     const hint = bodyError.type === 'AuthRejected' && credentials.tokenEnv !== undefined ? ` (check the token in ${credentials.tokenEnv})` : '';
     const message = `${what}: ${bodyError.message} on GET ${path}${hint}`;
-    throw bodyError.retryable ? ApplicationFailure.retryable(message, bodyError.type) : ApplicationFailure.nonRetryable(message, bodyError.type);
+    throw bodyError.retryable ? retry(message, bodyError.type) : ApplicationFailure.nonRetryable(message, bodyError.type);
   }
   return { answer, body };
 }

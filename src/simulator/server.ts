@@ -7,6 +7,7 @@ import { genericRoutes } from './apis/generic';
 import { moodleRoutes } from './apis/moodle';
 import { onerosterRoutes } from './apis/oneroster';
 import { Dataset, type CollectionName, type DatasetOptions, type Row } from './dataset';
+import { FaultInjector, inflict, type FaultOptions } from './faults';
 import type { SimResponse, SimRoute } from './route';
 
 /**
@@ -29,16 +30,25 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   repeatTokenAfterPages?: number;
   /** The page request with this number, if it carries a cursor (Ed-Fi token, Canvas bookmark), finds it expired. */
   expireCursorAtRequest?: number;
+  /** Fail this share of requests in the ways real APIs fail. */
+  faults?: FaultOptions;
+  /** Answer these request numbers 429 with a Retry-After of `seconds`, as a number or as an HTTP date. */
+  throttle?: { requests: number[]; seconds: number; form: 'seconds' | 'http-date' };
 }
 
 export interface SimulatorStats {
   /** API page requests answered (auth failures included), not counting `/_sim` endpoints. */
   pageRequests: number;
   unauthorized: number;
+  /** Requests for paths no simulated API serves (answered 404). */
+  notFound: number;
   byCollection: Record<string, number>;
   /** The most requests in flight at once, and how many are now. */
   peakInFlight: number;
   inFlight: number;
+  /** When each API request arrived (ms since the epoch), and which got a 429. */
+  arrivals: number[];
+  throttled: number[];
 }
 
 const ROUTES: SimRoute[] = [...canvasRoutes, ...edfiRoutes, ...onerosterRoutes, ...blackboardRoutes, ...moodleRoutes, ...genericRoutes];
@@ -47,7 +57,8 @@ export const DEFAULT_SIMULATOR_TOKEN = 'sim-token';
 
 export class LmsSimulator {
   readonly data: Dataset;
-  readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, byCollection: {}, peakInFlight: 0, inFlight: 0 };
+  readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, notFound: 0, byCollection: {}, peakInFlight: 0, inFlight: 0, arrivals: [], throttled: [] };
+  readonly faults: FaultInjector | undefined;
   latencyMs: number;
   private server: Server | undefined;
   private baseUrl = '';
@@ -62,6 +73,7 @@ export class LmsSimulator {
       records: options.records ?? 1_000,
     });
     this.latencyMs = options.latencyMs ?? 0;
+    this.faults = options.faults && new FaultInjector(options.faults);
   }
 
   get token(): string {
@@ -118,9 +130,11 @@ export class LmsSimulator {
     const url = new URL(req.url ?? '/', this.baseUrl);
     if (url.pathname.startsWith('/_sim/')) return this.handleControl(url, res);
     const found = this.route(url.pathname);
+    if (found === undefined) this.stats.notFound += 1;
     if (found === undefined) return send(res, { status: 404, body: { errors: [{ message: 'The specified resource does not exist.' }] } });
     const { route, match } = found;
     this.stats.pageRequests += 1;
+    this.stats.arrivals.push(Date.now());
     this.stats.byCollection[route.collection] = (this.stats.byCollection[route.collection] ?? 0) + 1;
     this.stats.inFlight += 1;
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight);
@@ -131,6 +145,10 @@ export class LmsSimulator {
         this.stats.unauthorized += 1;
         return send(res, route.unauthorized?.() ?? { status: 401, body: { error: 'unauthorized' } });
       }
+      const throttle = this.options.throttle;
+      if (throttle?.requests.includes(this.stats.pageRequests)) return this.throttle(res, throttle);
+      const fault = this.faults?.draw();
+      if (fault !== undefined) return inflict(fault, req, res);
       this.applyMutations(route.collection);
       const ctx = {
         url,
@@ -143,6 +161,14 @@ export class LmsSimulator {
     } finally {
       this.stats.inFlight -= 1;
     }
+  }
+
+  private throttle(res: ServerResponse, throttle: NonNullable<SimulatorOptions['throttle']>): void {
+    this.stats.throttled.push(Date.now());
+    // An HTTP date has whole seconds: round up, so the date is never sooner than `seconds` from now.
+    const at = Math.ceil((Date.now() + throttle.seconds * 1000) / 1000) * 1000;
+    const retryAfter = throttle.form === 'seconds' ? String(throttle.seconds) : new Date(at).toUTCString();
+    send(res, { status: 429, headers: { 'retry-after': retryAfter }, body: { errors: [{ message: 'Rate Limit Exceeded' }] } });
   }
 
   private applyMutations(collection: CollectionName): void {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyResponse, retryAfterMs, type ResponseFacts } from '../../src/activities/classify-response';
+import { backoffMs } from '../../src/activities/backoff';
+import { classifyResponse, retryAfterMs, serverWaitMs, type ResponseFacts } from '../../src/activities/classify-response';
 
 const facts = (status: number, extra: Partial<ResponseFacts> = {}): ResponseFacts => ({
   status, headers: {}, bodyText: '', method: 'GET', path: '/api/v1/courses/1/enrollments', tokenEnv: 'CANVAS_TOKEN', now: 0, ...extra,
@@ -38,6 +39,25 @@ describe('response classification', () => {
     });
     assert.equal((classifyResponse({ ...expired, carriesCursor: false }) as { type?: string }).type, 'BadRequest');
     assert.equal((classifyResponse(facts(400, { bodyText: 'per_page must be a number', carriesCursor: true })) as { type?: string }).type, 'BadRequest');
+  });
+  it('retries an HTML page served with 200 where JSON was expected', () => {
+    assert.equal(classifyResponse(facts(200, { headers: { 'content-type': 'text/html' }, bodyText: '<html>maintenance</html>' })).kind, 'retry');
+    assert.equal(classifyResponse(facts(200, { bodyText: '  <!DOCTYPE html>' })).kind, 'retry');
+  });
+  it('treats any error answered with X-Rate-Limit-Remaining at 0 as throttling', () => {
+    assert.equal(classifyResponse(facts(403, { headers: { 'x-rate-limit-remaining': '0.0' }, bodyText: 'Forbidden' })).kind, 'throttled');
+    assert.equal(classifyResponse(facts(200, { headers: { 'x-rate-limit-remaining': '0' } })).kind, 'ok');
+  });
+  it('waits until a rate-limit reset when there is no Retry-After', () => {
+    assert.equal(serverWaitMs({ 'ratelimit-reset': '12' }, 0), 12_000);
+    assert.equal(serverWaitMs({ 'x-rate-limit-reset': '1800000010' }, 1_800_000_000_000), 10_000);
+    assert.equal(serverWaitMs({ 'retry-after': '2', 'ratelimit-reset': '12' }, 0), 2_000);
+    assert.equal(serverWaitMs({}, 0), undefined);
+  });
+  it('backs off exponentially with jitter, capped at a minute', () => {
+    assert.deepEqual([1, 2, 3, 4].map((a) => backoffMs(a, () => 0)), [500, 1_000, 2_000, 4_000]);
+    assert.deepEqual([1, 2].map((a) => backoffMs(a, () => 0.999999)), [1_000, 2_000]);
+    assert.equal(backoffMs(30, () => 1), 60_000);
   });
   it('reads Retry-After as seconds or an HTTP date', () => {
     assert.equal(retryAfterMs('2', 0), 2_000);

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startExport, waitForReport } from '../../src/client/exports';
+import { LmsSimulator, type SimulatorOptions } from '../../src/simulator/server';
+import type { ExportSpecInput } from '../../src/spec/export-spec';
+import { startHarness, type Harness } from '../helpers/harness';
+import { queryRows } from '../helpers/postgres';
+import { TOKEN_ENV } from '../helpers/specs';
+import { TEST_TIMEOUT_MS } from '../helpers/temporal';
+
+const TASK_QUEUE = 'faults-test';
+
+let harness: Harness;
+
+before(async () => {
+  harness = await startHarness(TASK_QUEUE, { users: 10 });
+});
+
+after(() => harness?.stop());
+
+interface Tweaks {
+  source?: Partial<ExportSpecInput['source']>;
+  resource?: Partial<ExportSpecInput['resources'][number]>;
+  /** Below the simulator's origin; Canvas's `/api/v1` unless given. */
+  basePath?: string;
+}
+
+/** Exports the simulator's Canvas users (bookmark pages), or what the tweaks say, from a simulator made for the test. */
+async function exportFrom(name: string, options: SimulatorOptions, { source = {}, resource = {}, basePath = '/api/v1' }: Tweaks = {}) {
+  const simulator = new LmsSimulator(options);
+  await simulator.start();
+  try {
+    const spec: ExportSpecInput = {
+      name,
+      source: { preset: 'canvas', auth: { bearerTokenEnv: TOKEN_ENV }, requestTimeoutMs: 1_000, ...source, baseUrl: simulator.url + basePath },
+      resources: [{ name: name.replace(/-/g, '_'), path: '/accounts/1/users', primaryKey: ['id'], pageSize: 100, ...resource }],
+      sink: { kind: 'postgres', url: harness.db.url, schema: 'faults' },
+      execution: { activityTimeoutSeconds: 10, maxAttempts: 10 },
+    };
+    const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
+    return { simulator, report, table: `faults.${name.replace(/-/g, '_')}` };
+  } finally {
+    await simulator.stop();
+  }
+}
+
+describe('faults and throttling', () => {
+  it('ends exact through a storm of 500s, 502s, 503s, resets, hangs, truncated JSON and HTML pages', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { simulator, report, table } = await exportFrom('storm', { users: 3_000, faults: { rate: 0.2, seed: 11 } });
+    assert.equal(report.status, 'completed', report.resources[0]?.error);
+    const injected = Object.values(simulator.faults?.injected ?? {}).reduce((a, b) => a + b, 0);
+    assert.ok(injected >= 4 && Object.keys(simulator.faults?.injected ?? {}).length >= 3, `faults injected: ${JSON.stringify(simulator.faults?.injected)}`);
+    const rows = await queryRows<{ id: string }>(harness.db.url, `SELECT id FROM ${table}`);
+    assert.equal(new Set(rows.map((r) => r.id)).size, rows.length);
+    assert.deepEqual(rows.map((r) => Number(r.id)).sort((a, b) => a - b), simulator.truth('/api/v1/accounts/1/users').map((r) => r.id));
+  });
+
+  for (const form of ['seconds', 'http-date'] as const) {
+    it(`waits out Retry-After (${form}): no request before 3 s have passed`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const { simulator, report } = await exportFrom(`retry-after-${form}`, { users: 600, throttle: { requests: [3], seconds: 3, form } });
+      assert.equal(report.status, 'completed', report.resources[0]?.error);
+      const [throttledAt] = simulator.stats.throttled;
+      assert.ok(throttledAt !== undefined, 'the simulator throttled a request');
+      const later = simulator.stats.arrivals.filter((at) => at > throttledAt);
+      assert.ok(later.length > 0);
+      assert.ok(Math.min(...later) - throttledAt >= 3_000, `next request after ${Math.min(...later) - throttledAt} ms`);
+    });
+  }
+
+  it('fails fast, in one request, on 401, 404 and a 400 with the server message', { timeout: TEST_TIMEOUT_MS }, async () => {
+    process.env['FAULTS_TEST_WRONG_TOKEN'] = 'nope';
+    const denied = await exportFrom('denied', { users: 50 }, { source: { auth: { bearerTokenEnv: 'FAULTS_TEST_WRONG_TOKEN' } } });
+    assert.match(denied.report.resources[0]?.error ?? '', /401 on GET \/api\/v1\/accounts\/1\/users: Invalid access token\. \(check the token in FAULTS_TEST_WRONG_TOKEN\)/);
+    assert.equal(denied.simulator.stats.pageRequests, 1);
+
+    const missing = await exportFrom('missing', { users: 50 }, { resource: { path: '/accounts/1/pupils' } });
+    assert.match(missing.report.resources[0]?.error ?? '', /404 on GET \/api\/v1\/accounts\/1\/pupils: no such collection; check the resource path/);
+    assert.equal(missing.simulator.stats.notFound, 1);
+
+    // A generic source asking Blackboard for more than it allows per page: Blackboard answers 400 and says why.
+    const refused = await exportFrom('refused', { users: 50 }, {
+      basePath: '',
+      source: { preset: 'generic' },
+      resource: { path: '/learn/api/public/v1/users', pageSize: 500, pagination: { type: 'body-link' } },
+    });
+    assert.match(refused.report.resources[0]?.error ?? '', /400 on GET \/learn\/api\/public\/v1\/users: Invalid limit: must be between 1 and 100/);
+    assert.equal(refused.simulator.stats.pageRequests, 1);
+  });
+});
