@@ -44,7 +44,8 @@ export function buildCli(): Command {
       const lines = [`${workflowId}: ${status.workflowStatus}${status.run.paused ? ' (paused)' : ''}, phase ${status.run.phase}`];
       for (const r of status.run.resources) {
         const p = status.resources[r.resource];
-        const detail = p ? ` pages ${p.pages}, records ${p.records}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
+        const circuit = p?.circuitOpenUntil ? `, paused: circuit-open, until ${p.circuitOpenUntil}` : '';
+        const detail = p ? ` pages ${p.pages}, records ${p.records}${circuit}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
         const parts = r.partitions ? `, partitions ${r.partitions.done}/${r.partitions.total} done` : '';
         lines.push(`  ${r.resource}: ${r.status}${parts}${detail}${r.error ? ` — ${r.error}` : ''}`);
       }

@@ -58,7 +58,8 @@ export const DEFAULT_SIMULATOR_TOKEN = 'sim-token';
 export class LmsSimulator {
   readonly data: Dataset;
   readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, notFound: 0, byCollection: {}, peakInFlight: 0, inFlight: 0, arrivals: [], throttled: [] };
-  readonly faults: FaultInjector | undefined;
+  /** Replace it mid-run to start or stop a fault storm. */
+  faults: FaultInjector | undefined;
   latencyMs: number;
   private server: Server | undefined;
   private baseUrl = '';

@@ -232,7 +232,15 @@ export const executionSchema = z
       .default(2_000)
       .describe('Page budget per workflow run before continue-as-new (the server may suggest it sooner).'),
     activityTimeoutSeconds: z.number().int().min(1).max(3_600).default(120).describe('Per-attempt limit for one page fetch or persist.'),
-    maxAttempts: z.number().int().min(1).max(1_000).default(10).describe('Attempts per page before the resource fails.'),
+    maxAttempts: z.number().int().min(1).max(1_000).default(10).describe('Attempts to persist a page before the resource fails.'),
+    circuitBreaker: z
+      .object({
+        failures: z.number().int().min(1).max(100).default(5).describe('Attempts at one page (jittered backoff between them) before the circuit opens.'),
+        coolDownSeconds: z.number().int().min(1).max(86_400).default(300).describe('How long an open circuit waits before one probe.'),
+        maxOpenings: z.number().int().min(0).max(1_000).default(12).describe('Openings per traversal before the failure stands.'),
+      })
+      .strict()
+      .default({ failures: 5, coolDownSeconds: 300, maxOpenings: 12 }),
   })
   .strict();
 

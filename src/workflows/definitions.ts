@@ -13,6 +13,8 @@ export interface ResourceProgress {
   records: number;
   cursor: PageCursor | null;
   paused: boolean;
+  /** While a failing source cools down (circuit open): when the probe will go out. */
+  circuitOpenUntil: string | null;
   /** A page request is outstanding (a paused traversal finishes it, then sends nothing). */
   fetching: boolean;
   startedAt: string;
@@ -68,6 +70,8 @@ export interface ResourceReport extends PageCounters {
    * rows shifted under it (drift), `updated` rows that changed meanwhile. Null when no second pass ran.
    */
   reconciliation: PageCounters | null;
+  /** Times a failing source's circuit opened (each a cool-down and a probe). */
+  circuitOpenings: number;
   startCursor: string | null;
   endCursor: string | null;
   startedAt: string;

@@ -2,7 +2,9 @@ import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, co
 import type { ExportActivities } from '../activities';
 import type { PageSummary } from '../activities/fetch-page';
 import type { PageCursor } from '../pagination/types';
-import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
+import { executionSchema, type ExecutionConfig, type ResourceConfig, type SinkConfig, type SourceConfig } from '../spec/export-spec';
+import { activityOptions } from './activity-options';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { shouldContinueAsNew } from './continue-as-new';
 import { countersOf, NO_PAGES, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
 
@@ -30,6 +32,7 @@ export interface ExportResourceInput {
 
 /** Everything a traversal must remember across continue-as-new. Cursors and counters only: no records. */
 export interface TraversalState extends PageCounters {
+  circuit: CircuitState;
   /** `main`: the traversal; `reconcile`: a second pass over a positional (offset/page) source to catch rows it skipped. */
   pass: 'main' | 'reconcile';
   /** What the reconciliation pass did; its `inserted` rows are those the main pass missed. */
@@ -71,20 +74,24 @@ function describe(cursor: PageCursor | null): string | null {
 /**
  * Pages through one resource: fetch a page (staged in the sink), persist it, and only then advance the
  * cursor. The next page is fetched while the current one is persisted. A crash anywhere replays at most the
- * pages in flight, and upserts make that replay harmless, so the export is exactly-once in effect. Pause holds the loop between pages; continue-as-new carries the cursor,
- * counters and pause state, so history stays small however many pages there are.
+ * pages in flight, and upserts make that replay harmless, so the export is exactly-once in effect. Pause holds
+ * the loop between pages; a page that keeps failing opens a circuit breaker (a durable cool-down, then one
+ * probe); continue-as-new carries the cursor, counters, pause and circuit state, so history stays small.
  */
 export async function exportResource(input: ExportResourceInput): Promise<ResourceReport> {
-  const { fetchPage, persistPage } = proxyActivities<ExportActivities>({
-    startToCloseTimeout: `${input.execution.activityTimeoutSeconds}s`,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: input.execution.maxAttempts },
-  });
-  const state: TraversalState = input.carried ?? {
+  // Inputs written by an older version of this code (a run continued-as-new across an upgrade) lack newer
+  // fields: settings get the schema's defaults, carried state the fresh state's values.
+  const execution = executionSchema.parse(input.execution);
+  const { persistPage } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
+  const { fetchPage } = proxyActivities<ExportActivities>(activityOptions(execution, execution.circuitBreaker.failures));
+  const { fetchPage: probePage } = proxyActivities<ExportActivities>(activityOptions(execution, 1));
+  const state: TraversalState = {
     ...NO_PAGES,
     expectedAtStart: null,
     expectedAtEnd: null,
     cursor: input.partition === undefined ? null : { kind: 'token', token: input.partition.token },
     cursorRecoveries: 0,
+    circuit: { openUntil: null, openings: 0 },
     pass: 'main',
     reconciliation: null,
     nextPageNumber: 1,
@@ -94,9 +101,14 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     startedAt: new Date().toISOString(),
     lastError: null,
     continuedAsNew: 0,
+    ...input.carried,
   };
+  const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker);
   setHandler(pauseSignal, () => void (state.paused = true));
-  setHandler(resumeSignal, () => void (state.paused = false));
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    breaker.close();
+  });
   /** The page being fetched ahead while the previous one is persisted. */
   let prefetched: PendingFetch | undefined = state.fetchedAhead && {
     pageNumber: state.fetchedAhead.pageNumber,
@@ -110,6 +122,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     records: state.recordsFetched,
     cursor: state.cursor,
     paused: state.paused,
+    circuitOpenUntil: breaker.openUntil,
     fetching: prefetched !== undefined && !prefetched.settled,
     startedAt: state.startedAt,
     lastError: state.lastError,
@@ -125,7 +138,8 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
   };
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
-    const summary = fetchPage({ runId: input.runId, traversal: traversal(), source: input.source, resource, sink: input.sink, pageNumber, cursor });
+    const request = { runId: input.runId, traversal: traversal(), source: input.source, resource, sink: input.sink, pageNumber, cursor };
+    const summary = breaker.run(() => fetchPage(request), () => probePage(request));
     const pending: PendingFetch = { pageNumber, summary, settled: false };
     // Settled-tracking doubles as the rejection handler, so a prefetch that fails is not "unhandled" before we await it.
     summary.then(() => (pending.settled = true), () => (pending.settled = true));
@@ -135,7 +149,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   let pagesThisRun = 0;
   for (;;) {
     await condition(() => !state.paused);
-    if (shouldContinueAsNew(pagesThisRun, input.execution.pagesBeforeContinueAsNew)) {
+    if (shouldContinueAsNew(pagesThisRun, execution.pagesBeforeContinueAsNew)) {
       // A page fetched ahead is already staged: hand its summary to the next run instead of fetching it again.
       const ahead = prefetched === undefined ? undefined : await prefetched.summary;
       await condition(allHandlersFinished);
@@ -161,7 +175,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         sha256: page.sha256,
       });
       // Fetch page N+1 while page N is persisted; the cursor still advances only after the persist succeeds.
-      const mayPrefetch = page.next !== null && !state.paused && !shouldContinueAsNew(pagesThisRun + 1, input.execution.pagesBeforeContinueAsNew);
+      const mayPrefetch = page.next !== null && !state.paused && !shouldContinueAsNew(pagesThisRun + 1, execution.pagesBeforeContinueAsNew);
       prefetched = mayPrefetch ? fetchAt(pageNumber + 1, page.next) : undefined;
       const persisted = await persisting;
       if (page.total !== undefined) {
@@ -214,6 +228,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     expectedAtEnd: state.expectedAtEnd,
     cursorRecoveries: state.cursorRecoveries,
     reconciliation: state.reconciliation,
+    circuitOpenings: state.circuit.openings,
     startCursor: state.startCursor,
     endCursor: state.endCursor,
     startedAt: state.startedAt,

@@ -19,6 +19,7 @@ import {
   type RunReport,
 } from './definitions';
 import type { ExportActivities } from '../activities';
+import { activityOptions } from './activity-options';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
 import { splitIdRange } from './id-ranges';
 import { partitionedReport } from './partitioned-report';
@@ -59,10 +60,7 @@ function failureMessage(error: unknown): string {
 export async function exportRun(input: unknown): Promise<RunReport> {
   const spec = validSpec(input);
   const execution = spec.execution ?? executionSchema.parse({});
-  const { listPartitions } = proxyActivities<ExportActivities>({
-    startToCloseTimeout: `${execution.activityTimeoutSeconds}s`,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: execution.maxAttempts },
-  });
+  const { listPartitions } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
   const info = workflowInfo();
   const runId = info.firstExecutionRunId;
   const startedAt = new Date().toISOString();
@@ -188,6 +186,7 @@ function failedReport(resource: string, workflowId: string, error: string, start
     expectedAtEnd: null,
     cursorRecoveries: 0,
     reconciliation: null,
+    circuitOpenings: 0,
     startCursor: null,
     endCursor: null,
     startedAt,

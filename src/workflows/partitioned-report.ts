@@ -22,6 +22,7 @@ export function partitionedReport(resource: string, workflowId: string, partitio
     expectedAtEnd: sumOrNull(partitions.map((p) => p.expectedAtEnd)),
     cursorRecoveries: partitions.reduce((n, p) => n + p.cursorRecoveries, 0),
     reconciliation: null,
+    circuitOpenings: partitions.reduce((n, p) => n + p.circuitOpenings, 0),
     startCursor: null,
     endCursor: null,
     startedAt: started,

@@ -29,9 +29,12 @@ before(async () => {
 
 after(() => harness?.stop());
 
-/** Refreshes the committed replay fixtures (test/histories) from this run. */
-function recordHistories(histories: Awaited<ReturnType<typeof allRunHistories>>): void {
-  histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
+/**
+ * Adds this run's histories to the committed replay fixtures (test/histories), named for the code version that
+ * wrote them (`LMS_EXPORT_RECORD_HISTORIES=v3`), so runs started by every earlier version keep replaying.
+ */
+function recordHistories(version: string, histories: Awaited<ReturnType<typeof allRunHistories>>): void {
+  histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${version}-${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
 }
 
 /** Starts an export of the users with the simulator slowed down, and returns once `pages` pages are persisted. */
@@ -86,7 +89,8 @@ describe('durable paged export', () => {
     }
     assert.ok(!text.includes(simulator.token), 'history holds the bearer token');
 
-    if (process.env['LMS_EXPORT_RECORD_HISTORIES']) recordHistories(histories);
+    const recordAs = process.env['LMS_EXPORT_RECORD_HISTORIES'];
+    if (recordAs) recordHistories(recordAs, histories);
     // The workflow code of today replays the histories it wrote: no non-determinism crept in.
     await assertReplays(await workflowBundle(), histories);
   });

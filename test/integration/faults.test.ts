@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startExport, waitForReport } from '../../src/client/exports';
+import { FaultInjector } from '../../src/simulator/faults';
 import { LmsSimulator, type SimulatorOptions } from '../../src/simulator/server';
+import { progressQuery } from '../../src/workflows/definitions';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';
 import { TOKEN_ENV } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
 
 const TASK_QUEUE = 'faults-test';
 
@@ -85,5 +88,40 @@ describe('faults and throttling', () => {
     });
     assert.match(refused.report.resources[0]?.error ?? '', /400 on GET \/learn\/api\/public\/v1\/users: Invalid limit: must be between 1 and 100/);
     assert.equal(refused.simulator.stats.pageRequests, 1);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after repeated failures, sends nothing while cooling down, shows it in progress, then probes and finishes', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const simulator = new LmsSimulator({ users: 800 });
+    await simulator.start();
+    try {
+      const spec: ExportSpecInput = {
+        name: 'breaker',
+        source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
+        resources: [{ name: 'breaker_users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 100 }],
+        sink: { kind: 'postgres', url: harness.db.url, schema: 'faults' },
+        execution: { activityTimeoutSeconds: 10, circuitBreaker: { failures: 2, coolDownSeconds: 4, maxOpenings: 3 } },
+      };
+      const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
+      const child = harness.env.client.workflow.getHandle(`${handle.workflowId}-breaker_users`);
+      await waitFor('two pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 2);
+      simulator.faults = new FaultInjector({ rate: 1, kinds: ['503'] });
+      const open = await waitFor('the circuit to open', async () => (await child.query(progressQuery).catch(() => undefined))?.circuitOpenUntil ?? undefined);
+      const openedAt = Date.now();
+      const requestsWhenOpen = simulator.stats.pageRequests;
+      simulator.faults = undefined;
+
+      const report = await waitForReport(handle);
+      assert.equal(report.status, 'completed', report.resources[0]?.error);
+      assert.equal(report.resources[0]?.circuitOpenings, 1);
+      const probe = simulator.stats.arrivals[requestsWhenOpen];
+      assert.ok(probe !== undefined && probe >= Date.parse(open) - 50, `the probe went out at the end of the cool-down (${probe} vs ${open})`);
+      assert.ok(probe - openedAt >= 2_500, 'nothing was sent while the circuit was open');
+      const rows = await queryRows<{ id: string }>(harness.db.url, 'SELECT id FROM faults.breaker_users');
+      assert.equal(rows.length, 800);
+    } finally {
+      await simulator.stop();
+    }
   });
 });

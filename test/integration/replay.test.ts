@@ -7,8 +7,9 @@ import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 const dir = join(__dirname, '..', 'histories');
 
 /**
- * Histories recorded from real runs (refresh with LMS_EXPORT_RECORD_HISTORIES=1 on the export test) must replay
- * on today's workflow code: a change that would break running exports fails here, not in production.
+ * Histories recorded from real runs by each version of the code (add the current one's with
+ * LMS_EXPORT_RECORD_HISTORIES=v<n> on the export test) must replay on today's workflow code: a change that would
+ * break running exports, including ones continued-as-new across an upgrade, fails here, not in production.
  */
 it('replays the recorded export histories on the current workflow code', { timeout: TEST_TIMEOUT_MS }, async () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));

@@ -1,0 +1,58 @@
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+
+/** What the breaker remembers; part of the traversal state, so it survives continue-as-new. */
+export interface CircuitState {
+  /** When the cool-down ends (ISO time), or null while the circuit is closed. */
+  openUntil: string | null;
+  openings: number;
+}
+
+export interface CircuitSettings {
+  coolDownSeconds: number;
+  maxOpenings: number;
+}
+
+/** A failure that another try may fix: retries ran out, or an attempt timed out. Non-retryable ones are final. */
+function transient(error: unknown): boolean {
+  return error instanceof ActivityFailure && !(error.cause instanceof ApplicationFailure && error.cause.nonRetryable);
+}
+
+/**
+ * When a page keeps failing (its activity ran out of attempts on retryable errors), the source is likely down:
+ * the circuit opens, the traversal waits out a cool-down on a durable timer instead of hammering the source,
+ * then probes once. An operator's `resume` closes the circuit at once. After `maxOpenings` the failure stands.
+ */
+export class CircuitBreaker {
+  constructor(
+    private readonly state: CircuitState,
+    private readonly settings: CircuitSettings,
+  ) {}
+
+  get openUntil(): string | null {
+    return this.state.openUntil;
+  }
+
+  /** The operator's override: stop cooling down and try now. */
+  close(): void {
+    this.state.openUntil = null;
+  }
+
+  async run<T>(attempt: () => Promise<T>, probe: () => Promise<T>): Promise<T> {
+    let next = attempt;
+    for (;;) {
+      try {
+        const result = await next();
+        this.state.openUntil = null;
+        return result;
+      } catch (error) {
+        if (!transient(error) || this.state.openings >= this.settings.maxOpenings) throw error;
+        this.state.openings += 1;
+        const coolDownMs = this.settings.coolDownSeconds * 1000;
+        this.state.openUntil = new Date(Date.now() + coolDownMs).toISOString();
+        await condition(() => this.state.openUntil === null, coolDownMs);
+        this.state.openUntil = null;
+        next = probe;
+      }
+    }
+  }
+}
