@@ -66,3 +66,33 @@ it('resumes at the next page after the worker process is killed with SIGKILL', {
   assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'no duplicate keys');
   assert.deepEqual(rows.map((r) => r._record), simulator.truth('/api/v1/accounts/1/users'));
 });
+
+it('keeps a Retry-After wait when the worker is killed during it, and sends nothing before it ends', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const queue = 'crash-throttle-test';
+  const throttling = new LmsSimulator({ users: 900, throttle: { requests: [3], seconds: 4, form: 'seconds' } });
+  await throttling.start();
+  const worker = spawnWorkerProcess({ TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: queue, [TOKEN_ENV]: throttling.token });
+  let replacement: ExportWorker | undefined;
+  let replacementRunning: Promise<void> | undefined;
+  try {
+    const spec = simulatorSpec('crash-throttle', throttling.url, { kind: 'postgres', url: db.url, schema: 'throttled' });
+    const handle = await startExport(env.client, spec, { taskQueue: queue });
+    const throttledAt = await waitFor('the 429', () => throttling.stats.throttled[0], 120_000);
+    worker.kill('SIGKILL');
+    await exited(worker);
+    replacement = await createExportWorker({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: await workflowBundle() });
+    replacementRunning = replacement.run();
+
+    const report = await waitForReport(handle);
+    assert.equal(report.status, 'completed', report.resources[0]?.error);
+    const after = throttling.stats.arrivals.filter((at) => at > throttledAt);
+    assert.ok(Math.min(...after) - throttledAt >= 4_000, `first request ${Math.min(...after) - throttledAt} ms after the 429`);
+    const rows = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM throttled.users');
+    assert.equal(Number(rows[0]?.n), 900);
+  } finally {
+    worker.kill('SIGKILL');
+    replacement?.shutdown();
+    await replacementRunning;
+    await throttling.stop();
+  }
+});
