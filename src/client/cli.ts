@@ -6,6 +6,7 @@ import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
 import { connectClient, exportStatus, readSpecFile, startExport, waitForReport } from './exports';
 import { formatReport } from './format-report';
+import { formatPlan, parseInterval, planExport } from './plan';
 import { runWorkerProcess } from './worker';
 
 /** `lms-export`: the operator's verbs. Each connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. */
@@ -79,6 +80,29 @@ export function buildCli(): Command {
       } finally {
         await sink.close();
       }
+    });
+
+  program
+    .command('plan')
+    .argument('<spec>', 'ExportSpec JSON file')
+    .option('--every <interval>', 'schedule interval to check the run against, e.g. 1h')
+    .option('--rps <n>', 'requests per second the run will be allowed', '10')
+    .option('--estimate <resource=rows...>', 'row counts for resources whose API reports no total')
+    .option('--json', 'print machine-readable JSON')
+    .description('ask each resource for its size and print the requests and time a run needs, before anything runs')
+    .action(async (specPath: string, opts: { every?: string; rps: string; estimate?: string[]; json?: boolean }) => {
+      const { spec } = readSpecFile(specPath);
+      const requestsPerSecond = Number(opts.rps);
+      if (!(requestsPerSecond > 0)) throw new Error(`--rps: expected a positive number, got "${opts.rps}"`);
+      const estimates = Object.fromEntries(
+        (opts.estimate ?? []).map((pair) => {
+          const [name, rows] = pair.split('=');
+          if (!name || !Number.isInteger(Number(rows))) throw new Error(`--estimate: expected resource=rows, got "${pair}"`);
+          return [name, Number(rows)];
+        }),
+      );
+      const plan = await planExport(spec, { estimates, requestsPerSecond, everySeconds: opts.every === undefined ? undefined : parseInterval(opts.every) });
+      print(opts.json, plan, formatPlan(plan));
     });
 
   program

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,12 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from '../../src/client/dev-server';
-import { waitForReport } from '../../src/client/exports';
+import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { exportRun } from '../../src/workflows/export-run';
 import { queryRows, type TestDatabase } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
-import { simulatorSpec } from '../helpers/specs';
+import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 
 const TASK_QUEUE = 'temporal-cli-test';
@@ -98,5 +98,36 @@ describe('started from the Temporal CLI', () => {
       return true;
     });
     assert.equal(simulator.stats.pageRequests, requestsBefore, 'no request was sent');
+  });
+});
+
+describe('lms-export plan', () => {
+  it('asks the APIs for their sizes and prints the requests a run will send, before running anything', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const file = join(dir, 'plan.json');
+    writeFileSync(file, JSON.stringify({
+      name: 'plan',
+      source: { preset: 'edfi', baseUrl: `${simulator.url}/data/v3`, auth: { bearerTokenEnv: TOKEN_ENV } },
+      resources: [
+        { name: 'students', path: '/ed-fi/students', primaryKey: ['id'], pageSize: 200 },
+        { name: 'students_offset', path: '/ed-fi/students', primaryKey: ['id'], pageSize: 200, pagination: { type: 'offset' } },
+      ],
+      sink: { kind: 'postgres', url: db.url },
+    }));
+    const before = simulator.stats.pageRequests;
+    const { stdout } = await lmsExport(['plan', file, '--rps', '2', '--every', '30s', '--json']);
+    const plan = JSON.parse(stdout) as { requests: number; seconds: number; resources: Array<{ rows: number; requests: number; secondPass: boolean }>; fitsEverySeconds: { fits: boolean } };
+    // 700 students at 200 a page: 4 pages, plus the empty page Ed-Fi ends with; offsets get a second pass.
+    assert.deepEqual(plan.resources.map((r) => [r.rows, r.requests, r.secondPass]), [[700, 5, false], [700, 10, true]]);
+    assert.equal(plan.requests, 15);
+    assert.equal(plan.seconds, 7.5);
+    assert.equal(plan.fitsEverySeconds.fits, true);
+    assert.equal(simulator.stats.pageRequests - before, 2, 'one request per resource');
+
+    // And a real run sends exactly that many.
+    const run = await waitForReport(await startExport(env.client, JSON.parse(readFileSync(file, 'utf8')), { taskQueue: TASK_QUEUE }));
+    assert.equal(run.status, 'completed');
+    assert.equal(simulator.stats.pageRequests - before - 2, 15);
+    const text = (await lmsExport(['plan', file, '--rps', '0.1', '--every', '1m'])).stdout;
+    assert.match(text, /total: 15 requests, 2 min 30 s at 0\.1 requests\/s\nschedule every 1 min 0 s: does NOT fit/);
   });
 });
