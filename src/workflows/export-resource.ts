@@ -2,7 +2,7 @@ import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, co
 import type { ExportActivities } from '../activities';
 import type { PageSummary } from '../activities/fetch-page';
 import type { PageCursor } from '../pagination/types';
-import { executionSchema, type ExecutionConfig, type ResourceConfig, type SinkConfig, type SourceConfig } from '../spec/export-spec';
+import { executionSchema, resourceSchema, type ExecutionConfig, type ResourceConfig, type SinkConfig, type SourceConfig } from '../spec/export-spec';
 import { activityOptions } from './activity-options';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { shouldContinueAsNew } from './continue-as-new';
@@ -82,6 +82,9 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   // Inputs written by an older version of this code (a run continued-as-new across an upgrade) lack newer
   // fields: settings get the schema's defaults, carried state the fresh state's values.
   const execution = executionSchema.parse(input.execution);
+  const partitionQuery = input.partition?.query ?? {};
+  const resource = resourceSchema.parse({ ...input.resource, query: { ...input.resource.query, ...partitionQuery } });
+  const startCursor: PageCursor | null = input.partition === undefined ? null : { kind: 'token', token: input.partition.token };
   const { persistPage } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
   const { fetchPage } = proxyActivities<ExportActivities>(activityOptions(execution, execution.circuitBreaker.failures));
   const { fetchPage: probePage } = proxyActivities<ExportActivities>(activityOptions(execution, 1));
@@ -89,7 +92,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     ...NO_PAGES,
     expectedAtStart: null,
     expectedAtEnd: null,
-    cursor: input.partition === undefined ? null : { kind: 'token', token: input.partition.token },
+    cursor: startCursor,
     cursorRecoveries: 0,
     circuit: { openUntil: null, openings: 0 },
     pass: 'main',
@@ -117,7 +120,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   };
   state.fetchedAhead = undefined;
   setHandler(progressQuery, () => ({
-    resource: input.resource.name,
+    resource: resource.name,
     pages: state.pages,
     records: state.recordsFetched,
     cursor: state.cursor,
@@ -129,12 +132,10 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     continuedAsNew: state.continuedAsNew,
   }));
 
-  const resource = input.partition?.query ? { ...input.resource, query: { ...input.resource.query, ...input.partition.query } } : input.resource;
-  const startCursor: PageCursor | null = input.partition === undefined ? null : { kind: 'token', token: input.partition.token };
   /** The audit trail's name for this pass: the resource or partition, marked when a rejected cursor forced a restart. */
   const traversal = (): string => {
-    const resource = input.partition === undefined ? input.resource.name : `${input.resource.name}/p${input.partition.index}`;
-    const base = state.pass === 'main' ? resource : `${resource}~reconcile`;
+    const name = input.partition === undefined ? resource.name : `${resource.name}/p${input.partition.index}`;
+    const base = state.pass === 'main' ? name : `${name}~reconcile`;
     return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
   };
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
@@ -167,7 +168,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         runId: input.runId,
         traversal: traversal(),
         sink: input.sink,
-        resource: { name: input.resource.name, primaryKey: input.resource.primaryKey },
+        resource: { name: resource.name, primaryKey: resource.primaryKey },
         ref: page.ref,
         pageNumber,
         cursorBefore: page.requested,
@@ -197,7 +198,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       counters.quarantined += persisted.quarantined;
       pagesThisRun += 1;
       if (page.next !== null) continue;
-      if (state.pass === 'main' && page.positional && input.resource.reconcile) {
+      if (state.pass === 'main' && page.positional && resource.reconcile) {
         // Offsets and page numbers shift when rows come and go mid-run: a second pass picks up what slipped by.
         state.pass = 'reconcile';
         state.reconciliation = { ...NO_PAGES };
@@ -220,7 +221,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
 
   const finishedAt = new Date();
   return {
-    resource: input.resource.name,
+    resource: resource.name,
     workflowId: input.workflowId,
     status: 'completed',
     ...countersOf(state),
