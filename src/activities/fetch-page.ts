@@ -7,6 +7,7 @@ import { PageFormatError, type PageCursor, type ParsedPage } from '../pagination
 import type { SinkPool } from '../sinks/open-sink';
 import { resolvePaging } from '../sources/resolve-paging';
 import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
+import { priorAttempts, type AttemptLog } from './attempt-log';
 import { credentialsFor } from './credentials';
 import { getJson } from './get-json';
 
@@ -34,6 +35,8 @@ export interface PageSummary {
   total?: number;
   /** Paging by position (offset, page number): rows inserted or deleted during the run shift what later pages hold. */
   positional: boolean;
+  /** What earlier attempts at this page went through (retries by cause, throttles, waits). */
+  attempts: AttemptLog;
 }
 
 export function stagingRef(runId: string, resource: string, pageNumber: number): string {
@@ -92,5 +95,6 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     next: parsed.next,
     total: readTotal(response, paging.total),
     positional: pagesByPosition(paging.pagination, parsed.next, url),
+    attempts: priorAttempts(),
   };
 }

@@ -1,14 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { presetOf } from '../sources/resolve-paging';
 import type { SourceConfig } from '../spec/export-spec';
+import { noteFailure } from './attempt-log';
 import { attemptNumber, backoffMs } from './backoff';
 import { classifyResponse } from './classify-response';
 import type { Credentials } from './credentials';
 import { httpGet, type HttpAnswer } from './http-client';
 
-/** A retryable failure whose next attempt comes after a jittered backoff. */
-function retry(message: string, type: string): ApplicationFailure {
-  return ApplicationFailure.create({ message, type, nextRetryDelay: backoffMs(attemptNumber()) });
+/** A retryable failure whose next attempt comes after `delayMs` (a jittered backoff unless the server said). */
+function retry(message: string, type: string, delayMs = backoffMs(attemptNumber())): ApplicationFailure {
+  noteFailure(type, delayMs);
+  return ApplicationFailure.create({ message, type, nextRetryDelay: delayMs });
 }
 
 export interface JsonAnswer {
@@ -45,7 +47,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`${what}: ${verdict.message}`, verdict.type);
   if (verdict.kind === 'throttled') {
     // Wait exactly as long as the server said (a durable timer on the server side, not a sleeping worker).
-    throw ApplicationFailure.create({ message: verdict.message, type: 'Throttled', nextRetryDelay: verdict.retryAfterMs ?? backoffMs(attemptNumber()) });
+    throw retry(verdict.message, 'Throttled', verdict.retryAfterMs ?? backoffMs(attemptNumber()));
   }
   if (verdict.kind === 'retry') throw retry(verdict.message, 'ServerError');
 

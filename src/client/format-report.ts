@@ -10,6 +10,9 @@ export function formatReport(report: RunReport): string {
         `${r.inserted} inserted, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined; ${seconds}s` +
         (r.expectedAtStart !== null ? `\n    API total: ${r.expectedAtStart} at start, ${r.expectedAtEnd} at end` : '') +
         (r.reconciliation ? `\n    second pass (positional paging): ${r.reconciliation.inserted} rows the first pass missed, ${r.reconciliation.updated} changed meanwhile` : '') +
+        (Object.keys(r.waits.retries).length > 0
+          ? `\n    retried: ${Object.entries(r.waits.retries).map(([cause, n]) => `${n} × ${cause}`).join(', ')}; ${r.waits.throttled} throttled; ${(r.waits.waitedMs / 1000).toFixed(1)} s waiting`
+          : '') +
         (r.circuitOpenings > 0 ? `\n    circuit opened ${r.circuitOpenings} time(s) while the source kept failing` : '') +
         (r.cursorRecoveries > 0 ? `\n    restarted ${r.cursorRecoveries} time(s) after the server rejected its cursor` : '') +
         (r.partitions ? `\n    ${r.partitions.length} partitions` : '') +

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PageCursor } from '../pagination/types';
+import type { Waits } from './waits';
 
 /** Signals and queries shared by the workflows and every client (CLI, tests), so both name them alike. */
 export const pauseSignal = defineSignal('pause');
@@ -15,6 +16,8 @@ export interface ResourceProgress {
   paused: boolean;
   /** While a failing source cools down (circuit open): when the probe will go out. */
   circuitOpenUntil: string | null;
+  /** Retries by cause, throttled answers and time spent waiting on them, for the pages persisted so far. */
+  waits: Waits;
   /** A page request is outstanding (a paused traversal finishes it, then sends nothing). */
   fetching: boolean;
   startedAt: string;
@@ -72,6 +75,8 @@ export interface ResourceReport extends PageCounters {
   reconciliation: PageCounters | null;
   /** Times a failing source's circuit opened (each a cool-down and a probe). */
   circuitOpenings: number;
+  /** Retries by cause, throttled answers and the time the server or our backoff made us wait. */
+  waits: Waits;
   startCursor: string | null;
   endCursor: string | null;
   startedAt: string;

@@ -6,6 +6,7 @@ import { executionSchema, resourceSchema, type ExecutionConfig, type ResourceCon
 import { activityOptions } from './activity-options';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { shouldContinueAsNew } from './continue-as-new';
+import { addWaits, NO_WAITS, type Waits } from './waits';
 import { countersOf, NO_PAGES, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
 
 export interface Partition {
@@ -33,6 +34,7 @@ export interface ExportResourceInput {
 /** Everything a traversal must remember across continue-as-new. Cursors and counters only: no records. */
 export interface TraversalState extends PageCounters {
   circuit: CircuitState;
+  waits: Waits;
   /** `main`: the traversal; `reconcile`: a second pass over a positional (offset/page) source to catch rows it skipped. */
   pass: 'main' | 'reconcile';
   /** What the reconciliation pass did; its `inserted` rows are those the main pass missed. */
@@ -95,6 +97,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     cursor: startCursor,
     cursorRecoveries: 0,
     circuit: { openUntil: null, openings: 0 },
+    waits: NO_WAITS,
     pass: 'main',
     reconciliation: null,
     nextPageNumber: 1,
@@ -126,6 +129,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     cursor: state.cursor,
     paused: state.paused,
     circuitOpenUntil: breaker.openUntil,
+    waits: state.waits,
     fetching: prefetched !== undefined && !prefetched.settled,
     startedAt: state.startedAt,
     lastError: state.lastError,
@@ -179,6 +183,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       const mayPrefetch = page.next !== null && !state.paused && !shouldContinueAsNew(pagesThisRun + 1, execution.pagesBeforeContinueAsNew);
       prefetched = mayPrefetch ? fetchAt(pageNumber + 1, page.next) : undefined;
       const persisted = await persisting;
+      state.waits = addWaits(state.waits, page.attempts);
       if (page.total !== undefined) {
         if (state.pages === 0) state.expectedAtStart = page.total;
         state.expectedAtEnd = page.total;
@@ -230,6 +235,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     cursorRecoveries: state.cursorRecoveries,
     reconciliation: state.reconciliation,
     circuitOpenings: state.circuit.openings,
+    waits: state.waits,
     startCursor: state.startCursor,
     endCursor: state.endCursor,
     startedAt: state.startedAt,

@@ -22,6 +22,7 @@ import type { ExportActivities } from '../activities';
 import { activityOptions } from './activity-options';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
 import { splitIdRange } from './id-ranges';
+import { NO_WAITS } from './waits';
 import { partitionedReport } from './partitioned-report';
 import { runPool } from './run-pool';
 
@@ -187,6 +188,7 @@ function failedReport(resource: string, workflowId: string, error: string, start
     cursorRecoveries: 0,
     reconciliation: null,
     circuitOpenings: 0,
+    waits: NO_WAITS,
     startCursor: null,
     endCursor: null,
     startedAt,

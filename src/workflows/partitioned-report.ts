@@ -1,4 +1,5 @@
 import { NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
+import { addWaits, NO_WAITS } from './waits';
 
 const COUNTERS: Array<keyof PageCounters> = Object.keys(NO_PAGES) as Array<keyof PageCounters>;
 
@@ -23,6 +24,7 @@ export function partitionedReport(resource: string, workflowId: string, partitio
     cursorRecoveries: partitions.reduce((n, p) => n + p.cursorRecoveries, 0),
     reconciliation: null,
     circuitOpenings: partitions.reduce((n, p) => n + p.circuitOpenings, 0),
+    waits: partitions.reduce((total, p) => addWaits(total, p.waits), NO_WAITS),
     startCursor: null,
     endCursor: null,
     startedAt: started,

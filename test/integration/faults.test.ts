@@ -53,6 +53,8 @@ describe('faults and throttling', () => {
     assert.equal(report.status, 'completed', report.resources[0]?.error);
     const injected = Object.values(simulator.faults?.injected ?? {}).reduce((a, b) => a + b, 0);
     assert.ok(injected >= 4 && Object.keys(simulator.faults?.injected ?? {}).length >= 3, `faults injected: ${JSON.stringify(simulator.faults?.injected)}`);
+    const waits = report.resources[0]?.waits;
+    assert.equal(Object.values(waits?.retries ?? {}).reduce((a, b) => a + b, 0), injected, `every fault is counted by cause: ${JSON.stringify(waits)}`);
     const rows = await queryRows<{ id: string }>(harness.db.url, `SELECT id FROM ${table}`);
     assert.equal(new Set(rows.map((r) => r.id)).size, rows.length);
     assert.deepEqual(rows.map((r) => Number(r.id)).sort((a, b) => a - b), simulator.truth('/api/v1/accounts/1/users').map((r) => r.id));
@@ -67,6 +69,9 @@ describe('faults and throttling', () => {
       const later = simulator.stats.arrivals.filter((at) => at > throttledAt);
       assert.ok(later.length > 0);
       assert.ok(Math.min(...later) - throttledAt >= 3_000, `next request after ${Math.min(...later) - throttledAt} ms`);
+      const waits = report.resources[0]?.waits;
+      assert.equal(waits?.throttled, 1);
+      assert.ok((waits?.waitedMs ?? 0) >= 2_000 && (waits?.waitedMs ?? 0) <= 4_000, `waited ${waits?.waitedMs} ms`);
     });
   }
 
