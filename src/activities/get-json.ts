@@ -5,6 +5,7 @@ import { noteFailure } from './attempt-log';
 import { attemptNumber, backoffMs } from './backoff';
 import { classifyResponse } from './classify-response';
 import type { Credentials } from './credentials';
+import { pacer } from './pacer';
 import { httpGet, type HttpAnswer } from './http-client';
 
 /** A retryable failure whose next attempt comes after `delayMs` (a jittered backoff unless the server said). */
@@ -25,9 +26,12 @@ export interface JsonAnswer {
  */
 export async function getJson(url: string, source: SourceConfig, credentials: Credentials, what: string, carriesCursor = false): Promise<JsonAnswer> {
   const path = new URL(url).pathname;
+  const origin = new URL(url).origin;
+  await pacer.wait(origin, source.rateLimit.leakPerSecond);
   let answer: HttpAnswer;
   try {
     answer = await httpGet(credentials.sendable(url), source, credentials.headers);
+    pacer.observe(origin, answer.headers);
   } catch (error) {
     // Resets, refused connections, timeouts, bodies cut short: the network's faults, worth another try.
     const cause = error as { code?: string; message?: string };

@@ -8,6 +8,7 @@ import { moodleRoutes } from './apis/moodle';
 import { onerosterRoutes } from './apis/oneroster';
 import { Dataset, type CollectionName, type DatasetOptions, type Row } from './dataset';
 import { FaultInjector, inflict, type FaultOptions } from './faults';
+import { LeakyBucket, type BucketOptions } from './leaky-bucket';
 import type { SimResponse, SimRoute } from './route';
 
 /**
@@ -32,6 +33,8 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   expireCursorAtRequest?: number;
   /** Fail this share of requests in the ways real APIs fail. */
   faults?: FaultOptions;
+  /** Throttle Canvas routes with Canvas's leaky bucket (its defaults unless given). */
+  canvasBucket?: BucketOptions;
   /** Answer these request numbers 429 with a Retry-After of `seconds`, as a number or as an HTTP date. */
   throttle?: { requests: number[]; seconds: number; form: 'seconds' | 'http-date' };
 }
@@ -58,6 +61,7 @@ export const DEFAULT_SIMULATOR_TOKEN = 'sim-token';
 export class LmsSimulator {
   readonly data: Dataset;
   readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, notFound: 0, byCollection: {}, peakInFlight: 0, inFlight: 0, arrivals: [], throttled: [] };
+  readonly bucket: LeakyBucket | undefined;
   /** Replace it mid-run to start or stop a fault storm. */
   faults: FaultInjector | undefined;
   latencyMs: number;
@@ -75,6 +79,7 @@ export class LmsSimulator {
     });
     this.latencyMs = options.latencyMs ?? 0;
     this.faults = options.faults && new FaultInjector(options.faults);
+    this.bucket = options.canvasBucket && new LeakyBucket(options.canvasBucket);
   }
 
   get token(): string {
@@ -139,12 +144,22 @@ export class LmsSimulator {
     this.stats.byCollection[route.collection] = (this.stats.byCollection[route.collection] ?? 0) + 1;
     this.stats.inFlight += 1;
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight);
+    // The bucket reserves its upfront units on arrival and charges the real cost when the answer is ready.
+    const bucket = route.collection !== 'records' ? this.bucket : undefined;
+    const admitted = bucket === undefined || bucket.admit();
     try {
       if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       const presented = route.auth === 'query' ? url.searchParams.get('wstoken') : req.headers.authorization?.replace(/^Bearer /, '');
       if (presented !== this.token) {
         this.stats.unauthorized += 1;
         return send(res, route.unauthorized?.() ?? { status: 401, body: { error: 'unauthorized' } });
+      }
+      if (bucket !== undefined && !admitted) {
+        this.stats.throttled.push(Date.now());
+        const status = bucket.throttleWith;
+        res.writeHead(status, { 'Content-Type': 'text/plain', ...bucket.headers() });
+        res.end(status === 403 ? '403 Forbidden (Rate Limit Exceeded)' : 'Rate Limit Exceeded');
+        return;
       }
       const throttle = this.options.throttle;
       if (throttle?.requests.includes(this.stats.pageRequests)) return this.throttle(res, throttle);
@@ -158,7 +173,9 @@ export class LmsSimulator {
         repeatTokenAfterPages: this.options.repeatTokenAfterPages,
         expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest,
       };
-      return send(res, route.serve(this.rowsFor(route, match, url), ctx));
+      const answer = route.serve(this.rowsFor(route, match, url), ctx);
+      if (bucket !== undefined) answer.headers = { ...answer.headers, ...bucket.settle() };
+      return send(res, answer);
     } finally {
       this.stats.inFlight -= 1;
     }

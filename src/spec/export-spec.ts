@@ -51,6 +51,16 @@ export const sourceSchema = z
       .optional()
       .describe('Extra non-secret request headers, e.g. Accept.'),
     connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('TCP/TLS connect timeout.'),
+    rateLimit: z
+      .object({
+        leakPerSecond: z
+          .number()
+          .positive()
+          .default(10)
+          .describe('How fast the source throttle bucket drains (Canvas: 10 units/s). Used to pace requests when answers carry X-Rate-Limit-Remaining.'),
+      })
+      .strict()
+      .default({ leakPerSecond: 10 }),
     requestTimeoutMs: z
       .number()
       .int()

@@ -130,3 +130,38 @@ describe('circuit breaker', () => {
     }
   });
 });
+
+describe('Canvas leaky bucket', () => {
+  it('paces 4 parallel resources to the sustainable rate without a single throttled answer', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // Canvas's bucket shape (700 high water, 50 up front) draining 20× faster than Canvas, so the test takes
+    // seconds: 200 units/s at 10 units a request sustains 20 requests/s.
+    const bucket = { highWater: 700, upfront: 50, leakPerSecond: 200, cost: 10 };
+    const simulator = new LmsSimulator({ users: 5_000, courses: 3, enrollmentsPerCourse: 5_000, latencyMs: 20, canvasBucket: bucket });
+    await simulator.start();
+    try {
+      const spec: ExportSpecInput = {
+        name: 'bucket',
+        source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV }, rateLimit: { leakPerSecond: bucket.leakPerSecond } },
+        resources: [
+          { name: 'bucket_users', path: '/accounts/1/users', primaryKey: ['id'] },
+          ...[1, 2, 3].map((course) => ({ name: `bucket_enrollments_${course}`, path: `/courses/${course}/enrollments`, primaryKey: ['id'] })),
+        ],
+        sink: { kind: 'postgres', url: harness.db.url, schema: 'bucket' },
+        execution: { maxParallelResources: 4 },
+      };
+      const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
+      assert.equal(report.status, 'completed');
+      assert.equal(report.resources.reduce((n, r) => n + r.recordsFetched, 0), 20_000);
+      assert.deepEqual(simulator.stats.throttled, [], 'no throttled answer');
+
+      const arrivals = simulator.stats.arrivals;
+      const seconds = ((arrivals[arrivals.length - 1] ?? 0) - (arrivals[0] ?? 0)) / 1000;
+      const rate = arrivals.length / seconds;
+      const sustainable = bucket.leakPerSecond / bucket.cost;
+      console.log(`bucket: ${arrivals.length} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(1)}/s, ${((100 * rate) / sustainable).toFixed(0)}% of the sustainable ${sustainable}/s, peak ${simulator.stats.peakInFlight} in flight`);
+      assert.ok(rate >= 0.8 * sustainable, `ran at ${rate.toFixed(1)} requests/s, under 80% of ${sustainable}`);
+    } finally {
+      await simulator.stop();
+    }
+  });
+});
