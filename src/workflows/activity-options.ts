@@ -11,3 +11,11 @@ export function activityOptions(execution: ExecutionConfig, maximumAttempts: num
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts },
   };
 }
+
+/**
+ * The task queue page requests run on: beside the main one, polled by every worker with the shared request
+ * budget (`maxTaskQueueActivitiesPerSecond` is enforced by the server across all of them).
+ */
+export function requestQueueOf(taskQueue: string): string {
+  return `${taskQueue}-requests`;
+}

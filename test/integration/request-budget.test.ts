@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { startExport, waitForReport } from '../../src/client/exports';
+import type { ChildProcess } from 'node:child_process';
+import { createExportWorker, type ExportWorker } from '../../src/client/worker';
+import { LmsSimulator } from '../../src/simulator/server';
+import type { ExportSpecInput } from '../../src/spec/export-spec';
+import { startHarness, type Harness } from '../helpers/harness';
+import { TOKEN_ENV } from '../helpers/specs';
+import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
+import { spawnWorkerProcess } from '../helpers/worker-process';
+
+const SHARED_QUEUE = 'budget-shared';
+const CEILING = 4;
+
+let harness: Harness;
+let local: ExportWorker | undefined;
+let localRunning: Promise<void> | undefined;
+let remote: ChildProcess | undefined;
+
+before(async () => {
+  harness = await startHarness('budget-test', { users: 10 });
+  // Two workers of one deployment, as two processes: the same task queue, the same ceiling, which the server
+  // enforces for both together.
+  remote = spawnWorkerProcess({
+    TEMPORAL_ADDRESS: harness.env.address,
+    LMS_EXPORT_TASK_QUEUE: SHARED_QUEUE,
+    LMS_EXPORT_REQUESTS_PER_SECOND: String(CEILING),
+    [TOKEN_ENV]: harness.simulator.token,
+  });
+  local = await createExportWorker({
+    connection: harness.env.nativeConnection,
+    taskQueue: SHARED_QUEUE,
+    workflowBundle: await workflowBundle(),
+    requestBudget: { requestsPerSecond: CEILING, concurrentRequests: 4 },
+  });
+  localRunning = local.run();
+});
+
+after(async () => {
+  remote?.kill('SIGKILL');
+  local?.shutdown();
+  await localRunning;
+  await harness?.stop();
+});
+
+it('keeps two workers together under the shared requests-per-second ceiling', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const simulator = new LmsSimulator({ users: 500, courses: 3, enrollmentsPerCourse: 500 });
+  await simulator.start();
+  try {
+    const spec: ExportSpecInput = {
+      name: 'budget',
+      source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
+      resources: [
+        { name: 'budget_users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 50 },
+        ...[1, 2, 3].map((course) => ({ name: `budget_enrollments_${course}`, path: `/courses/${course}/enrollments`, primaryKey: ['id'], pageSize: 50 })),
+      ],
+      sink: { kind: 'postgres', url: harness.db.url, schema: 'budget' },
+      execution: { maxParallelResources: 4 },
+    };
+    const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: SHARED_QUEUE }));
+    assert.equal(report.status, 'completed');
+    assert.equal(report.resources.reduce((n, r) => n + r.recordsFetched, 0), 2_000);
+
+    const arrivals = simulator.stats.arrivals;
+    const seconds = ((arrivals[arrivals.length - 1] ?? 0) - (arrivals[0] ?? 0)) / 1000;
+    const rate = (arrivals.length - 1) / seconds;
+    console.log(`budget: ${arrivals.length} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(2)}/s under a ceiling of ${CEILING}/s`);
+    assert.ok(rate <= CEILING * 1.15, `ran at ${rate.toFixed(2)} requests/s over the ceiling of ${CEILING}`);
+    // Without the ceiling four parallel traversals on a local simulator run well past 20 requests/s.
+    assert.ok(rate >= CEILING * 0.5, `ran at ${rate.toFixed(2)} requests/s, far under the ceiling: is the budget shared at all?`);
+  } finally {
+    await simulator.stop();
+  }
+});
