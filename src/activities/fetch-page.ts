@@ -5,7 +5,7 @@ import { pagesByPosition } from '../pagination/positional';
 import { readTotal } from '../pagination/total';
 import { PageFormatError, type PageCursor, type ParsedPage } from '../pagination/types';
 import type { SinkPool } from '../sinks/open-sink';
-import { resolvePaging } from '../sources/resolve-paging';
+import { pageRequestUrl, resolvePaging } from '../sources/resolve-paging';
 import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { priorAttempts, type AttemptLog } from './attempt-log';
 import { credentialsFor } from './credentials';
@@ -43,21 +43,12 @@ export function stagingRef(runId: string, resource: string, pageNumber: number):
   return `${runId}/${resource}/${pageNumber}`;
 }
 
-function withQuery(url: string, params: Record<string, string>): string {
-  const entries = Object.entries(params);
-  if (entries.length === 0) return url;
-  const out = new URL(url);
-  for (const [name, value] of entries) out.searchParams.set(name, value);
-  return out.toString();
-}
-
 /** Fetches one page, checks it, stages its records in the sink and returns only a summary. */
 export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise<PageSummary> {
   const { source, resource } = input;
   const paging = resolvePaging(source, resource);
   const credentials = credentialsFor(source);
-  const fromStrategy = paging.strategy.requestUrl(paging.request, input.cursor);
-  const url = credentials.keepable(input.cursor === null ? withQuery(fromStrategy, paging.firstQuery) : fromStrategy);
+  const url = credentials.keepable(pageRequestUrl(paging, input.cursor));
   const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`, input.cursor !== null);
   const response = { url, headers: answer.headers, body };
   let parsed: ParsedPage;

@@ -19,7 +19,8 @@ export interface ListPartitionsInput {
 export async function listPartitions(input: ListPartitionsInput): Promise<string[]> {
   const { source, resource } = input;
   const paging = resolvePaging(source, resource);
-  const url = firstPageUrl({ ...paging.request, path: `${resource.path.replace(/\/+$/, '')}/partitions`, pageSize: undefined }, 'unused', { number: String(input.count) });
+  const path = `${resource.path.replace(/\/+$/, '')}/partitions`;
+  const url = firstPageUrl({ ...paging.request, path }, undefined, { number: String(input.count) });
   const { body } = await getJson(url, source, credentialsFor(source), `resource ${resource.name} partitions`);
   const tokens = (body as { pageTokens?: unknown } | null)?.pageTokens;
   if (!Array.isArray(tokens) || !tokens.every((t): t is string => typeof t === 'string' && t !== '')) {

@@ -2,7 +2,7 @@ import { credentialsFor } from '../activities/credentials';
 import { getJson } from '../activities/get-json';
 import { pagesByPosition } from '../pagination/positional';
 import { readTotal } from '../pagination/total';
-import { resolvePaging } from '../sources/resolve-paging';
+import { pageRequestUrl, resolvePaging } from '../sources/resolve-paging';
 import type { ExportSpec, PaginationConfig, ResourceConfig } from '../spec/export-spec';
 
 /** What one resource will cost: from the API's own total where it reports one, else from the operator's estimate. */
@@ -38,14 +38,14 @@ export function requestsFor(rows: number, pageSize: number, pagination: Paginati
 
 async function planResource(spec: ExportSpec, resource: ResourceConfig, estimate: number | undefined): Promise<ResourcePlan> {
   const paging = resolvePaging(spec.source, resource);
-  const first = new URL(paging.strategy.requestUrl(paging.request, null));
-  for (const [name, value] of Object.entries(paging.firstQuery)) first.searchParams.set(name, value);
-  const { answer, body } = await getJson(first.toString(), spec.source, credentialsFor(spec.source), `plan ${resource.name}`);
-  const parsed = paging.strategy.parse({ url: first.toString(), headers: answer.headers, body });
-  const total = readTotal({ url: first.toString(), headers: answer.headers, body }, paging.total);
+  const first = pageRequestUrl(paging, null);
+  const { answer, body } = await getJson(first, spec.source, credentialsFor(spec.source), `plan ${resource.name}`);
+  const response = { url: first, headers: answer.headers, body };
+  const parsed = paging.strategy.parse(response);
+  const total = readTotal(response, paging.total);
   const rows = total ?? estimate ?? (parsed.next === null ? parsed.records.length : null);
   const pageSize = paging.request.pageSize ?? (parsed.records.length || null);
-  const positional = pagesByPosition(paging.pagination, parsed.next, first.toString());
+  const positional = pagesByPosition(paging.pagination, parsed.next, first);
   const onePass = rows === null || pageSize === null ? null : requestsFor(rows, pageSize, paging.pagination);
   const secondPass = positional && resource.reconcile;
   return {

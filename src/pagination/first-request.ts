@@ -1,13 +1,13 @@
 import type { RequestContext } from './types';
 
 /** The URL of a traversal's first page: base URL, resource path, page size and the resource's own query. */
-export function firstPageUrl(ctx: RequestContext, pageSizeParam: string, extra: Record<string, string> = {}): string {
+export function firstPageUrl(ctx: RequestContext, pageSizeParam: string | undefined, extra: Record<string, string> = {}): string {
   const url = new URL(ctx.baseUrl.replace(/\/+$/, '') + ctx.path);
   for (const [name, value] of Object.entries(ctx.query ?? {})) {
     if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, item);
     else url.searchParams.set(name, String(value));
   }
-  if (ctx.pageSize !== undefined) url.searchParams.set(pageSizeParam, String(ctx.pageSize));
+  if (ctx.pageSize !== undefined && pageSizeParam !== undefined) url.searchParams.set(pageSizeParam, String(ctx.pageSize));
   for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
   return url.toString();
 }

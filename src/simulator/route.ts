@@ -11,7 +11,6 @@ export interface SimContext {
   url: URL;
   /** The origin next links point to (another origin, for the cross-origin test). */
   linkOrigin: string;
-  token: string;
   /** Hand a token of the page before this one back again (a buggy server, for the loop guard). */
   repeatTokenAfterPages?: number;
   /** Reject the cursor this request carries as expired. */

@@ -169,7 +169,6 @@ export class LmsSimulator {
       const ctx = {
         url,
         linkOrigin: this.options.linkOrigin ?? this.baseUrl,
-        token: this.token,
         repeatTokenAfterPages: this.options.repeatTokenAfterPages,
         expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest,
       };

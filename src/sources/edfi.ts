@@ -6,8 +6,8 @@ import type { SourcePreset } from './source-preset';
  * back as `pageToken`. Ed-Fi sends the header even on the last non-empty page and ends with `200 []`, so only
  * an empty page ends a traversal. limit/offset (`limit` ≤ 500) is the fallback (`"pagination": {"type":
  * "offset"}`). The first request asks `totalCount=true`, which makes the API answer with a `Total-Count`
- * header. Errors come as problem+json (`detail`, `errors`), surfaced as the server wrote them.
- * Partitioned export (`/partitions?number=N`) and change-version filters are not wired yet.
+ * header. Errors come as problem+json (`detail`, `errors`), surfaced as the server wrote them. Partitions
+ * (`/partitions?number=N`) are listed by the `listPartitions` activity; change-version filters go in `query`.
  */
 export const EDFI_MAX_PAGE_SIZE = 500;
 

@@ -1,3 +1,4 @@
+import type { PageCursor } from '../pagination/types';
 import type { ResourceConfig, SourceConfig } from '../spec/export-spec';
 import { blackboardPreset } from './blackboard';
 import { canvasPreset } from './canvas';
@@ -19,6 +20,13 @@ const presets: Record<SourceConfig['preset'], SourcePreset> = {
 
 export function presetOf(source: SourceConfig): SourcePreset {
   return presets[source.preset];
+}
+
+/** The URL of the request at `cursor`; the first request also carries the preset's first-only parameters. */
+export function pageRequestUrl(paging: ResolvedPaging, cursor: PageCursor | null): string {
+  const url = new URL(paging.strategy.requestUrl(paging.request, cursor));
+  if (cursor === null) for (const [name, value] of Object.entries(paging.firstQuery)) url.searchParams.set(name, value);
+  return url.toString();
 }
 
 /** The spec's own settings, with the preset's defaults filling what it leaves out. */

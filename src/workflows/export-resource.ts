@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { ExportActivities } from '../activities';
 import type { PageSummary } from '../activities/fetch-page';
-import type { PageCursor } from '../pagination/types';
+import { describeCursor, type PageCursor } from '../pagination/types';
 import { executionSchema, resourceSchema, type ExecutionConfig, type ResourceConfig, type SinkConfig, type SourceConfig } from '../spec/export-spec';
 import { activityOptions, requestQueueOf } from './activity-options';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
@@ -76,11 +76,6 @@ interface PendingFetch {
   pageNumber: number;
   summary: Promise<PageSummary>;
   settled: boolean;
-}
-
-function describe(cursor: PageCursor | null): string | null {
-  if (cursor === null) return null;
-  return cursor.kind === 'url' ? cursor.url : cursor.token;
 }
 
 /**
@@ -188,7 +183,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         ref: page.ref,
         pageNumber,
         cursorBefore: page.requested,
-        cursorAfter: describe(page.next),
+        cursorAfter: describeCursor(page.next),
         sha256: page.sha256,
       });
       // Fetch page N+1 while page N is persisted; the cursor still advances only after the persist succeeds.
