@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { openSink } from '../sinks/open-sink';
+import { sourceRequestBudget } from '../sources/request-budget';
 import { exportSpecSchema } from '../spec/export-spec';
 import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
@@ -86,13 +87,13 @@ export function buildCli(): Command {
     .command('plan')
     .argument('<spec>', 'ExportSpec JSON file')
     .option('--every <interval>', 'schedule interval to check the run against, e.g. 1h')
-    .option('--rps <n>', 'requests per second the run will be allowed', '10')
+    .option('--rps <n>', 'requests per second the run will be allowed (default: the source\'s request budget)')
     .option('--estimate <resource=rows...>', 'row counts for resources whose API reports no total')
     .option('--json', 'print machine-readable JSON')
     .description('ask each resource for its size and print the requests and time a run needs, before anything runs')
-    .action(async (specPath: string, opts: { every?: string; rps: string; estimate?: string[]; json?: boolean }) => {
+    .action(async (specPath: string, opts: { every?: string; rps?: string; estimate?: string[]; json?: boolean }) => {
       const { spec } = readSpecFile(specPath);
-      const requestsPerSecond = Number(opts.rps);
+      const requestsPerSecond = opts.rps === undefined ? sourceRequestBudget(spec.source).requestsPerSecond : Number(opts.rps);
       if (!(requestsPerSecond > 0)) throw new Error(`--rps: expected a positive number, got "${opts.rps}"`);
       const estimates = Object.fromEntries(
         (opts.estimate ?? []).map((pair) => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApplicationFailure, Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
 import { progressQuery, runProgressQuery, type ResourceProgress, type RunProgress, type RunReport } from '../workflows/definitions';
@@ -38,10 +39,13 @@ export async function startExport(
   options: { workflowId?: string; taskQueue?: string } = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof exportRun>> {
   const spec = parseExportSpec(raw);
+  const queue = options.taskQueue ?? taskQueue();
   return client.workflow.start<typeof exportRun>('exportRun', {
-    taskQueue: options.taskQueue ?? taskQueue(),
+    taskQueue: queue,
     workflowId: options.workflowId ?? runWorkflowId(spec),
     args: [raw],
+    // Published at start so workers begin polling the source's request queue before the first page is due.
+    memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
   });
 }
 

@@ -13,21 +13,28 @@ export function taskQueue(env: NodeJS.ProcessEnv = process.env): string {
   return env['LMS_EXPORT_TASK_QUEUE'] ?? TASK_QUEUE;
 }
 
-/** How hard this deployment may hit its sources: every worker is started with the same numbers. */
-export interface RequestBudget {
-  /** Page requests per second across all workers together (enforced by the Temporal server); none if unset. */
+/**
+ * Limits an operator sets on one deployment, over every source's own budget (the lower number wins), and the
+ * budget of the deployment-wide request queue that runs started by older versions still fetch on.
+ */
+export interface RequestCeiling {
+  /** Page requests per second to one source, across all workers (enforced by the Temporal server). */
   requestsPerSecond?: number;
-  /** Page requests one worker runs at once. */
-  concurrentRequests: number;
+  /** Page requests to one source that one worker runs at once. */
+  concurrentRequests?: number;
 }
 
-export function requestBudget(env: NodeJS.ProcessEnv = process.env): RequestBudget {
+export function requestCeiling(env: NodeJS.ProcessEnv = process.env): RequestCeiling {
   const perSecond = env['LMS_EXPORT_REQUESTS_PER_SECOND'];
   const concurrent = env['LMS_EXPORT_CONCURRENT_REQUESTS'];
-  const budget: RequestBudget = { concurrentRequests: concurrent ? Number(concurrent) : 8 };
-  if (perSecond) budget.requestsPerSecond = Number(perSecond);
-  if (!(budget.concurrentRequests >= 1) || (budget.requestsPerSecond !== undefined && !(budget.requestsPerSecond > 0))) {
-    throw new Error('LMS_EXPORT_REQUESTS_PER_SECOND must be a positive number and LMS_EXPORT_CONCURRENT_REQUESTS a whole number ≥ 1');
+  const ceiling: RequestCeiling = {};
+  if (perSecond) ceiling.requestsPerSecond = Number(perSecond);
+  if (concurrent) ceiling.concurrentRequests = Number(concurrent);
+  if (ceiling.requestsPerSecond !== undefined && !(ceiling.requestsPerSecond > 0)) {
+    throw new Error(`LMS_EXPORT_REQUESTS_PER_SECOND must be a positive number, got "${perSecond}"`);
   }
-  return budget;
+  if (ceiling.concurrentRequests !== undefined && !(Number.isInteger(ceiling.concurrentRequests) && ceiling.concurrentRequests >= 1)) {
+    throw new Error(`LMS_EXPORT_CONCURRENT_REQUESTS must be a whole number ≥ 1, got "${concurrent}"`);
+  }
+  return ceiling;
 }

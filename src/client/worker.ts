@@ -3,14 +3,18 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { SinkPool } from '../sinks/open-sink';
 import { requestQueueOf } from '../workflows/activity-options';
-import { requestBudget, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestBudget } from './settings';
+import { requestCeiling, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
+import { SourceQueuePollers } from './source-queue-pollers';
 
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
 
+/** Concurrent page requests on the deployment-wide request queue when the environment sets no ceiling. */
+const LEGACY_QUEUE_CONCURRENCY = 8;
+
 export interface ExportWorker {
   worker: Worker;
-  /** Polls the request queue: page fetches, within the request budget. */
-  requestWorker: Worker;
+  /** Page requests, each source on its own queue within that source's budget. */
+  sourceQueues: SourceQueuePollers;
   sinks: SinkPool;
   /** Runs until `shutdown()` (or a signal), then closes the sinks it opened. */
   run(): Promise<void>;
@@ -25,7 +29,10 @@ export interface ExportWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
   /** Defaults to the environment's (LMS_EXPORT_REQUESTS_PER_SECOND, LMS_EXPORT_CONCURRENT_REQUESTS). */
-  requestBudget?: RequestBudget;
+  requestCeiling?: RequestCeiling;
+  discoveryIntervalMs?: number;
+  /** Told of each source queue this worker starts polling. */
+  log?: (line: string) => void;
 }
 
 export async function createExportWorker(options: ExportWorkerOptions): Promise<ExportWorker> {
@@ -33,7 +40,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
   const activities = createActivities({ sinks });
   const namespace = options.namespace ?? temporalNamespace();
   const taskQueue = options.taskQueue ?? defaultTaskQueue();
-  const budget = options.requestBudget ?? requestBudget();
+  const ceiling = options.requestCeiling ?? requestCeiling();
   const worker = await Worker.create({
     connection: options.connection,
     namespace,
@@ -42,29 +49,43 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
   });
-  const requestWorker = await Worker.create({
+  // Runs started before each source had its own queue fetch on this one until they finish.
+  const legacyRequestWorker = await Worker.create({
     connection: options.connection,
     namespace,
     taskQueue: requestQueueOf(taskQueue),
     activities: { fetchPage: activities.fetchPage },
-    maxConcurrentActivityTaskExecutions: budget.concurrentRequests,
-    ...(budget.requestsPerSecond === undefined ? {} : { maxTaskQueueActivitiesPerSecond: budget.requestsPerSecond }),
+    maxConcurrentActivityTaskExecutions: ceiling.concurrentRequests ?? LEGACY_QUEUE_CONCURRENCY,
+    ...(ceiling.requestsPerSecond === undefined ? {} : { maxTaskQueueActivitiesPerSecond: ceiling.requestsPerSecond }),
   });
+  const sourceQueues = new SourceQueuePollers({
+    connection: options.connection,
+    namespace,
+    taskQueue,
+    fetchPage: activities.fetchPage,
+    ceiling,
+    discoveryIntervalMs: options.discoveryIntervalMs,
+    log: options.log,
+  });
+  const shutdown = (): void => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    if (legacyRequestWorker.getState() === 'RUNNING') legacyRequestWorker.shutdown();
+    sourceQueues.shutdown();
+  };
   return {
     worker,
-    requestWorker,
+    sourceQueues,
     sinks,
     async run() {
       try {
-        await Promise.all([worker.run(), requestWorker.run()]);
+        // The SDK stops the main worker on SIGINT/SIGTERM: the request pollers stop with it.
+        const main = worker.run().finally(shutdown);
+        await Promise.all([main, legacyRequestWorker.run(), sourceQueues.run()]);
       } finally {
         await sinks.close();
       }
     },
-    shutdown: () => {
-      worker.shutdown();
-      requestWorker.shutdown();
-    },
+    shutdown,
   };
 }
 
@@ -72,7 +93,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
 export async function runWorkerProcess(): Promise<void> {
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   try {
-    const exportWorker = await createExportWorker({ connection });
+    const exportWorker = await createExportWorker({ connection, log: (line) => console.log(line) });
     console.log(`lms-export worker polling task queue "${defaultTaskQueue()}" on ${temporalAddress()} (${temporalNamespace()})`);
     await exportWorker.run();
   } finally {

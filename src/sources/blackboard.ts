@@ -10,6 +10,8 @@ export const BLACKBOARD_MAX_PAGE_SIZE = 100;
 
 export const blackboardPreset: SourcePreset = {
   name: 'blackboard',
+  // Blackboard Learn counts REST calls against each application's rate limit and quota: spend it slowly.
+  requestBudget: { requestsPerSecond: 10, concurrentRequestsPerWorker: 4 },
   defaults: () => ({
     pagination: { type: 'body-link', recordsPath: 'results', nextPath: 'paging.nextPage', pageSizeParam: 'limit' },
     pageSize: BLACKBOARD_MAX_PAGE_SIZE,

@@ -11,6 +11,9 @@ export const CANVAS_MAX_PER_PAGE = 100;
 
 export const canvasPreset: SourcePreset = {
   name: 'canvas',
+  // Canvas states its own budget on every answer and the pacer follows it, so the ceiling is only a backstop
+  // against a runaway; 10 at once lets per-course fan-outs overlap their latency.
+  requestBudget: { requestsPerSecond: 50, concurrentRequestsPerWorker: 10 },
   defaults: () => ({
     pagination: { type: 'link-header', pageSizeParam: 'per_page' },
     pageSize: CANVAS_MAX_PER_PAGE,

@@ -13,6 +13,8 @@ export const EDFI_MAX_PAGE_SIZE = 500;
 
 export const edfiPreset: SourcePreset = {
   name: 'edfi',
+  // ODS/API hosts are district servers shared with SIS sync jobs: parallel partitions, a modest ceiling.
+  requestBudget: { requestsPerSecond: 20, concurrentRequestsPerWorker: 8 },
   defaults: () => ({
     pagination: { type: 'token-header', header: 'Next-Page-Token', tokenParam: 'pageToken', pageSizeParam: 'pageSize', recordsPath: '' },
     pageSize: EDFI_MAX_PAGE_SIZE,

@@ -22,6 +22,8 @@ export function moodleBodyError(body: unknown): BodyError | undefined {
 
 export const moodlePreset: SourcePreset = {
   name: 'moodle',
+  // Moodle web services run inside the PHP site itself; every call competes with students' page loads.
+  requestBudget: { requestsPerSecond: 5, concurrentRequestsPerWorker: 4 },
   defaults: () => ({
     pagination: { type: 'offset', offsetParam: 'limitfrom', limitParam: 'limitnumber', recordsPath: '', stopOnShortPage: true },
     pageSize: 100,

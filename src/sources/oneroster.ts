@@ -22,6 +22,8 @@ export function onerosterEnvelope(resource: ResourceConfig): string {
 
 export const onerosterPreset: SourcePreset = {
   name: 'oneroster',
+  // OneRoster is often served by multi-tenant rostering hubs that throttle each district's key.
+  requestBudget: { requestsPerSecond: 10, concurrentRequestsPerWorker: 4 },
   defaults: (resource) => ({
     pagination: { type: 'offset', offsetParam: 'offset', limitParam: 'limit', recordsPath: onerosterEnvelope(resource), stopOnShortPage: false },
     pageSize: 100,

@@ -31,8 +31,15 @@ export interface PresetDefaults {
   query?: Record<string, string>;
 }
 
+/** How hard a source may be hit when its spec does not say: what the system is known to take without complaint. */
+export interface PresetRequestBudget {
+  requestsPerSecond: number;
+  concurrentRequestsPerWorker: number;
+}
+
 export interface SourcePreset {
   name: SourceConfig['preset'];
+  requestBudget: PresetRequestBudget;
   defaults(resource: ResourceConfig): PresetDefaults;
   bodyError?(body: unknown): BodyError | undefined;
 }

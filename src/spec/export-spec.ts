@@ -61,6 +61,25 @@ export const sourceSchema = z
       })
       .strict()
       .default({ leakPerSecond: 10 }),
+    requestBudget: z
+      .object({
+        requestsPerSecond: z
+          .number()
+          .positive()
+          .max(1_000)
+          .optional()
+          .describe('Page requests per second to this source across all workers together (enforced by the Temporal server). Default per preset (docs/sources.md).'),
+        concurrentRequestsPerWorker: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .optional()
+          .describe('Page requests to this source one worker runs at once. Default per preset (docs/sources.md).'),
+      })
+      .strict()
+      .optional()
+      .describe('How hard every worker together may hit this source; shared by all exports of the same host.'),
     requestTimeoutMs: z
       .number()
       .int()

@@ -1,5 +1,6 @@
-import type { ActivityOptions } from '@temporalio/workflow';
-import type { ExecutionConfig } from '../spec/export-spec';
+import { patched, type ActivityOptions } from '@temporalio/workflow';
+import { sourceRequestQueue } from '../sources/request-budget';
+import type { ExecutionConfig, SourceConfig } from '../spec/export-spec';
 
 /**
  * Timeouts and retries of our activities. Retryable failures set their own jittered `nextRetryDelay`; the
@@ -13,9 +14,19 @@ export function activityOptions(execution: ExecutionConfig, maximumAttempts: num
 }
 
 /**
- * The task queue page requests run on: beside the main one, polled by every worker with the shared request
- * budget (`maxTaskQueueActivitiesPerSecond` is enforced by the server across all of them).
+ * The deployment-wide request queue that runs started before per-source budgets fetch on, polled by every
+ * worker with the environment's budget (LMS_EXPORT_REQUESTS_PER_SECOND, LMS_EXPORT_CONCURRENT_REQUESTS).
  */
 export function requestQueueOf(taskQueue: string): string {
   return `${taskQueue}-requests`;
+}
+
+/**
+ * Where this run's page requests go: the source's own request queue (sources/request-budget.ts); runs started
+ * by older versions keep the queue they began on, so a replay issues the same commands.
+ */
+export function pageRequestQueue(taskQueue: string, source: SourceConfig): string | undefined {
+  if (patched('page-requests-per-source')) return sourceRequestQueue(taskQueue, source);
+  if (patched('page-requests-on-request-queue')) return requestQueueOf(taskQueue);
+  return undefined;
 }

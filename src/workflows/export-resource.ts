@@ -4,7 +4,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -13,7 +12,7 @@ import type { ExportActivities } from '../activities';
 import type { PageSummary } from '../activities/fetch-page';
 import { describeCursor, type PageCursor } from '../pagination/types';
 import { executionSchema, resourceSchema, type ExecutionConfig, type ResourceConfig, type SinkConfig, type SourceConfig } from '../spec/export-spec';
-import { activityOptions, requestQueueOf } from './activity-options';
+import { activityOptions, pageRequestQueue } from './activity-options';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { shouldContinueAsNew } from './continue-as-new';
 import { addWaits, NO_WAITS, type Waits } from './waits';
@@ -93,8 +92,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   const resource = resourceSchema.parse({ ...input.resource, query: { ...input.resource.query, ...partitionQuery } });
   const startCursor: PageCursor | null = input.partition === undefined ? null : { kind: 'token', token: input.partition.token };
   const { persistPage } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
-  // Runs started before page requests had their own task queue keep fetching on the main one.
-  const requestQueue = patched('page-requests-on-request-queue') ? requestQueueOf(workflowInfo().taskQueue) : undefined;
+  const requestQueue = pageRequestQueue(workflowInfo().taskQueue, input.source);
   const { fetchPage } = proxyActivities<ExportActivities>({ ...activityOptions(execution, execution.circuitBreaker.failures), taskQueue: requestQueue });
   const { fetchPage: probePage } = proxyActivities<ExportActivities>({ ...activityOptions(execution, 1), taskQueue: requestQueue });
   const state: TraversalState = {

@@ -1,12 +1,15 @@
 import {
   ApplicationFailure,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
+  upsertMemo,
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import { executionSchema, type ExportSpec } from '../spec/export-spec';
 import { parseExportSpec, SpecError } from '../spec/parse-spec';
 import {
@@ -64,6 +67,9 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   const { listPartitions } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
   const info = workflowInfo();
   const runId = info.firstExecutionRunId;
+  // Workers learn which source queues to poll, and with what budget, from the memos of running exports;
+  // a run started from the Temporal CLI or Web UI carries none until it writes its own.
+  if (patched('request-queue-memo')) upsertMemo({ [REQUEST_QUEUE_MEMO]: requestQueueBudget(info.taskQueue, spec.source) });
   const startedAt = new Date().toISOString();
   let paused = false;
   const entries: ResourceEntry[] = spec.resources.map((r) => ({

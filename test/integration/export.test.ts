@@ -31,7 +31,7 @@ after(() => harness?.stop());
 
 /**
  * Adds this run's histories to the committed replay fixtures (test/histories), named for the code version that
- * wrote them (`LMS_EXPORT_RECORD_HISTORIES=v3`), so runs started by every earlier version keep replaying.
+ * wrote them (`LMS_EXPORT_RECORD_HISTORIES=v4`), so runs started by every earlier version keep replaying.
  */
 function recordHistories(version: string, histories: Awaited<ReturnType<typeof allRunHistories>>): void {
   histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${version}-${recorded.workflowId}-${i}.json`), historyFixture(recorded)));

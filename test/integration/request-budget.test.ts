@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { temporal } from '@temporalio/proto';
 import { startExport, waitForReport } from '../../src/client/exports';
+import { sourceRequestQueue } from '../../src/sources/request-budget';
 import type { ChildProcess } from 'node:child_process';
 import { createExportWorker, type ExportWorker } from '../../src/client/worker';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -12,6 +14,7 @@ import { spawnWorkerProcess } from '../helpers/worker-process';
 
 const SHARED_QUEUE = 'budget-shared';
 const CEILING = 4;
+const LOCAL_CONCURRENCY = 2;
 
 let harness: Harness;
 let local: ExportWorker | undefined;
@@ -20,19 +23,19 @@ let remote: ChildProcess | undefined;
 
 before(async () => {
   harness = await startHarness('budget-test', { users: 10 });
-  // Two workers of one deployment, as two processes: the same task queue, the same ceiling, which the server
-  // enforces for both together.
+  // Two workers of one deployment, as two processes, told nothing of the source: both learn its queue and
+  // budget from the running export, and the server enforces the spec's ceiling for both together.
   remote = spawnWorkerProcess({
     TEMPORAL_ADDRESS: harness.env.address,
     LMS_EXPORT_TASK_QUEUE: SHARED_QUEUE,
-    LMS_EXPORT_REQUESTS_PER_SECOND: String(CEILING),
     [TOKEN_ENV]: harness.simulator.token,
   });
   local = await createExportWorker({
     connection: harness.env.nativeConnection,
     taskQueue: SHARED_QUEUE,
     workflowBundle: await workflowBundle(),
-    requestBudget: { requestsPerSecond: CEILING, concurrentRequests: 4 },
+    // The deployment's own ceiling: the lower number wins, per field.
+    requestCeiling: { requestsPerSecond: 100, concurrentRequests: LOCAL_CONCURRENCY },
   });
   localRunning = local.run();
 });
@@ -44,13 +47,13 @@ after(async () => {
   await harness?.stop();
 });
 
-it('keeps two workers together under the shared requests-per-second ceiling', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('keeps two workers together under the source\'s requests-per-second ceiling from the spec', { timeout: TEST_TIMEOUT_MS }, async () => {
   const simulator = new LmsSimulator({ users: 500, courses: 3, enrollmentsPerCourse: 500 });
   await simulator.start();
   try {
     const spec: ExportSpecInput = {
       name: 'budget',
-      source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
+      source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV }, requestBudget: { requestsPerSecond: CEILING } },
       resources: [
         { name: 'budget_users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 50 },
         ...[1, 2, 3].map((course) => ({ name: `budget_enrollments_${course}`, path: `/courses/${course}/enrollments`, primaryKey: ['id'], pageSize: 50 })),
@@ -69,6 +72,17 @@ it('keeps two workers together under the shared requests-per-second ceiling', { 
     assert.ok(rate <= CEILING * 1.15, `ran at ${rate.toFixed(2)} requests/s over the ceiling of ${CEILING}`);
     // Without the ceiling four parallel traversals on a local simulator run well past 20 requests/s.
     assert.ok(rate >= CEILING * 0.5, `ran at ${rate.toFixed(2)} requests/s, far under the ceiling: is the budget shared at all?`);
+
+    // Both workers polled the source's own queue, the local one within its deployment's concurrency ceiling.
+    const queue = sourceRequestQueue(SHARED_QUEUE, spec.source);
+    assert.match(queue, /^budget-shared-requests-127\.0\.0\.1_\d+$/);
+    assert.deepEqual(local?.sourceQueues.polled(), [{ queue, requestsPerSecond: CEILING, concurrentRequestsPerWorker: LOCAL_CONCURRENCY }]);
+    const { pollers } = await harness.env.client.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: queue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    assert.equal(new Set((pollers ?? []).map((p) => p.identity)).size, 2, `pollers of ${queue}: ${JSON.stringify(pollers?.map((p) => p.identity))}`);
   } finally {
     await simulator.stop();
   }
