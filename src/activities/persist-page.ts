@@ -1,3 +1,4 @@
+import { recordCheckFor, type SchemaChoice } from '../schemas/record-check';
 import type { PersistResult } from '../sinks/sink';
 import type { SinkPool } from '../sinks/open-sink';
 import type { SinkConfig } from '../spec/export-spec';
@@ -7,7 +8,7 @@ export interface PersistPageInput {
   /** The audit trail's name for this traversal (the resource, or `resource/p<n>` for a partition). */
   traversal: string;
   sink: SinkConfig;
-  resource: { name: string; primaryKey: string[] };
+  resource: { name: string; primaryKey: string[]; schema?: SchemaChoice };
   ref: string;
   pageNumber: number;
   cursorBefore: string | null;
@@ -15,7 +16,10 @@ export interface PersistPageInput {
   sha256: string;
 }
 
-/** Upserts a staged page and writes its audit row in one transaction; running it twice changes nothing. */
+/**
+ * Validates a staged page against the resource's schema, upserts the valid records, quarantines the rest and
+ * writes its audit row, in one transaction; running it twice changes nothing.
+ */
 export async function persistPage(sinks: SinkPool, input: PersistPageInput): Promise<PersistResult> {
   const sink = await sinks.get(input.sink);
   return sink.persistPage({
@@ -27,5 +31,6 @@ export async function persistPage(sinks: SinkPool, input: PersistPageInput): Pro
     cursorBefore: input.cursorBefore,
     cursorAfter: input.cursorAfter,
     sha256: input.sha256,
+    check: recordCheckFor(input.resource.schema),
   });
 }

@@ -6,6 +6,7 @@ import { exportSpecSchema } from '../spec/export-spec';
 import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
 import { connectClient, exportStatus, readSpecFile, startExport, waitForReport } from './exports';
+import { formatQuarantine } from './format-quarantine';
 import { formatReport } from './format-report';
 import { formatPlan, parseInterval, planExport } from './plan';
 import { runWorkerProcess } from './worker';
@@ -78,6 +79,25 @@ export function buildCli(): Command {
       const sink = await openSink(spec.sink);
       try {
         for (const row of await sink.readRows(resource)) process.stdout.write(`${JSON.stringify(row.record)}\n`);
+      } finally {
+        await sink.close();
+      }
+    });
+
+  program
+    .command('quarantine')
+    .argument('<spec>', 'ExportSpec JSON file (names the sink)')
+    .option('--resource <name>', 'only this resource')
+    .option('--all', 'also records a later run re-admitted')
+    .option('--json', 'print machine-readable JSON, raw records included')
+    .description('list the records that failed validation and were set aside, with their issues')
+    .action(async (specPath: string, opts: { resource?: string; all?: boolean; json?: boolean }) => {
+      const { spec } = readSpecFile(specPath);
+      if (opts.resource !== undefined && !spec.resources.some((r) => r.name === opts.resource)) throw new Error(`--resource: "${opts.resource}" is not in spec ${spec.name}`);
+      const sink = await openSink(spec.sink);
+      try {
+        const records = await sink.readQuarantine({ resource: opts.resource, includeReadmitted: opts.all });
+        print(opts.json, records, formatQuarantine(records));
       } finally {
         await sink.close();
       }

@@ -8,6 +8,7 @@ export function formatReport(report: RunReport): string {
     lines.push(
       `  ${r.resource}: ${r.status} — ${r.pages} pages, ${r.recordsFetched} records fetched; ` +
         `${r.inserted} inserted, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined; ${seconds}s` +
+        (r.firstInvalid ? `\n    first invalid record: ${r.firstInvalid} (lms-export quarantine <spec> --resource ${r.resource})` : '') +
         (r.expectedAtStart !== null ? `\n    API total: ${r.expectedAtStart} at start, ${r.expectedAtEnd} at end` : '') +
         (r.reconciliation ? `\n    second pass (positional paging): ${r.reconciliation.inserted} rows the first pass missed, ${r.reconciliation.updated} changed meanwhile` : '') +
         (Object.keys(r.waits.retries).length > 0

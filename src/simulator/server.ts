@@ -9,6 +9,7 @@ import { onerosterRoutes } from './apis/oneroster';
 import { Dataset, type CollectionName, type DatasetOptions, type Row } from './dataset';
 import { FaultInjector, inflict, type FaultOptions } from './faults';
 import { LeakyBucket, type BucketOptions } from './leaky-bucket';
+import { isMalformed, malformBody, type MalformedOptions } from './malformed';
 import type { SimResponse, SimRoute } from './route';
 
 /**
@@ -35,6 +36,8 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   faults?: FaultOptions;
   /** Throttle Canvas routes with Canvas's leaky bucket (its defaults unless given). */
   canvasBucket?: BucketOptions;
+  /** Serve this share of records damaged (missing field, wrong type, null key); see malformed.ts. */
+  malformed?: MalformedOptions;
   /** Answer these request numbers 429 with a Retry-After of `seconds`, as a number or as an HTTP date. */
   throttle?: { requests: number[]; seconds: number; form: 'seconds' | 'http-date' };
 }
@@ -119,6 +122,12 @@ export class LmsSimulator {
     return this.rowsFor(found.route, found.match, url).map((r) => ({ ...r }));
   }
 
+  /** The rows of `truth(pathAndQuery)` that are served damaged (none unless `malformed` is set). */
+  malformedRows(pathAndQuery: string): Row[] {
+    const options = this.options.malformed;
+    return options === undefined ? [] : this.truth(pathAndQuery).filter((r) => isMalformed(r.id, options));
+  }
+
   private route(path: string): { route: SimRoute; match: RegExpMatchArray } | undefined {
     for (const route of ROUTES) {
       const match = path.match(route.pattern);
@@ -173,6 +182,7 @@ export class LmsSimulator {
         expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest,
       };
       const answer = route.serve(this.rowsFor(route, match, url), ctx);
+      if (this.options.malformed !== undefined) answer.body = malformBody(answer.body, route.collection, this.options.malformed);
       if (bucket !== undefined) answer.headers = { ...answer.headers, ...bucket.settle() };
       return send(res, answer);
     } finally {

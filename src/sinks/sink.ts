@@ -1,3 +1,5 @@
+import type { RecordCheck, RecordIssue } from '../schemas/record-check';
+
 /** Where pages land. One interface for every database; activities see nothing else. */
 
 export interface StagedPage {
@@ -20,6 +22,8 @@ export interface PersistRequest {
   cursorBefore: string | null;
   cursorAfter: string | null;
   sha256: string;
+  /** The resource's schema: a record that fails it is quarantined instead of upserted. */
+  check?: RecordCheck;
 }
 
 export interface PersistResult {
@@ -27,6 +31,27 @@ export interface PersistResult {
   updated: number;
   unchanged: number;
   quarantined: number;
+  /** Where the page's first quarantined record is and why (paths and messages, never values). */
+  firstIssue?: string;
+}
+
+/** A record set aside instead of stored: the raw record, why, and where it came from. */
+export interface QuarantinedRecord {
+  runId: string;
+  /** The resource (table) it belongs to. */
+  resource: string;
+  /** The traversal that fetched it: the resource, a partition (`users/p2`) or a second pass. */
+  traversal: string;
+  pageNumber: number;
+  /** Its position in the page, from 0. */
+  recordIndex: number;
+  key: string | null;
+  reason: string;
+  issues: RecordIssue[];
+  record: unknown;
+  quarantinedAt: string;
+  /** The run that later stored a valid version of it, if one did. */
+  readmittedRun: string | null;
 }
 
 export interface StoredRow {
@@ -42,6 +67,8 @@ export interface Sink {
   wasRequested(runId: string, resource: string, url: string): Promise<boolean>;
   readRows(resource: string): Promise<StoredRow[]>;
   readAudit(runId: string, resource: string): Promise<AuditRow[]>;
+  /** Quarantined records, newest last; re-admitted ones only when asked. */
+  readQuarantine(filter?: { resource?: string; includeReadmitted?: boolean }): Promise<QuarantinedRecord[]>;
   close(): Promise<void>;
 }
 

@@ -1,10 +1,16 @@
 import { keyPage, type KeyedRow, type RejectedRecord } from './page-rows';
-import type { AuditRow, PersistRequest, PersistResult, Sink, StagedPage, StoredRow } from './sink';
+import type { RecordIssue } from '../schemas/record-check';
+import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, Sink, StagedPage, StoredRow } from './sink';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
 
 const STAGING = '_lms_staging';
 const AUDIT = '_lms_page_audit';
 const QUARANTINE = '_lms_quarantine';
+/** Where the first rejected record of a page is, and why: what a run report may say (no record content). */
+function firstIssueOf(pageNumber: number, recordIndex: number, reason: string): string {
+  return `page ${pageNumber}, record ${recordIndex + 1}: ${reason}`;
+}
+
 /** Rows per INSERT statement; keeps parameter counts well under every driver's limit. */
 const ROWS_PER_STATEMENT = 200;
 
@@ -36,9 +42,11 @@ export class SqlSink implements Sink {
       const staged = await tx.query(`SELECT records FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
       const recordsJson = staged[0]?.['records'];
       if (typeof recordsJson !== 'string') return this.alreadyPersisted(tx, request);
-      const { rows, rejected } = keyPage(JSON.parse(recordsJson) as unknown[], request.resource.primaryKey);
+      const { rows, rejected } = keyPage(JSON.parse(recordsJson) as unknown[], request.resource.primaryKey, request.check);
       const existing = await this.existingHashes(tx, request.resource.name, rows);
       const result: PersistResult = { inserted: 0, updated: 0, unchanged: 0, quarantined: rejected.length };
+      const first = rejected[0];
+      if (first !== undefined) result.firstIssue = firstIssueOf(request.pageNumber, first.index, first.reason);
       for (const row of rows) {
         const hash = existing.get(row.key);
         if (hash === undefined) result.inserted += 1;
@@ -46,6 +54,7 @@ export class SqlSink implements Sink {
         else result.updated += 1;
       }
       await this.upsert(tx, request, rows);
+      await this.readmit(tx, request, rows);
       await this.quarantine(tx, request, rejected);
       await this.audit(tx, request, rows.length + rejected.length, result);
       await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
@@ -88,6 +97,35 @@ export class SqlSink implements Sink {
     }));
   }
 
+  async readQuarantine(filter: { resource?: string; includeReadmitted?: boolean } = {}): Promise<QuarantinedRecord[]> {
+    await this.ensureInternalTables();
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.resource !== undefined) {
+      params.push(filter.resource);
+      where.push(`resource_table = $${params.length}`);
+    }
+    if (filter.includeReadmitted !== true) where.push('readmitted_run IS NULL');
+    const rows = await this.db.query(
+      `SELECT * FROM ${this.db.table(QUARANTINE)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY quarantined_at, run_id, resource, page_number, record_index`,
+      params,
+    );
+    return rows.map((r) => ({
+      runId: String(r['run_id']),
+      resource: String(r['resource_table'] ?? r['resource']),
+      traversal: String(r['resource']),
+      pageNumber: Number(r['page_number']),
+      recordIndex: Number(r['record_index']),
+      key: (r['record_key'] as string | null) ?? null,
+      reason: String(r['reason']),
+      issues: r['issues'] === null || r['issues'] === undefined ? [] : (JSON.parse(String(r['issues'])) as RecordIssue[]),
+      record: JSON.parse(String(r['record'])) as unknown,
+      quarantinedAt: new Date(String(r['quarantined_at'])).toISOString(),
+      readmittedRun: (r['readmitted_run'] as string | null) ?? null,
+    }));
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
@@ -100,7 +138,31 @@ export class SqlSink implements Sink {
     );
     const row = audit[0];
     if (row === undefined) throw new Error(`staged page ${request.ref} is missing and was never persisted; fetch it again`);
-    return { inserted: 0, updated: 0, unchanged: Number(row['inserted']) + Number(row['updated']) + Number(row['unchanged']), quarantined: Number(row['quarantined']) };
+    const result: PersistResult = { inserted: 0, updated: 0, unchanged: Number(row['inserted']) + Number(row['updated']) + Number(row['unchanged']), quarantined: Number(row['quarantined']) };
+    const first = await tx.query(
+      `SELECT record_index, reason FROM ${this.db.table(QUARANTINE)} WHERE run_id = $1 AND resource = $2 AND page_number = $3 ORDER BY record_index LIMIT 1`,
+      [request.runId, request.traversal, request.pageNumber],
+    );
+    if (first[0] !== undefined) result.firstIssue = firstIssueOf(request.pageNumber, Number(first[0]['record_index']), String(first[0]['reason']));
+    return result;
+  }
+
+  /** Records quarantined by an earlier page or run that now pass (a fixed schema, a fixed source) are re-admitted. */
+  private async readmit(tx: SqlExecutor, request: PersistRequest, rows: KeyedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const pending = await tx.query(
+      `SELECT 1 AS pending FROM ${this.db.table(QUARANTINE)} WHERE resource_table = $1 AND readmitted_run IS NULL AND record_key IS NOT NULL LIMIT 1`,
+      [request.resource.name],
+    );
+    if (pending.length === 0) return;
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const keys = rows.slice(start, start + ROWS_PER_STATEMENT).map((r) => r.key);
+      const placeholders = keys.map((_, i) => `$${i + 3}`).join(', ');
+      await tx.query(
+        `UPDATE ${this.db.table(QUARANTINE)} SET readmitted_run = $1 WHERE resource_table = $2 AND readmitted_run IS NULL AND record_key IN (${placeholders})`,
+        [request.runId, request.resource.name, ...keys],
+      );
+    }
   }
 
   private async existingHashes(tx: SqlExecutor, resource: string, rows: KeyedRow[]): Promise<Map<string, string>> {
@@ -140,9 +202,11 @@ export class SqlSink implements Sink {
   private async quarantine(tx: SqlExecutor, request: PersistRequest, rejected: RejectedRecord[]): Promise<void> {
     for (const record of rejected) {
       await tx.query(
-        `INSERT INTO ${this.db.table(QUARANTINE)} (run_id, resource, page_number, record_index, record, reason, quarantined_at)
-         VALUES ($1, $2, $3, $4, $5, $6, CURRENT_TIMESTAMP) ON CONFLICT (run_id, resource, page_number, record_index) DO NOTHING`,
-        [request.runId, request.traversal, request.pageNumber, record.index, record.recordJson, record.reason],
+        `INSERT INTO ${this.db.table(QUARANTINE)} (run_id, resource, page_number, record_index, record, reason, quarantined_at,
+           resource_table, record_key, issues)
+         VALUES ($1, $2, $3, $4, $5, $6, CURRENT_TIMESTAMP, $7, $8, $9) ON CONFLICT (run_id, resource, page_number, record_index) DO NOTHING`,
+        [request.runId, request.traversal, request.pageNumber, record.index, record.recordJson, record.reason,
+          request.resource.name, record.key, JSON.stringify(record.issues)],
       );
     }
   }
@@ -170,6 +234,10 @@ export class SqlSink implements Sink {
       await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(QUARANTINE)} (run_id VARCHAR NOT NULL, resource VARCHAR NOT NULL,
         page_number INTEGER NOT NULL, record_index INTEGER NOT NULL, record VARCHAR NOT NULL, reason VARCHAR NOT NULL,
         quarantined_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, resource, page_number, record_index))`);
+      // Columns added after the first release: the table of an existing sink grows them in place.
+      for (const column of ['resource_table', 'record_key', 'issues', 'readmitted_run']) {
+        await tx.query(`ALTER TABLE ${this.db.table(QUARANTINE)} ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);
+      }
     });
     this.ready.add(STAGING);
   }

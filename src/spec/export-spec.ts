@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BUILT_IN_SCHEMA_NAMES } from '../schemas/built-in';
+import { DECLARED_FIELD_TYPES } from '../schemas/field-types';
 
 /**
  * ExportSpec: the public, plain-JSON contract of an export. It travels as workflow input, so it holds no
@@ -13,6 +15,9 @@ const envVarName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const httpUrl = /^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/;
 
 /** A dotted path into a JSON body, e.g. `data`, `meta.next_cursor`; empty means the body itself. */
+/** A field of a record, dotted for nested objects, e.g. `studentReference.studentUniqueId`. */
+const fieldPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'expected a field name or a dotted path like schoolReference.schoolId');
+
 const jsonPath = z.string().regex(/^$|^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'expected a dotted path like meta.next');
 
 export const authSchema = z
@@ -202,6 +207,27 @@ export const resourceSchema = z
     pageSize: z.number().int().min(1).max(10_000).optional().describe('Records per page requested.'),
     pagination: paginationSchema.optional().describe('How to page; the preset supplies it when omitted.'),
     total: totalSchema.optional().describe('Where the API reports the collection size; the preset supplies it when omitted.'),
+    schema: z
+      .union([
+        z.enum(BUILT_IN_SCHEMA_NAMES),
+        z
+          .object({
+            required: z
+              .record(fieldPath, z.enum(DECLARED_FIELD_TYPES))
+              .default({})
+              .describe('Fields every record must have, with their JSON types, e.g. {"id": "integer", "student.uniqueId": "string"}.'),
+            optional: z.record(fieldPath, z.enum(DECLARED_FIELD_TYPES)).default({}).describe('Fields that may be missing or null, but have this type when present.'),
+          })
+          .strict(),
+      ])
+      .optional()
+      .describe('What each record must look like: a built-in schema (docs/spec.md) or a minimal declared one. Records that fail go to quarantine.'),
+    maxInvalidRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe('Share of records that may fail validation before the resource fails (quarantined records never land).'),
     reconcile: z
       .boolean()
       .default(true)

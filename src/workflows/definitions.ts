@@ -68,6 +68,8 @@ export interface ResourceReport extends PageCounters {
   expectedAtEnd: number | null;
   /** Restarts after the server rejected its own cursor; the pages before a restart count in `pages` too. */
   cursorRecoveries: number;
+  /** Where the first record that failed validation is and why (`quarantined` counts them all). */
+  firstInvalid: string | null;
   /**
    * The second pass over an offset or page-number source: `inserted` counts rows the traversal missed because
    * rows shifted under it (drift), `updated` rows that changed meanwhile. Null when no second pass ran.

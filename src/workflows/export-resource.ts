@@ -15,6 +15,7 @@ import { executionSchema, resourceSchema, type ExecutionConfig, type ResourceCon
 import { activityOptions, pageRequestQueue } from './activity-options';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { shouldContinueAsNew } from './continue-as-new';
+import { checkInvalidRatio } from './invalid-records';
 import { addWaits, NO_WAITS, type Waits } from './waits';
 import { countersOf, NO_PAGES, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
 
@@ -60,6 +61,8 @@ export interface TraversalState extends PageCounters {
   startedAt: string;
   lastError: string | null;
   continuedAsNew: number;
+  /** Where the first quarantined record is and why (page, position, issues). */
+  firstInvalid: string | null;
   /** A page fetched and staged but not yet persisted when the previous run continued as new. */
   fetchedAhead?: PageSummary;
 }
@@ -112,6 +115,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     startedAt: new Date().toISOString(),
     lastError: null,
     continuedAsNew: 0,
+    firstInvalid: null,
     ...input.carried,
   };
   const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker);
@@ -177,7 +181,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         runId: input.runId,
         traversal: traversal(),
         sink: input.sink,
-        resource: { name: resource.name, primaryKey: resource.primaryKey },
+        resource: { name: resource.name, primaryKey: resource.primaryKey, schema: resource.schema },
         ref: page.ref,
         pageNumber,
         cursorBefore: page.requested,
@@ -206,7 +210,10 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       counters.updated += persisted.updated;
       counters.unchanged += persisted.unchanged;
       counters.quarantined += persisted.quarantined;
+      state.firstInvalid ??= persisted.firstIssue ?? null;
       pagesThisRun += 1;
+      // A second pass sees the same invalid records again: the main pass's counts are the ones that judge.
+      checkInvalidRatio(resource, state, page.next === null && state.pass === 'main');
       if (page.next !== null) continue;
       if (state.pass === 'main' && page.positional && resource.reconcile) {
         // Offsets and page numbers shift when rows come and go mid-run: a second pass picks up what slipped by.
@@ -238,6 +245,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     expectedAtStart: state.expectedAtStart,
     expectedAtEnd: state.expectedAtEnd,
     cursorRecoveries: state.cursorRecoveries,
+    firstInvalid: state.firstInvalid,
     reconciliation: state.reconciliation,
     circuitOpenings: state.circuit.openings,
     waits: state.waits,

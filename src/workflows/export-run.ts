@@ -192,6 +192,7 @@ function failedReport(resource: string, workflowId: string, error: string, start
     expectedAtStart: null,
     expectedAtEnd: null,
     cursorRecoveries: 0,
+    firstInvalid: null,
     reconciliation: null,
     circuitOpenings: 0,
     waits: NO_WAITS,

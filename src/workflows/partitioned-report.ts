@@ -7,6 +7,11 @@ function sumOrNull(values: Array<number | null>): number | null {
   return values.every((v): v is number => v !== null) && values.length > 0 ? values.reduce((a, b) => a + b, 0) : null;
 }
 
+function firstInvalidOf(partitions: ResourceReport[]): string | null {
+  const first = partitions.find((p) => p.firstInvalid !== null);
+  return first === undefined ? null : `${first.resource}, ${first.firstInvalid}`;
+}
+
 /** One report for a partitioned resource: the partitions' counters summed, each partition's report kept. */
 export function partitionedReport(resource: string, workflowId: string, partitions: ResourceReport[]): ResourceReport {
   const counters = { ...NO_PAGES };
@@ -22,6 +27,7 @@ export function partitionedReport(resource: string, workflowId: string, partitio
     expectedAtStart: sumOrNull(partitions.map((p) => p.expectedAtStart)),
     expectedAtEnd: sumOrNull(partitions.map((p) => p.expectedAtEnd)),
     cursorRecoveries: partitions.reduce((n, p) => n + p.cursorRecoveries, 0),
+    firstInvalid: firstInvalidOf(partitions),
     reconciliation: null,
     circuitOpenings: partitions.reduce((n, p) => n + p.circuitOpenings, 0),
     waits: partitions.reduce((total, p) => addWaits(total, p.waits), NO_WAITS),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { recordCheckFor } from '../../src/schemas/record-check';
 import { canonicalJson, keyPage } from '../../src/sinks/page-rows';
 
 describe('keying a page on its primary key', () => {
@@ -26,9 +27,28 @@ describe('keying a page on its primary key', () => {
     const { rows, rejected } = keyPage([{ id: 1 }, { id: null }, 'oops', { name: 'x' }], ['id']);
     assert.equal(rows.length, 1);
     assert.deepEqual(rejected.map((r) => [r.index, r.reason]), [
-      [1, 'primary key field(s) id missing or null'],
-      [2, 'record is not a JSON object'],
-      [3, 'primary key field(s) id missing or null'],
+      [1, 'id: primary key field missing or null'],
+      [2, '(record): record is not a JSON object'],
+      [3, 'id: primary key field missing or null'],
     ]);
+  });
+
+  it('sets aside records that fail the schema with every issue, keeping the key for re-admission', () => {
+    const check = recordCheckFor('canvas.users');
+    const { rows, rejected } = keyPage(
+      [{ id: 1, name: 'Ava Garcia', extra: true }, { id: 2 }, { id: 3, name: 42, email: 7 }, { id: null, name: 'x' }],
+      ['id'],
+      check,
+    );
+    assert.deepEqual(rows.map((r) => r.keyValues), [['1']]);
+    assert.deepEqual(
+      rejected.map((r) => [r.index, r.key, r.issues.map((i) => i.path)]),
+      [
+        [1, '["2"]', ['name']],
+        [2, '["3"]', ['name', 'email']],
+        [3, null, ['id']],
+      ],
+    );
+    assert.match(rejected[1]?.reason ?? '', /^name: .*expected string, received number; email: /);
   });
 });

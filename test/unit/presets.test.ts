@@ -33,7 +33,7 @@ describe('source presets', () => {
     const paging = resolved({ preset: 'oneroster', baseUrl: 'https://sis/ims/oneroster/rostering/v1p2' }, { path: '/classes/{id}/students' });
     assert.deepEqual(paging.pagination, { type: 'offset', offsetParam: 'offset', limitParam: 'limit', recordsPath: 'users', stopOnShortPage: false });
     assert.equal(paging.request.pageSize, 100);
-    assert.equal(onerosterEnvelope({ name: 'c', path: '/academicSessions', primaryKey: ['sourcedId'], reconcile: true }), 'academicSessions');
+    assert.equal(onerosterEnvelope({ name: 'c', path: '/academicSessions', primaryKey: ['sourcedId'], reconcile: true, maxInvalidRatio: 0.01 }), 'academicSessions');
   });
 
   it('blackboard: results and paging.nextPage, limit capped at 100', () => {
