@@ -1,4 +1,5 @@
 import type { SinkPool } from '../sinks/open-sink';
+import { assessCompleteness, type AssessCompletenessInput } from './assess-completeness';
 import { fetchPage, type FetchPageInput } from './fetch-page';
 import { listPartitions, type ListPartitionsInput } from './list-partitions';
 import { persistPage, type PersistPageInput } from './persist-page';
@@ -13,6 +14,7 @@ export function createActivities({ sinks }: ActivityDependencies) {
     fetchPage: (input: FetchPageInput) => fetchPage(sinks, input),
     persistPage: (input: PersistPageInput) => persistPage(sinks, input),
     listPartitions: (input: ListPartitionsInput) => listPartitions(input),
+    assessCompleteness: (input: AssessCompletenessInput) => assessCompleteness(sinks, input),
   };
 }
 

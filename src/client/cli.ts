@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { formatVerification, verifyRun } from '../integrity/verify-run';
 import { openSink } from '../sinks/open-sink';
 import { sourceRequestBudget } from '../sources/request-budget';
 import { exportSpecSchema } from '../spec/export-spec';
 import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
-import { connectClient, exportStatus, readSpecFile, startExport, waitForReport } from './exports';
+import { connectClient, exportStatus, readSpecFile, specOfRun, startExport, waitForReport } from './exports';
 import { formatQuarantine } from './format-quarantine';
 import { formatReport } from './format-report';
 import { formatPlan, parseInterval, planExport } from './plan';
@@ -50,7 +51,8 @@ export function buildCli(): Command {
         const circuit = p?.circuitOpenUntil ? `, paused: circuit-open, until ${p.circuitOpenUntil}` : '';
         const detail = p ? ` pages ${p.pages}, records ${p.records}${circuit}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
         const parts = r.partitions ? `, partitions ${r.partitions.done}/${r.partitions.total} done` : '';
-        lines.push(`  ${r.resource}: ${r.status}${parts}${detail}${r.error ? ` — ${r.error}` : ''}`);
+        const verdict = r.verdict === undefined ? '' : `, verdict ${r.verdict}`;
+        lines.push(`  ${r.resource}: ${r.status}${parts}${detail}${verdict}${r.error ? ` — ${r.error}` : ''}`);
       }
       print(opts.json, status, lines.join('\n'));
     });
@@ -98,6 +100,24 @@ export function buildCli(): Command {
       try {
         const records = await sink.readQuarantine({ resource: opts.resource, includeReadmitted: opts.all });
         print(opts.json, records, formatQuarantine(records));
+      } finally {
+        await sink.close();
+      }
+    });
+
+  program
+    .command('verify')
+    .argument('<run-id>', 'the run id from a report (runId)')
+    .option('--spec <file>', 'read the sink from this spec instead of the run\'s history in Temporal')
+    .option('--json', 'print machine-readable JSON')
+    .description('recompute a run\'s audit chain and seal from the sink; exit 1 if it does not hold')
+    .action(async (runId: string, opts: { spec?: string; json?: boolean }) => {
+      const spec = opts.spec !== undefined ? readSpecFile(opts.spec).spec : await specOfRun(await connectClient(), runId);
+      const sink = await openSink(spec.sink);
+      try {
+        const result = await verifyRun(sink, runId, new Map(spec.resources.map((r) => [r.name, r.primaryKey])));
+        print(opts.json, result, formatVerification(result));
+        if (!result.holds) process.exitCode = 1;
       } finally {
         await sink.close();
       }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ApplicationFailure, Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure, Client, Connection, defaultPayloadConverter, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
@@ -55,7 +55,7 @@ export async function waitForReport(handle: WorkflowHandle<typeof exportRun>): P
     return await handle.result();
   } catch (error) {
     // exportRun fails with the report as the failure's details when a resource failed (see export-run.ts).
-    if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'ExportFailed') {
+    if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && (error.cause.type === 'ExportFailed' || error.cause.type === 'ExportIncomplete')) {
       const report = error.cause.details?.[0] as RunReport | undefined;
       if (report?.resources !== undefined) return report;
     }
@@ -80,4 +80,19 @@ export async function exportStatus(client: Client, workflowId: string): Promise<
       r.status === 'running' ? await client.workflow.getHandle(r.workflowId).query(progressQuery).catch(() => null) : null;
   }
   return { run, resources, workflowStatus: description.status.name };
+}
+
+/**
+ * The spec a run was started with, read back from its history (the first event's input): `lms-export verify`
+ * needs only a run id. A spec holds no secrets, so nothing is exposed that history did not already hold.
+ */
+export async function specOfRun(client: Client, runId: string): Promise<ExportSpec> {
+  if (!/^[0-9a-f-]{36}$/i.test(runId)) throw new Error(`"${runId}" is not a run id (a UUID, as the report's runId shows)`);
+  let workflowId: string | undefined;
+  for await (const execution of client.workflow.list({ query: `WorkflowType = 'exportRun' AND RunId = '${runId}'` })) workflowId = execution.workflowId;
+  if (workflowId === undefined) throw new Error(`no export run ${runId} on this Temporal namespace (give --spec to read the sink directly)`);
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (payload === undefined || payload === null) throw new Error(`run ${runId} has no input in its history`);
+  return parseExportSpec(defaultPayloadConverter.fromPayload(payload));
 }

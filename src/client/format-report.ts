@@ -1,4 +1,17 @@
+import type { CompletenessFindings } from '../integrity/verdict';
 import type { RunReport } from '../workflows/definitions';
+
+function describeFindings(findings: CompletenessFindings): string {
+  const lines: string[] = [];
+  const { count } = findings;
+  if (count !== null) lines.push(`count: ${count.seen} seen of ${count.expectedAtEnd} announced (${count.missing} short, ${count.allowed} allowed for live changes)`);
+  for (const gap of findings.gaps ?? []) lines.push(`gap: ids ${gap.from}–${gap.to} (${gap.missing}) missing`);
+  for (const check of findings.spotChecks) {
+    lines.push(check.error ? `spot check page ${check.page}: could not re-fetch (${check.error})` : `spot check page ${check.page}: ${check.keys - check.notStored}/${check.keys} keys stored`);
+  }
+  for (const drift of findings.drift) lines.push(`drift: ${drift.kind} ${drift.field}${drift.page === null ? '' : ` on page ${drift.page}`} (${drift.example})`);
+  return lines.map((line) => `\n      ${line}`).join('');
+}
 
 /** The run report as an operator reads it in a terminal. */
 export function formatReport(report: RunReport): string {
@@ -17,6 +30,7 @@ export function formatReport(report: RunReport): string {
         (r.circuitOpenings > 0 ? `\n    circuit opened ${r.circuitOpenings} time(s) while the source kept failing` : '') +
         (r.cursorRecoveries > 0 ? `\n    restarted ${r.cursorRecoveries} time(s) after the server rejected its cursor` : '') +
         (r.partitions ? `\n    ${r.partitions.length} partitions` : '') +
+        (r.completeness ? `\n    verdict: ${r.completeness.verdict}${describeFindings(r.completeness.findings)}` : '') +
         (r.error ? `\n    error: ${r.error}` : ''),
     );
   }

@@ -48,12 +48,14 @@ async function planResource(spec: ExportSpec, resource: ResourceConfig, estimate
   const positional = pagesByPosition(paging.pagination, parsed.next, first);
   const onePass = rows === null || pageSize === null ? null : requestsFor(rows, pageSize, paging.pagination);
   const secondPass = positional && resource.reconcile;
+  // The completeness spot check re-fetches the first, a middle and the last page.
+  const spotChecks = onePass === null || !resource.completeness.spotCheck ? 0 : Math.min(3, onePass);
   return {
     resource: resource.name,
     rows,
     source: total !== undefined ? 'api' : estimate !== undefined ? 'estimate' : rows !== null ? 'api' : 'unknown',
     pageSize,
-    requests: onePass === null ? null : onePass * (secondPass ? 2 : 1),
+    requests: onePass === null ? null : onePass * (secondPass ? 2 : 1) + spotChecks,
     secondPass,
   };
 }
@@ -76,7 +78,7 @@ export async function planExport(spec: ExportSpec, options: { estimates?: Record
 export function formatPlan(plan: ExportPlan): string {
   const lines = plan.resources.map((r) => {
     const rows = r.rows === null ? 'size unknown (give --estimate name=rows)' : `${r.rows} rows (${r.source})`;
-    const requests = r.requests === null ? '' : `, ${r.requests} requests of ${r.pageSize}${r.secondPass ? ' incl. a second pass (positional paging)' : ''}`;
+    const requests = r.requests === null ? '' : `, ${r.requests} requests of ${r.pageSize}${r.secondPass ? ' incl. a second pass (positional paging)' : ''} and the spot check`;
     return `  ${r.resource}: ${rows}${requests}`;
   });
   if (plan.requests === null) lines.push('total: unknown until every resource has a size');

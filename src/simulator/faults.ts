@@ -10,11 +10,14 @@ export interface FaultOptions {
   rate: number;
   kinds?: FaultKind[];
   seed?: number;
+  /** Let this many requests through untouched first (a source that fails partway through a run). */
+  afterRequests?: number;
 }
 
 export class FaultInjector {
   private readonly random: () => number;
   readonly injected: Partial<Record<FaultKind, number>> = {};
+  private draws = 0;
 
   constructor(private readonly options: FaultOptions) {
     this.random = seededRandom(options.seed ?? 7);
@@ -22,6 +25,8 @@ export class FaultInjector {
 
   /** Picks this request's fault, or none. */
   draw(): FaultKind | undefined {
+    this.draws += 1;
+    if (this.draws <= (this.options.afterRequests ?? 0)) return undefined;
     if (this.random() >= this.options.rate) return undefined;
     const kinds = this.options.kinds ?? FAULT_KINDS;
     const kind = kinds[Math.floor(this.random() * kinds.length)] as FaultKind;

@@ -48,14 +48,18 @@ export function malform(row: Row, collection: CollectionName): Record<string, un
   return copy;
 }
 
-/** The answer's body with its damaged records replaced: a bare array, or the arrays of an envelope. */
-export function malformBody(body: unknown, collection: CollectionName, options: MalformedOptions): unknown {
-  const damage = (records: unknown[]): unknown[] =>
-    records.map((r) => {
-      const row = r as Row;
-      return typeof row?.id === 'number' && isMalformed(row.id, options) ? malform(row, collection) : r;
-    });
-  if (Array.isArray(body)) return damage(body);
+/** Applies `change` to each record of an answer's body: a bare array, or the arrays of an envelope. */
+export function mapRecords(body: unknown, change: (record: Record<string, unknown>) => Record<string, unknown>): unknown {
+  const each = (records: unknown[]): unknown[] => records.map((r) => (r !== null && typeof r === 'object' && !Array.isArray(r) ? change(r as Record<string, unknown>) : r));
+  if (Array.isArray(body)) return each(body);
   if (body === null || typeof body !== 'object') return body;
-  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? damage(v) : v]));
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? each(v) : v]));
+}
+
+/** The answer's body with its damaged records replaced. */
+export function malformBody(body: unknown, collection: CollectionName, options: MalformedOptions): unknown {
+  return mapRecords(body, (record) => {
+    const row = record as Row;
+    return typeof row.id === 'number' && isMalformed(row.id, options) ? malform(row, collection) : record;
+  });
 }

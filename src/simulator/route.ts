@@ -15,6 +15,8 @@ export interface SimContext {
   repeatTokenAfterPages?: number;
   /** Reject the cursor this request carries as expired. */
   expireCursor: boolean;
+  /** A server bug: the next cursor this answer hands out skips a page's worth of rows. */
+  skipNextPage?: boolean;
 }
 
 export interface SimRoute {

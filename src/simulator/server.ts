@@ -10,6 +10,7 @@ import { Dataset, type CollectionName, type DatasetOptions, type Row } from './d
 import { FaultInjector, inflict, type FaultOptions } from './faults';
 import { LeakyBucket, type BucketOptions } from './leaky-bucket';
 import { isMalformed, malformBody, type MalformedOptions } from './malformed';
+import { changeShape } from './schema-change';
 import type { SimResponse, SimRoute } from './route';
 
 /**
@@ -36,6 +37,10 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   faults?: FaultOptions;
   /** Throttle Canvas routes with Canvas's leaky bucket (its defaults unless given). */
   canvasBucket?: BucketOptions;
+  /** After this many page requests, the answer's next cursor skips a page (Ed-Fi cursor paging): a page silently dropped. */
+  dropPageAfterRequests?: number;
+  /** From this page request on, records change shape: a new field and a field whose type changes. */
+  schemaChangeAtRequest?: number;
   /** Serve this share of records damaged (missing field, wrong type, null key); see malformed.ts. */
   malformed?: MalformedOptions;
   /** Answer these request numbers 429 with a Retry-After of `seconds`, as a number or as an HTTP date. */
@@ -180,9 +185,12 @@ export class LmsSimulator {
         linkOrigin: this.options.linkOrigin ?? this.baseUrl,
         repeatTokenAfterPages: this.options.repeatTokenAfterPages,
         expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest,
+        skipNextPage: this.stats.pageRequests === this.options.dropPageAfterRequests,
       };
       const answer = route.serve(this.rowsFor(route, match, url), ctx);
       if (this.options.malformed !== undefined) answer.body = malformBody(answer.body, route.collection, this.options.malformed);
+      const changeAt = this.options.schemaChangeAtRequest;
+      if (changeAt !== undefined && this.stats.pageRequests >= changeAt) answer.body = changeShape(answer.body);
       if (bucket !== undefined) answer.headers = { ...answer.headers, ...bucket.settle() };
       return send(res, answer);
     } finally {

@@ -1,4 +1,6 @@
+import type { DriftFinding } from '../integrity/fingerprint';
 import type { RecordCheck, RecordIssue } from '../schemas/record-check';
+import type { RunLedger } from './run-ledger';
 
 /** Where pages land. One interface for every database; activities see nothing else. */
 
@@ -10,6 +12,21 @@ export interface StagedPage {
   pageNumber: number;
   /** The page's records as JSON text: staged once, read back by persist, never seen by the workflow. */
   recordsJson: string;
+}
+
+/** A stored row as the integrity checks see it. */
+export interface RunRow {
+  key: string;
+  hash: string;
+  /** The page that last wrote it. */
+  pageSha256: string;
+  recordJson?: string;
+}
+
+/** A resource's table: its name and the fields of its primary key. */
+export interface ResourceTable {
+  name: string;
+  primaryKey: string[];
 }
 
 export interface PersistRequest {
@@ -33,6 +50,8 @@ export interface PersistResult {
   quarantined: number;
   /** Where the page's first quarantined record is and why (paths and messages, never values). */
   firstIssue?: string;
+  /** How the page's shape departs from what the run saw before it (field names and types, never values). */
+  drift: DriftFinding[];
 }
 
 /** A record set aside instead of stored: the raw record, why, and where it came from. */
@@ -69,6 +88,14 @@ export interface Sink {
   readAudit(runId: string, resource: string): Promise<AuditRow[]>;
   /** Quarantined records, newest last; re-admitted ones only when asked. */
   readQuarantine(filter?: { resource?: string; includeReadmitted?: boolean }): Promise<QuarantinedRecord[]>;
+  /** Runs' shapes, verdicts and seals. */
+  readonly ledger: RunLedger;
+  /** Every row this run stored or confirmed (its last run), ordered by key; with the record when asked. */
+  readRunRows(runId: string, resource: ResourceTable, options?: { records?: boolean }): Promise<RunRow[]>;
+  /** Which of these keys the resource table holds, or quarantine holds from this run. */
+  knownKeys(runId: string, resource: ResourceTable, keys: string[]): Promise<Set<string>>;
+  /** Every audit row of a resource in a run, over all its traversals (partitions, passes, restarts). */
+  readRunAudit(runId: string, resource: string): Promise<AuditRow[]>;
   close(): Promise<void>;
 }
 
@@ -84,4 +111,8 @@ export interface AuditRow {
   updated: number;
   unchanged: number;
   quarantined: number;
+  fingerprint: string | null;
+  drift: string | null;
+  rowsDigest: string | null;
+  chainLink: string | null;
 }

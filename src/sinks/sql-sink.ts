@@ -1,6 +1,9 @@
 import { keyPage, type KeyedRow, type RejectedRecord } from './page-rows';
+import { chainLink, genesisLink, rowsDigestOf } from '../integrity/audit-chain';
+import { fingerprintOf, mergeFingerprints, pageDrift, type DriftFinding, type Fingerprint } from '../integrity/fingerprint';
 import type { RecordIssue } from '../schemas/record-check';
-import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, Sink, StagedPage, StoredRow } from './sink';
+import { RunLedger } from './run-ledger';
+import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ResourceTable, RunRow, Sink, StagedPage, StoredRow } from './sink';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
 
 const STAGING = '_lms_staging';
@@ -21,8 +24,11 @@ const ROWS_PER_STATEMENT = 200;
  */
 export class SqlSink implements Sink {
   private readonly ready = new Set<string>();
+  readonly ledger: RunLedger;
 
-  constructor(private readonly db: SqlDriver) {}
+  constructor(private readonly db: SqlDriver) {
+    this.ledger = new RunLedger(db);
+  }
 
   async stagePage(page: StagedPage): Promise<void> {
     await this.ensureInternalTables();
@@ -42,9 +48,11 @@ export class SqlSink implements Sink {
       const staged = await tx.query(`SELECT records FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
       const recordsJson = staged[0]?.['records'];
       if (typeof recordsJson !== 'string') return this.alreadyPersisted(tx, request);
-      const { rows, rejected } = keyPage(JSON.parse(recordsJson) as unknown[], request.resource.primaryKey, request.check);
+      const records = JSON.parse(recordsJson) as unknown[];
+      const { rows, rejected } = keyPage(records, request.resource.primaryKey, request.check);
       const existing = await this.existingHashes(tx, request.resource.name, rows);
-      const result: PersistResult = { inserted: 0, updated: 0, unchanged: 0, quarantined: rejected.length };
+      const shape = await this.trackShape(tx, request, records);
+      const result: PersistResult = { inserted: 0, updated: 0, unchanged: 0, quarantined: rejected.length, drift: shape.drift };
       const first = rejected[0];
       if (first !== undefined) result.firstIssue = firstIssueOf(request.pageNumber, first.index, first.reason);
       for (const row of rows) {
@@ -56,7 +64,7 @@ export class SqlSink implements Sink {
       await this.upsert(tx, request, rows);
       await this.readmit(tx, request, rows);
       await this.quarantine(tx, request, rejected);
-      await this.audit(tx, request, rows.length + rejected.length, result);
+      await this.audit(tx, request, rows, rejected.length, result, shape.fingerprint);
       await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
       return result;
     });
@@ -94,7 +102,55 @@ export class SqlSink implements Sink {
       updated: Number(r['updated']),
       unchanged: Number(r['unchanged']),
       quarantined: Number(r['quarantined']),
+      fingerprint: (r['fingerprint'] as string | null | undefined) ?? null,
+      drift: (r['drift'] as string | null | undefined) ?? null,
+      rowsDigest: (r['rows_digest'] as string | null | undefined) ?? null,
+      chainLink: (r['chain_link'] as string | null | undefined) ?? null,
     }));
+  }
+
+  async readRunAudit(runId: string, resource: string): Promise<AuditRow[]> {
+    await this.ensureInternalTables();
+    // A resource's traversals are named `r`, `r/p2`, `r~reconcile`, `r~restart1`…: match the name and its suffixes.
+    const rows = await this.db.query(
+      `SELECT DISTINCT resource FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND (resource = $2 OR substr(resource, 1, $3) IN ($4, $5))`,
+      [runId, resource, resource.length + 1, `${resource}/`, `${resource}~`],
+    );
+    const traversals = rows.map((r) => String(r['resource'])).sort();
+    const audit: AuditRow[] = [];
+    for (const traversal of traversals) audit.push(...(await this.readAudit(runId, traversal)));
+    return audit;
+  }
+
+  async readRunRows(runId: string, resource: ResourceTable, options: { records?: boolean } = {}): Promise<RunRow[]> {
+    await this.ensureResourceTable(resource.name, resource.primaryKey);
+    const record = options.records ? ', CAST(_record AS VARCHAR) AS record' : '';
+    const rows = await this.db.query(`SELECT _key, _hash, _page_sha256${record} FROM ${this.db.table(resource.name)} WHERE _last_run = $1 ORDER BY _key`, [runId]);
+    return rows.map((r) => ({
+      key: String(r['_key']),
+      hash: String(r['_hash']),
+      pageSha256: String(r['_page_sha256']),
+      ...(options.records ? { recordJson: String(r['record']) } : {}),
+    }));
+  }
+
+  async knownKeys(runId: string, resource: ResourceTable, keys: string[]): Promise<Set<string>> {
+    await this.ensureInternalTables();
+    await this.ensureResourceTable(resource.name, resource.primaryKey);
+    const known = new Set<string>();
+    for (let start = 0; start < keys.length; start += ROWS_PER_STATEMENT) {
+      const chunk = keys.slice(start, start + ROWS_PER_STATEMENT);
+      const stored = await this.db.query(
+        `SELECT _key AS k FROM ${this.db.table(resource.name)} WHERE _key IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`,
+        chunk,
+      );
+      const quarantined = await this.db.query(
+        `SELECT record_key AS k FROM ${this.db.table(QUARANTINE)} WHERE run_id = $1 AND resource_table = $2 AND record_key IN (${chunk.map((_, i) => `$${i + 3}`).join(', ')})`,
+        [runId, resource.name, ...chunk],
+      );
+      for (const row of [...stored, ...quarantined]) known.add(String(row['k']));
+    }
+    return known;
   }
 
   async readQuarantine(filter: { resource?: string; includeReadmitted?: boolean } = {}): Promise<QuarantinedRecord[]> {
@@ -133,12 +189,18 @@ export class SqlSink implements Sink {
   /** A retried persist after a commit whose reply was lost: the audit row holds what the first one did. */
   private async alreadyPersisted(tx: SqlExecutor, request: PersistRequest): Promise<PersistResult> {
     const audit = await tx.query(
-      `SELECT inserted, updated, unchanged, quarantined FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND page_number = $3`,
+      `SELECT inserted, updated, unchanged, quarantined, drift FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND page_number = $3`,
       [request.runId, request.traversal, request.pageNumber],
     );
     const row = audit[0];
     if (row === undefined) throw new Error(`staged page ${request.ref} is missing and was never persisted; fetch it again`);
-    const result: PersistResult = { inserted: 0, updated: 0, unchanged: Number(row['inserted']) + Number(row['updated']) + Number(row['unchanged']), quarantined: Number(row['quarantined']) };
+    const result: PersistResult = {
+      inserted: 0,
+      updated: 0,
+      unchanged: Number(row['inserted']) + Number(row['updated']) + Number(row['unchanged']),
+      quarantined: Number(row['quarantined']),
+      drift: row['drift'] ? (JSON.parse(String(row['drift'])) as DriftFinding[]) : [],
+    };
     const first = await tx.query(
       `SELECT record_index, reason FROM ${this.db.table(QUARANTINE)} WHERE run_id = $1 AND resource = $2 AND page_number = $3 ORDER BY record_index LIMIT 1`,
       [request.runId, request.traversal, request.pageNumber],
@@ -211,14 +273,33 @@ export class SqlSink implements Sink {
     }
   }
 
-  private async audit(tx: SqlExecutor, request: PersistRequest, recordCount: number, result: PersistResult): Promise<void> {
+  /**
+   * The page's shape, and how it departs from what this run has seen of the resource so far (the first page
+   * of a run sets the shape; drift against the last run is judged once the traversal is over).
+   */
+  private async trackShape(tx: SqlExecutor, request: PersistRequest, records: unknown[]): Promise<{ fingerprint: Fingerprint; drift: DriftFinding[] }> {
+    const page = fingerprintOf(records);
+    const known = await this.ledger.knownFingerprint(tx, request.runId, request.resource.name);
+    const drift = Object.keys(known.all).length === 0 ? [] : pageDrift(known.all, page.fingerprint, request.pageNumber, page.firstSeen);
+    await this.ledger.saveFingerprint(tx, request.runId, request.resource.name, request.traversal, mergeFingerprints(known.own(request.traversal), page.fingerprint));
+    return { fingerprint: page.fingerprint, drift };
+  }
+
+  private async audit(tx: SqlExecutor, request: PersistRequest, rows: KeyedRow[], rejected: number, result: PersistResult, fingerprint: Fingerprint): Promise<void> {
+    const previous = await tx.query(
+      `SELECT chain_link FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND page_number < $3 ORDER BY page_number DESC LIMIT 1`,
+      [request.runId, request.traversal, request.pageNumber],
+    );
+    const previousLink = (previous[0]?.['chain_link'] as string | null | undefined) ?? genesisLink(request.runId, request.traversal);
+    const rowsDigest = rowsDigestOf(rows);
     await tx.query(
       `INSERT INTO ${this.db.table(AUDIT)} (run_id, resource, page_number, cursor_before, cursor_after, record_count, sha256,
-         inserted, updated, unchanged, quarantined, persisted_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CURRENT_TIMESTAMP)
+         inserted, updated, unchanged, quarantined, persisted_at, fingerprint, drift, rows_digest, chain_link)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CURRENT_TIMESTAMP, $12, $13, $14, $15)
        ON CONFLICT (run_id, resource, page_number) DO NOTHING`,
-      [request.runId, request.traversal, request.pageNumber, request.cursorBefore, request.cursorAfter, recordCount,
-        request.sha256, result.inserted, result.updated, result.unchanged, result.quarantined],
+      [request.runId, request.traversal, request.pageNumber, request.cursorBefore, request.cursorAfter, rows.length + rejected,
+        request.sha256, result.inserted, result.updated, result.unchanged, result.quarantined, JSON.stringify(fingerprint),
+        JSON.stringify(result.drift), rowsDigest, chainLink(previousLink, request.sha256, rowsDigest)],
     );
   }
 
@@ -234,11 +315,15 @@ export class SqlSink implements Sink {
       await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(QUARANTINE)} (run_id VARCHAR NOT NULL, resource VARCHAR NOT NULL,
         page_number INTEGER NOT NULL, record_index INTEGER NOT NULL, record VARCHAR NOT NULL, reason VARCHAR NOT NULL,
         quarantined_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, resource, page_number, record_index))`);
-      // Columns added after the first release: the table of an existing sink grows them in place.
+      // Columns added after the first release: the tables of an existing sink grow them in place.
       for (const column of ['resource_table', 'record_key', 'issues', 'readmitted_run']) {
         await tx.query(`ALTER TABLE ${this.db.table(QUARANTINE)} ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);
       }
+      for (const column of ['fingerprint', 'drift', 'rows_digest', 'chain_link']) {
+        await tx.query(`ALTER TABLE ${this.db.table(AUDIT)} ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);
+      }
     });
+    await this.ledger.ensureTables();
     this.ready.add(STAGING);
   }
 

@@ -228,6 +228,24 @@ export const resourceSchema = z
       .max(1)
       .default(0.01)
       .describe('Share of records that may fail validation before the resource fails (quarantined records never land).'),
+    completeness: z
+      .object({
+        countTolerance: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0)
+          .describe('Share of the announced total the stored rows may fall short by, beyond what the total itself moved during the run.'),
+        maxKeyGap: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('For a numeric single-field key: a run of more missing ids than this, between stored ones, makes the run incomplete.'),
+        spotCheck: z.boolean().default(true).describe('Re-fetch the first, a middle and the last page after the traversal and confirm their keys are stored.'),
+      })
+      .strict()
+      .default({ countTolerance: 0, spotCheck: true }),
     reconcile: z
       .boolean()
       .default(true)

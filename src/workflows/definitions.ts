@@ -1,4 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CompletenessReport } from '../activities/assess-completeness';
+import type { DriftFinding } from '../integrity/fingerprint';
 import type { PageCursor } from '../pagination/types';
 import type { Waits } from './waits';
 
@@ -25,7 +27,8 @@ export interface ResourceProgress {
   continuedAsNew: number;
 }
 
-export type ResourceStatus = 'pending' | 'running' | 'completed' | 'failed';
+/** `checking`: traversed, its completeness checks running (a report never carries it). */
+export type ResourceStatus = 'pending' | 'running' | 'checking' | 'completed' | 'failed';
 
 export interface RunProgress {
   spec: string;
@@ -38,6 +41,8 @@ export interface RunProgress {
     status: ResourceStatus;
     records?: number;
     partitions?: { done: number; total: number };
+    /** The completeness verdict, once the checks ran. */
+    verdict?: string;
     error?: string;
   }>;
 }
@@ -70,6 +75,10 @@ export interface ResourceReport extends PageCounters {
   cursorRecoveries: number;
   /** Where the first record that failed validation is and why (`quarantined` counts them all). */
   firstInvalid: string | null;
+  /** Schema drift seen page by page during the traversal (new fields, changed types), the first few of each. */
+  drift: DriftFinding[];
+  /** The checks after the traversal and their verdict; absent when the traversal failed. */
+  completeness?: CompletenessReport;
   /**
    * The second pass over an offset or page-number source: `inserted` counts rows the traversal missed because
    * rows shifted under it (drift), `updated` rows that changed meanwhile. Null when no second pass ran.
@@ -94,7 +103,8 @@ export interface RunReport {
   spec: string;
   runId: string;
   workflowId: string;
-  status: 'completed' | 'failed';
+  /** `incomplete`: every resource ran, but a completeness check found rows missing (see each `completeness`). */
+  status: 'completed' | 'failed' | 'incomplete';
   startedAt: string;
   finishedAt: string;
   resources: ResourceReport[];

@@ -15,6 +15,8 @@ import { executionSchema, resourceSchema, type ExecutionConfig, type ResourceCon
 import { activityOptions, pageRequestQueue } from './activity-options';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { shouldContinueAsNew } from './continue-as-new';
+import type { DriftFinding } from '../integrity/fingerprint';
+import { withDrift } from './drift-log';
 import { checkInvalidRatio } from './invalid-records';
 import { addWaits, NO_WAITS, type Waits } from './waits';
 import { countersOf, NO_PAGES, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
@@ -63,6 +65,7 @@ export interface TraversalState extends PageCounters {
   continuedAsNew: number;
   /** Where the first quarantined record is and why (page, position, issues). */
   firstInvalid: string | null;
+  drift: DriftFinding[];
   /** A page fetched and staged but not yet persisted when the previous run continued as new. */
   fetchedAhead?: PageSummary;
 }
@@ -116,6 +119,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     lastError: null,
     continuedAsNew: 0,
     firstInvalid: null,
+    drift: [],
     ...input.carried,
   };
   const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker);
@@ -211,6 +215,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       counters.unchanged += persisted.unchanged;
       counters.quarantined += persisted.quarantined;
       state.firstInvalid ??= persisted.firstIssue ?? null;
+      state.drift = withDrift(state.drift, persisted.drift ?? []);
       pagesThisRun += 1;
       // A second pass sees the same invalid records again: the main pass's counts are the ones that judge.
       checkInvalidRatio(resource, state, page.next === null && state.pass === 'main');
@@ -246,6 +251,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     expectedAtEnd: state.expectedAtEnd,
     cursorRecoveries: state.cursorRecoveries,
     firstInvalid: state.firstInvalid,
+    drift: state.drift,
     reconciliation: state.reconciliation,
     circuitOpenings: state.circuit.openings,
     waits: state.waits,

@@ -22,6 +22,7 @@ import {
   type RunReport,
 } from './definitions';
 import type { ExportActivities } from '../activities';
+import type { AssessCompletenessInput } from '../activities/assess-completeness';
 import { activityOptions } from './activity-options';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
 import { splitIdRange } from './id-ranges';
@@ -65,6 +66,8 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   const spec = validSpec(input);
   const execution = spec.execution ?? executionSchema.parse({});
   const { listPartitions } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
+  // Reads every key the run stored and re-fetches three pages: far longer than one page's timeout on a big table.
+  const { assessCompleteness } = proxyActivities<ExportActivities>({ ...activityOptions(execution, execution.maxAttempts), startToCloseTimeout: '1h' });
   const info = workflowInfo();
   const runId = info.firstExecutionRunId;
   // Workers learn which source queues to poll, and with what budget, from the memos of running exports;
@@ -102,6 +105,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
       status,
       records: report?.recordsFetched,
       partitions,
+      verdict: report?.completeness?.verdict,
       error,
     })),
   }));
@@ -158,6 +162,11 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     const input = { runId, source: spec.source, resource, sink: spec.sink, execution };
     try {
       entry.report = resource.partitions === undefined ? await traverse(entry.workflowId, input) : await traversePartitions(entry, input);
+      // Runs started before completeness checks existed end as they began, without them.
+      if (entry.report.status === 'completed' && patched('completeness-checks')) {
+        entry.status = 'checking';
+        entry.report.completeness = await assessCompleteness({ ...input, traversal: traversalFacts(entry.report) });
+      }
       entry.status = entry.report.status;
       entry.error = entry.report.error;
     } catch (error) {
@@ -171,7 +180,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     spec: spec.name,
     runId,
     workflowId: info.workflowId,
-    status: entries.some((e) => e.status === 'failed') ? 'failed' : 'completed',
+    status: entries.some((e) => e.status === 'failed') ? 'failed' : entries.some((e) => incomplete(e.report)) ? 'incomplete' : 'completed',
     startedAt,
     finishedAt: new Date().toISOString(),
     resources: entries.map((e) => e.report ?? failedReport(e.resource, e.workflowId, e.error ?? 'not run', startedAt)),
@@ -180,7 +189,29 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     const failed = entries.filter((e) => e.status === 'failed').map((e) => `${e.resource}: ${e.error}`);
     throw ApplicationFailure.nonRetryable(`export ${spec.name} failed for ${failed.length} resource(s):\n  ${failed.join('\n  ')}`, 'ExportFailed', report);
   }
+  if (report.status === 'incomplete') {
+    // Failed, plainly, in every client: a run whose data is known to be short must not look like a success.
+    const short = entries.filter((e) => incomplete(e.report)).map((e) => `${e.resource}: ${e.report?.completeness?.verdict}`);
+    throw ApplicationFailure.nonRetryable(`export ${spec.name} is incomplete for ${short.length} resource(s):\n  ${short.join('\n  ')}`, 'ExportIncomplete', report);
+  }
   return report;
+}
+
+function incomplete(report: ResourceReport | undefined): boolean {
+  return report?.completeness?.verdict.startsWith('incomplete') ?? false;
+}
+
+/** What the completeness checks need from a traversal's report (no records: counts, cursors, drift). */
+function traversalFacts(report: ResourceReport): AssessCompletenessInput['traversal'] {
+  return {
+    expectedAtStart: report.expectedAtStart,
+    expectedAtEnd: report.expectedAtEnd,
+    quarantined: report.quarantined,
+    reconciledRows: report.reconciliation?.inserted ?? 0,
+    drift: report.drift,
+    startCursor: report.startCursor,
+    endCursor: report.endCursor,
+  };
 }
 
 function failedReport(resource: string, workflowId: string, error: string, startedAt: string): ResourceReport {
@@ -193,6 +224,7 @@ function failedReport(resource: string, workflowId: string, error: string, start
     expectedAtEnd: null,
     cursorRecoveries: 0,
     firstInvalid: null,
+    drift: [],
     reconciliation: null,
     circuitOpenings: 0,
     waits: NO_WAITS,

@@ -1,4 +1,6 @@
 import { NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
+import type { DriftFinding } from '../integrity/fingerprint';
+import { withDrift } from './drift-log';
 import { addWaits, NO_WAITS } from './waits';
 
 const COUNTERS: Array<keyof PageCounters> = Object.keys(NO_PAGES) as Array<keyof PageCounters>;
@@ -28,6 +30,7 @@ export function partitionedReport(resource: string, workflowId: string, partitio
     expectedAtEnd: sumOrNull(partitions.map((p) => p.expectedAtEnd)),
     cursorRecoveries: partitions.reduce((n, p) => n + p.cursorRecoveries, 0),
     firstInvalid: firstInvalidOf(partitions),
+    drift: partitions.reduce((found, p) => withDrift(found, p.drift ?? []), [] as DriftFinding[]),
     reconciliation: null,
     circuitOpenings: partitions.reduce((n, p) => n + p.circuitOpenings, 0),
     waits: partitions.reduce((total, p) => addWaits(total, p.waits), NO_WAITS),

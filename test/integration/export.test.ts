@@ -31,7 +31,7 @@ after(() => harness?.stop());
 
 /**
  * Adds this run's histories to the committed replay fixtures (test/histories), named for the code version that
- * wrote them (`LMS_EXPORT_RECORD_HISTORIES=v4`), so runs started by every earlier version keep replaying.
+ * wrote them (`LMS_EXPORT_RECORD_HISTORIES=v5`), so runs started by every earlier version keep replaying.
  */
 function recordHistories(version: string, histories: Awaited<ReturnType<typeof allRunHistories>>): void {
   histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${version}-${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
@@ -64,7 +64,10 @@ describe('durable paged export', () => {
     assert.equal(users?.pages, USERS / 100);
     assert.equal(users?.inserted, USERS);
     assert.ok((users?.continuedAsNew ?? 0) > 0, 'a 52-page export crosses the lowered continue-as-new threshold');
-    assert.equal(simulator.stats.pageRequests - requestsBefore, USERS / 100, 'one request per page: a page fetched ahead survives continue-as-new');
+    const spotChecks = users?.completeness?.findings.spotChecks.length;
+    assert.equal(spotChecks, 3);
+    assert.equal(users?.completeness?.verdict, 'complete');
+    assert.equal(simulator.stats.pageRequests - requestsBefore, USERS / 100 + spotChecks, 'one request per page (and the spot checks): a page fetched ahead survives continue-as-new');
 
     const sink = await harness.worker.sinks.get({ kind: 'duckdb', path: spec.sink.kind === 'duckdb' ? spec.sink.path : '' });
     const stored = await sink.readRows('users');

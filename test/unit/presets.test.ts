@@ -5,7 +5,7 @@ import { moodleBodyError } from '../../src/sources/moodle';
 import { onerosterEnvelope } from '../../src/sources/oneroster';
 import { resolvePaging } from '../../src/sources/resolve-paging';
 import { parseExportSpec } from '../../src/spec/parse-spec';
-import type { ExportSpecInput } from '../../src/spec/export-spec';
+import { resourceSchema, type ExportSpecInput } from '../../src/spec/export-spec';
 
 function resolved(source: ExportSpecInput['source'], resource: Partial<ExportSpecInput['resources'][number]>) {
   const spec = parseExportSpec({ name: 't', source, resources: [{ name: 'r', path: '/r', primaryKey: ['id'], ...resource }], sink: { kind: 'duckdb', path: 'x' } });
@@ -33,7 +33,7 @@ describe('source presets', () => {
     const paging = resolved({ preset: 'oneroster', baseUrl: 'https://sis/ims/oneroster/rostering/v1p2' }, { path: '/classes/{id}/students' });
     assert.deepEqual(paging.pagination, { type: 'offset', offsetParam: 'offset', limitParam: 'limit', recordsPath: 'users', stopOnShortPage: false });
     assert.equal(paging.request.pageSize, 100);
-    assert.equal(onerosterEnvelope({ name: 'c', path: '/academicSessions', primaryKey: ['sourcedId'], reconcile: true, maxInvalidRatio: 0.01 }), 'academicSessions');
+    assert.equal(onerosterEnvelope(resourceSchema.parse({ name: 'c', path: '/academicSessions', primaryKey: ['sourcedId'] })), 'academicSessions');
   });
 
   it('blackboard: results and paging.nextPage, limit capped at 100', () => {

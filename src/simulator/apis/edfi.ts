@@ -63,7 +63,9 @@ function serve(rows: Row[], ctx: SimContext): SimResponse {
     const inRange = position.upTo === undefined ? rows : rows.filter((r) => r.id <= (position.upTo as number));
     const { page } = rowsAfter(inRange, position.after, pageSize);
     const last = page[page.length - 1];
-    if (last !== undefined) headers['next-page-token'] = encodeToken({ after: last.id, upTo: position.upTo });
+    // Silently skipping a page: the token points a page further on than the rows served.
+    const resumeAfter = ctx.skipNextPage && last !== undefined ? (inRange[inRange.indexOf(last) + pageSize] ?? last) : last;
+    if (resumeAfter !== undefined) headers['next-page-token'] = encodeToken({ after: resumeAfter.id, upTo: position.upTo });
     const start = page[0] === undefined ? -1 : rows.indexOf(page[0]);
     if (ctx.repeatTokenAfterPages !== undefined && start >= ctx.repeatTokenAfterPages * pageSize) {
       // A buggy server: its next token points a page back, so a client that trusts it pages forever.

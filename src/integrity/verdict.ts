@@ -1,0 +1,71 @@
+import type { DriftFinding } from './fingerprint';
+import type { KeyGap } from './key-gaps';
+
+/**
+ * A resource's completeness verdict and the findings behind it. `incomplete` is kept for evidence that rows the
+ * source holds are missing from the store (a count short of the announced total beyond what live changes
+ * explain, a gap in a dense key); changes that a live source makes while we read it — schema drift, rows a
+ * re-fetched page holds that were added since, counts within tolerance — make it `complete-with-drift`.
+ */
+export type Verdict = 'complete' | 'complete-with-drift' | `incomplete: ${string}`;
+
+export interface CountCheck {
+  /** Rows this run stored or quarantined (the source served them). */
+  seen: number;
+  expectedAtStart: number | null;
+  expectedAtEnd: number | null;
+  /** How far `seen` may fall short before it counts as missing rows. */
+  allowed: number;
+  missing: number;
+}
+
+export interface SpotCheck {
+  page: number;
+  traversal: string;
+  keys: number;
+  /** Keys on the re-fetched page that are neither stored nor quarantined. */
+  notStored: number;
+  example: string | null;
+  /** The page could not be re-fetched (the check is then silent). */
+  error?: string;
+}
+
+export interface CompletenessFindings {
+  count: CountCheck | null;
+  gaps: KeyGap[] | null;
+  spotChecks: SpotCheck[];
+  drift: DriftFinding[];
+  /** Rows a second pass over positional paging found the first one missed (drift handled, but drift). */
+  reconciledRows: number;
+}
+
+/** Allowed shortfall: what the total itself moved during the run, plus the configured tolerance of it. */
+export function countCheck(seen: number, expectedAtStart: number | null, expectedAtEnd: number | null, tolerance: number): CountCheck | null {
+  if (expectedAtEnd === null) return null;
+  const moved = expectedAtStart === null ? 0 : Math.abs(expectedAtEnd - expectedAtStart);
+  const allowed = moved + Math.ceil(tolerance * expectedAtEnd);
+  return { seen, expectedAtStart, expectedAtEnd, allowed, missing: Math.max(0, expectedAtEnd - seen) };
+}
+
+function range(gap: KeyGap): string {
+  return gap.from === gap.to ? `id ${gap.from}` : `ids ${gap.from}–${gap.to}`;
+}
+
+export function verdictOf(findings: CompletenessFindings): Verdict {
+  const reasons: string[] = [];
+  const { count, gaps } = findings;
+  if (count !== null && count.missing > count.allowed) {
+    reasons.push(`${count.missing} of ${count.expectedAtEnd} announced rows missing (${count.seen} seen)`);
+  }
+  if (gaps !== null && gaps.length > 0) {
+    const missing = gaps.reduce((n, g) => n + g.missing, 0);
+    reasons.push(`${missing} ids missing in ${gaps.length} gap(s): ${gaps.slice(0, 5).map(range).join(', ')}${gaps.length > 5 ? ', …' : ''}`);
+  }
+  if (reasons.length > 0) return `incomplete: ${reasons.join('; ')}`;
+  const drifted =
+    findings.drift.length > 0 ||
+    findings.reconciledRows > 0 ||
+    findings.spotChecks.some((s) => s.notStored > 0) ||
+    (count !== null && count.missing > 0);
+  return drifted ? 'complete-with-drift' : 'complete';
+}
