@@ -7,6 +7,7 @@ import { exportSpecSchema } from '../spec/export-spec';
 import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
 import { connectClient, exportStatus, readSpecFile, specOfRun, startExport, waitForReport } from './exports';
+import { EXPORT_FORMATS, exportFile } from './export-file';
 import { formatQuarantine } from './format-quarantine';
 import { formatReport } from './format-report';
 import { formatPlan, parseInterval, planExport } from './plan';
@@ -81,6 +82,27 @@ export function buildCli(): Command {
       const sink = await openSink(spec.sink);
       try {
         for (const row of await sink.readRows(resource)) process.stdout.write(`${JSON.stringify(row.record)}\n`);
+      } finally {
+        await sink.close();
+      }
+    });
+
+  program
+    .command('export-file')
+    .argument('<spec>', 'ExportSpec JSON file (names the sink)')
+    .argument('<resource>', 'resource name')
+    .requiredOption('--out <path>', 'file to write')
+    .option('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`, 'parquet')
+    .description('write the stored records of a resource to a Parquet, JSON Lines or CSV file')
+    .action(async (specPath: string, resource: string, opts: { out: string; format: string }) => {
+      const format = EXPORT_FORMATS.find((f) => f === opts.format);
+      if (format === undefined) throw new Error(`--format: expected one of ${EXPORT_FORMATS.join(', ')}, got "${opts.format}"`);
+      const { spec } = readSpecFile(specPath);
+      if (!spec.resources.some((r) => r.name === resource)) throw new Error(`resource "${resource}" is not in spec ${spec.name}`);
+      const sink = await openSink(spec.sink);
+      try {
+        const written = await exportFile(sink, resource, format, opts.out);
+        console.log(`wrote ${written.rows} rows of ${resource} to ${written.path}`);
       } finally {
         await sink.close();
       }

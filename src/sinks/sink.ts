@@ -85,6 +85,8 @@ export interface Sink {
   /** Whether a page of this run and resource was already persisted from this URL (the paging-loop guard). */
   wasRequested(runId: string, resource: string, url: string): Promise<boolean>;
   readRows(resource: string): Promise<StoredRow[]>;
+  /** Up to `limit` stored records after a key, in key order: how big tables are read without holding them. */
+  readRowsAfter(resource: string, afterKey: string | null, limit: number): Promise<Array<{ key: string; recordJson: string }>>;
   readAudit(runId: string, resource: string): Promise<AuditRow[]>;
   /** Quarantined records, newest last; re-admitted ones only when asked. */
   readQuarantine(filter?: { resource?: string; includeReadmitted?: boolean }): Promise<QuarantinedRecord[]>;

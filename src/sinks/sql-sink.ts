@@ -84,6 +84,16 @@ export class SqlSink implements Sink {
     return rows.map((r) => ({ key: JSON.parse(String(r['_key'])) as unknown[], record: JSON.parse(String(r['record'])) as Record<string, unknown> }));
   }
 
+  async readRowsAfter(resource: string, afterKey: string | null, limit: number): Promise<Array<{ key: string; recordJson: string }>> {
+    const params: SqlValue[] = afterKey === null ? [limit] : [afterKey, limit];
+    const rows = await this.db.query(
+      `SELECT _key, CAST(_record AS VARCHAR) AS record FROM ${this.db.table(resource)} ${afterKey === null ? '' : 'WHERE _key > $1'}
+       ORDER BY _key LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({ key: String(r['_key']), recordJson: String(r['record']) }));
+  }
+
   async readAudit(runId: string, resource: string): Promise<AuditRow[]> {
     await this.ensureInternalTables();
     const rows = await this.db.query(

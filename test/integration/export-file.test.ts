@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { exportFile } from '../../src/client/export-file';
+import { startExport, waitForReport } from '../../src/client/exports';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simulatorSpec } from '../helpers/specs';
+import { TEST_TIMEOUT_MS } from '../helpers/temporal';
+
+const TASK_QUEUE = 'export-file-test';
+const USERS = 10_000;
+const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');
+
+let harness: Harness;
+let dir: string;
+
+before(async () => {
+  harness = await startHarness(TASK_QUEUE, { users: USERS });
+  dir = mkdtempSync(join(tmpdir(), 'lms-export-file-'));
+});
+
+after(async () => {
+  await harness?.stop();
+});
+
+async function readBack(sql: string): Promise<Array<Record<string, unknown>>> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
+    // Counts and BIGINT ids come back as bigint; the assertions compare plain numbers.
+    return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('export files', () => {
+  it('writes a 10,000-row resource from PostgreSQL to Parquet that reads back with the same rows and keys', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const spec = simulatorSpec('to-parquet', harness.simulator.url, { kind: 'postgres', url: harness.db.url, schema: 'to_parquet' });
+    const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
+    assert.equal(report.status, 'completed');
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const out = join(dir, 'users.parquet');
+    const { stdout } = await promisify(execFile)(process.execPath, [LMS_EXPORT, 'export-file', file, 'users', '--format', 'parquet', '--out', out]);
+    assert.match(stdout, /wrote 10000 rows of users to .*users\.parquet/);
+
+    const [count] = await readBack(`SELECT count(*) AS n, count(DISTINCT id) AS ids, min(id) AS lo, max(id) AS hi FROM read_parquet('${out}')`);
+    assert.deepEqual(count, { n: 10_000, ids: 10_000, lo: 1, hi: 10_000 });
+    const truth = harness.simulator.truth('/api/v1/accounts/1/users');
+    const [row] = await readBack(`SELECT id, name, email FROM read_parquet('${out}') WHERE id = 4242`);
+    const expected = truth.find((r) => r.id === 4242);
+    assert.deepEqual(row, { id: 4242, name: expected?.['name'], email: expected?.['email'] });
+  });
+
+  it('writes CSV and JSON Lines from a DuckDB sink', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const spec = simulatorSpec('to-csv', harness.simulator.url, { kind: 'duckdb', path: join(dir, 'sink.duckdb') });
+    const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
+    assert.equal(report.status, 'completed');
+    // The worker holds the DuckDB file (one writer process): write through its open sink.
+    const sink = await harness.worker.sinks.get(spec.sink as never);
+    const csv = await exportFile(sink, 'users', 'csv', join(dir, 'users.csv'));
+    assert.equal(csv.rows, USERS);
+    const [counted] = await readBack(`SELECT count(*) AS n, count(DISTINCT id) AS ids FROM read_csv('${csv.path}', header = true)`);
+    assert.deepEqual(counted, { n: USERS, ids: USERS });
+
+    const jsonl = await exportFile(sink, 'users', 'jsonl', join(dir, 'users.jsonl'));
+    const lines = readFileSync(jsonl.path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: number });
+    assert.equal(lines.length, USERS);
+    assert.deepEqual(new Set(lines.map((r) => r.id)).size, USERS);
+  });
+});
