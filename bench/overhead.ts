@@ -25,7 +25,9 @@ const TASK_QUEUE = 'bench';
 function spec(name: string, simulatorUrl: string, path: string) {
   return {
     name,
-    source: { preset: 'canvas' as const, baseUrl: `${simulatorUrl}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
+    // The request budget is politeness, not machinery: lifted so the ratio measures durability's own cost
+    // (workflow, activities, the completeness checks after the traversal).
+    source: { preset: 'canvas' as const, baseUrl: `${simulatorUrl}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV }, requestBudget: { requestsPerSecond: 1_000 } },
     resources: [{ name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 100 }],
     sink: { kind: 'duckdb' as const, path },
   };
