@@ -2,8 +2,9 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { formatVerification, verifyRun } from '../integrity/verify-run';
 import { openSink } from '../sinks/open-sink';
+import type { Sink } from '../sinks/sink';
 import { sourceRequestBudget } from '../sources/request-budget';
-import { exportSpecSchema } from '../spec/export-spec';
+import { exportSpecSchema, type SinkConfig } from '../spec/export-spec';
 import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
 import { connectClient, exportStatus, readSpecFile, specOfRun, startExport, waitForReport } from './exports';
@@ -79,12 +80,9 @@ export function buildCli(): Command {
       if (opts.format !== 'jsonl') throw new Error(`--format: expected jsonl, got "${opts.format}"`);
       const { spec } = readSpecFile(specPath);
       if (!spec.resources.some((r) => r.name === resource)) throw new Error(`resource "${resource}" is not in spec ${spec.name}`);
-      const sink = await openSink(spec.sink);
-      try {
+      await withSink(spec.sink, async (sink) => {
         for (const row of await sink.readRows(resource)) process.stdout.write(`${JSON.stringify(row.record)}\n`);
-      } finally {
-        await sink.close();
-      }
+      });
     });
 
   program
@@ -99,13 +97,10 @@ export function buildCli(): Command {
       if (format === undefined) throw new Error(`--format: expected one of ${EXPORT_FORMATS.join(', ')}, got "${opts.format}"`);
       const { spec } = readSpecFile(specPath);
       if (!spec.resources.some((r) => r.name === resource)) throw new Error(`resource "${resource}" is not in spec ${spec.name}`);
-      const sink = await openSink(spec.sink);
-      try {
+      await withSink(spec.sink, async (sink) => {
         const written = await exportFile(sink, resource, format, opts.out);
         console.log(`wrote ${written.rows} rows of ${resource} to ${written.path}`);
-      } finally {
-        await sink.close();
-      }
+      });
     });
 
   program
@@ -118,13 +113,10 @@ export function buildCli(): Command {
     .action(async (specPath: string, opts: { resource?: string; all?: boolean; json?: boolean }) => {
       const { spec } = readSpecFile(specPath);
       if (opts.resource !== undefined && !spec.resources.some((r) => r.name === opts.resource)) throw new Error(`--resource: "${opts.resource}" is not in spec ${spec.name}`);
-      const sink = await openSink(spec.sink);
-      try {
+      await withSink(spec.sink, async (sink) => {
         const records = await sink.readQuarantine({ resource: opts.resource, includeReadmitted: opts.all });
         print(opts.json, records, formatQuarantine(records));
-      } finally {
-        await sink.close();
-      }
+      });
     });
 
   program
@@ -135,14 +127,11 @@ export function buildCli(): Command {
     .description('recompute a run\'s audit chain and seal from the sink; exit 1 if it does not hold')
     .action(async (runId: string, opts: { spec?: string; json?: boolean }) => {
       const spec = opts.spec !== undefined ? readSpecFile(opts.spec).spec : await specOfRun(await connectClient(), runId);
-      const sink = await openSink(spec.sink);
-      try {
+      await withSink(spec.sink, async (sink) => {
         const result = await verifyRun(sink, runId, new Map(spec.resources.map((r) => [r.name, r.primaryKey])));
         print(opts.json, result, formatVerification(result));
         if (!result.holds) process.exitCode = 1;
-      } finally {
-        await sink.close();
-      }
+      });
     });
 
   program
@@ -174,6 +163,16 @@ export function buildCli(): Command {
     .action(() => console.log(JSON.stringify(z.toJSONSchema(exportSpecSchema, { io: 'input' }), null, 2)));
 
   return program;
+}
+
+/** Opens the spec's sink for one command and closes it whatever happens. */
+async function withSink(config: SinkConfig, work: (sink: Sink) => Promise<void>): Promise<void> {
+  const sink = await openSink(config);
+  try {
+    await work(sink);
+  } finally {
+    await sink.close();
+  }
 }
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
