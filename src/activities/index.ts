@@ -1,5 +1,7 @@
 import type { SinkPool } from '../sinks/open-sink';
+import type { SinkConfig } from '../spec/export-spec';
 import { assessCompleteness, type AssessCompletenessInput } from './assess-completeness';
+import { detectDeletions, lastDeletionScan, type DetectDeletionsInput } from './detect-deletions';
 import { fetchPage, type FetchPageInput } from './fetch-page';
 import { listPartitions, type ListPartitionsInput } from './list-partitions';
 import { persistPage, type PersistPageInput } from './persist-page';
@@ -15,6 +17,8 @@ export function createActivities({ sinks }: ActivityDependencies) {
     persistPage: (input: PersistPageInput) => persistPage(sinks, input),
     listPartitions: (input: ListPartitionsInput) => listPartitions(input),
     assessCompleteness: (input: AssessCompletenessInput) => assessCompleteness(sinks, input),
+    detectDeletions: (input: DetectDeletionsInput) => detectDeletions(sinks, input),
+    lastDeletionScan: (input: { sink: SinkConfig; resource: string }) => lastDeletionScan(sinks, input),
   };
 }
 

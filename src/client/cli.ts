@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { formatVerification, verifyRun } from '../integrity/verify-run';
@@ -9,6 +10,7 @@ import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
 import { connectClient, exportStatus, readSpecFile, specOfRun, startExport, waitForReport } from './exports';
 import { EXPORT_FORMATS, exportFile } from './export-file';
+import { formatDeletions } from './format-deletions';
 import { formatQuarantine } from './format-quarantine';
 import { formatReport } from './format-report';
 import { formatPlan, parseInterval, planExport } from './plan';
@@ -116,6 +118,27 @@ export function buildCli(): Command {
       await withSink(spec.sink, async (sink) => {
         const records = await sink.readQuarantine({ resource: opts.resource, includeReadmitted: opts.all });
         print(opts.json, records, formatQuarantine(records));
+      });
+    });
+
+  program
+    .command('deletions')
+    .argument('<spec>', 'ExportSpec JSON file (names the sink)')
+    .option('--resource <name>', 'only this resource')
+    .option('--apply', 'soft-delete the flagged rows (sets _deleted_at; an audit row records it)')
+    .option('--all', 'also flags lifted or applied before')
+    .option('--json', 'print machine-readable JSON')
+    .description('list rows complete runs no longer see (flagged for review), and with --apply mark them deleted')
+    .action(async (specPath: string, opts: { resource?: string; apply?: boolean; all?: boolean; json?: boolean }) => {
+      const { spec } = readSpecFile(specPath);
+      const resources = spec.resources.filter((r) => opts.resource === undefined || r.name === opts.resource);
+      if (resources.length === 0) throw new Error(`--resource: "${opts.resource}" is not in spec ${spec.name}`);
+      await withSink(spec.sink, async (sink) => {
+        const flagged = [];
+        for (const r of resources) flagged.push(...(await sink.deletions.list({ resource: r.name, status: opts.all ? undefined : 'flagged' })));
+        const applied: Record<string, number> = {};
+        if (opts.apply) for (const r of resources) applied[r.name] = await sink.deletions.apply(r, userInfo().username);
+        print(opts.json, { flagged, applied }, formatDeletions(flagged, opts.apply ? applied : undefined));
       });
     });
 

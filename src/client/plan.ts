@@ -2,6 +2,7 @@ import { credentialsFor } from '../activities/credentials';
 import { getJson } from '../activities/get-json';
 import { pagesByPosition } from '../pagination/positional';
 import { readTotal } from '../pagination/total';
+import { intervalSeconds } from '../spec/interval';
 import { pageRequestUrl, resolvePaging } from '../sources/resolve-paging';
 import type { ExportSpec, PaginationConfig, ResourceConfig } from '../spec/export-spec';
 
@@ -98,8 +99,7 @@ export function formatDuration(seconds: number): string {
 
 /** `1h`, `30m`, `90s` or plain seconds. */
 export function parseInterval(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(h|m|s)?$/.exec(text.trim());
-  if (match === null) throw new Error(`--every: expected a duration like 1h, 30m or 90s, got "${text}"`);
-  const value = Number(match[1]);
-  return match[2] === 'h' ? value * 3600 : match[2] === 'm' ? value * 60 : value;
+  const seconds = intervalSeconds(text);
+  if (seconds === undefined) throw new Error(`--every: expected a duration like 1h, 30m or 90s, got "${text}"`);
+  return seconds;
 }

@@ -133,6 +133,13 @@ export class Dataset {
     return row;
   }
 
+  /** Puts a deleted row back where its id belongs (paging walks rows in id order). */
+  restore(name: CollectionName, row: Row): void {
+    const rows = this.list(name);
+    const at = rows.findIndex((r) => r.id > row.id);
+    rows.splice(at < 0 ? rows.length : at, 0, row);
+  }
+
   delete(name: CollectionName, id: number): boolean {
     const rows = this.list(name);
     const index = rows.findIndex((r) => r.id === id);

@@ -1,5 +1,6 @@
 import type { DriftFinding } from '../integrity/fingerprint';
 import type { RecordCheck, RecordIssue } from '../schemas/record-check';
+import type { DeletionLedger } from './deletion-ledger';
 import type { RunLedger } from './run-ledger';
 
 /** Where pages land. One interface for every database; activities see nothing else. */
@@ -92,6 +93,8 @@ export interface Sink {
   readQuarantine(filter?: { resource?: string; includeReadmitted?: boolean }): Promise<QuarantinedRecord[]>;
   /** Runs' shapes, verdicts and seals. */
   readonly ledger: RunLedger;
+  /** Rows complete traversals no longer see: flags for review, and the operator's soft delete. */
+  readonly deletions: DeletionLedger;
   /** Every row this run stored or confirmed (its last run), ordered by key; with the record when asked. */
   readRunRows(runId: string, resource: ResourceTable, options?: { records?: boolean }): Promise<RunRow[]>;
   /** Which of these keys the resource table holds, or quarantine holds from this run. */

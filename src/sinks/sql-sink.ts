@@ -2,6 +2,7 @@ import { keyPage, type KeyedRow, type RejectedRecord } from './page-rows';
 import { chainLink, genesisLink, rowsDigestOf } from '../integrity/audit-chain';
 import { fingerprintOf, mergeFingerprints, pageDrift, type DriftFinding, type Fingerprint } from '../integrity/fingerprint';
 import type { RecordIssue } from '../schemas/record-check';
+import { DeletionLedger } from './deletion-ledger';
 import { RunLedger } from './run-ledger';
 import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ResourceTable, RunRow, Sink, StagedPage, StoredRow } from './sink';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
@@ -25,9 +26,11 @@ const ROWS_PER_STATEMENT = 200;
 export class SqlSink implements Sink {
   private readonly ready = new Set<string>();
   readonly ledger: RunLedger;
+  readonly deletions: DeletionLedger;
 
   constructor(private readonly db: SqlDriver) {
     this.ledger = new RunLedger(db);
+    this.deletions = new DeletionLedger(db, (table) => this.ensureResourceTable(table.name, table.primaryKey));
   }
 
   async stagePage(page: StagedPage): Promise<void> {
@@ -265,7 +268,7 @@ export class SqlSink implements Sink {
       await tx.query(
         `INSERT INTO ${this.db.table(request.resource.name)} (${columns.join(', ')}) VALUES ${tuples.join(', ')}
          ON CONFLICT (_key) DO UPDATE SET _record = excluded._record, _hash = excluded._hash, _last_run = excluded._last_run,
-           _page_sha256 = excluded._page_sha256, _synced_at = excluded._synced_at`,
+           _page_sha256 = excluded._page_sha256, _synced_at = excluded._synced_at, _deleted_at = NULL`,
         params,
       );
     }
@@ -343,8 +346,10 @@ export class SqlSink implements Sink {
     await this.db.transaction((tx) =>
       tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(name)} (_key VARCHAR PRIMARY KEY, ${keyColumns},
         _record ${this.db.jsonType} NOT NULL, _hash VARCHAR NOT NULL, _first_run VARCHAR NOT NULL, _last_run VARCHAR NOT NULL,
-        _page_sha256 VARCHAR NOT NULL, _synced_at TIMESTAMP NOT NULL)`),
+        _page_sha256 VARCHAR NOT NULL, _synced_at TIMESTAMP NOT NULL, _deleted_at TIMESTAMP)`),
     );
+    // Added after the first release: a table created before it grows the column in place.
+    await this.db.transaction((tx) => tx.query(`ALTER TABLE ${this.db.table(name)} ADD COLUMN IF NOT EXISTS _deleted_at TIMESTAMP`));
     this.ready.add(name);
   }
 }

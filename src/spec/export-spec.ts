@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BUILT_IN_SCHEMA_NAMES } from '../schemas/built-in';
 import { DECLARED_FIELD_TYPES } from '../schemas/field-types';
+import { INTERVAL_PATTERN } from './interval';
 
 /**
  * ExportSpec: the public, plain-JSON contract of an export. It travels as workflow input, so it holds no
@@ -246,6 +247,23 @@ export const resourceSchema = z
       })
       .strict()
       .default({ countTolerance: 0, spotCheck: true }),
+    deletionScan: z
+      .object({
+        enabled: z.boolean().default(true).describe('After a complete traversal, flag stored rows it did not see for review (never deletes).'),
+        maxShare: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.05)
+          .describe('If more than this share of the stored rows would be flagged, flag nothing and report an anomaly.'),
+        every: z
+          .string()
+          .regex(INTERVAL_PATTERN, 'expected a duration like 24h, 30m or 7d')
+          .optional()
+          .describe('Run the scan at most this often (an hourly sync skips it until the interval has passed since the last one).'),
+      })
+      .strict()
+      .default({ enabled: true, maxShare: 0.05 }),
     reconcile: z
       .boolean()
       .default(true)

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { CompletenessReport } from '../activities/assess-completeness';
 import type { DriftFinding } from '../integrity/fingerprint';
+import type { DeletionScanReport } from './deletion-scan';
 import type { PageCursor } from '../pagination/types';
 import type { Waits } from './waits';
 
@@ -27,8 +28,8 @@ export interface ResourceProgress {
   continuedAsNew: number;
 }
 
-/** `checking`: traversed, its completeness checks running (a report never carries it). */
-export type ResourceStatus = 'pending' | 'running' | 'checking' | 'completed' | 'failed';
+/** `checking`, `scanning-deletions`: traversed, the checks after it running (a report never carries them). */
+export type ResourceStatus = 'pending' | 'running' | 'checking' | 'scanning-deletions' | 'completed' | 'failed';
 
 export interface RunProgress {
   spec: string;
@@ -79,6 +80,8 @@ export interface ResourceReport extends PageCounters {
   drift: DriftFinding[];
   /** The checks after the traversal and their verdict; absent when the traversal failed. */
   completeness?: CompletenessReport;
+  /** The deletion scan after a complete traversal: flagged, an anomaly, or why it was skipped. */
+  deletionScan?: DeletionScanReport;
   /**
    * The second pass over an offset or page-number source: `inserted` counts rows the traversal missed because
    * rows shifted under it (drift), `updated` rows that changed meanwhile. Null when no second pass ran.

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  executeChild,
   isCancellation,
   patched,
   proxyActivities,
@@ -24,6 +25,8 @@ import {
 import type { ExportActivities } from '../activities';
 import type { AssessCompletenessInput } from '../activities/assess-completeness';
 import { activityOptions } from './activity-options';
+import { intervalSeconds } from '../spec/interval';
+import { deletionScan, type DeletionScanReport } from './deletion-scan';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
 import { splitIdRange } from './id-ranges';
 import { NO_WAITS } from './waits';
@@ -154,6 +157,29 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     return partitionedReport(entry.resource, entry.workflowId, reports);
   };
 
+  /** The deletion scan child, after a complete traversal only: "not seen" means "gone" only then. */
+  const scanDeletions = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<DeletionScanReport> => {
+    if (incomplete(entry.report)) return { outcome: 'skipped', detail: 'the traversal was incomplete: nothing is flagged after an incomplete traversal' };
+    const { deletionScan: settings } = input.resource;
+    try {
+      return await executeChild(deletionScan, {
+        workflowId: `${entry.workflowId}-deletions`,
+        args: [{
+          runId,
+          sink: input.sink,
+          resource: { name: input.resource.name, primaryKey: input.resource.primaryKey },
+          maxShare: settings.maxShare,
+          everySeconds: settings.every === undefined ? undefined : intervalSeconds(settings.every),
+          execution,
+        }],
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // The export itself is done and sound; a failed scan only means no deletions were judged this time.
+      return { outcome: 'failed', detail: failureMessage(error) };
+    }
+  };
+
   await runPool(entries.length, execution.maxParallelResources, async (index) => {
     const entry = entries[index] as ResourceEntry;
     const resource = spec.resources[index];
@@ -166,6 +192,10 @@ export async function exportRun(input: unknown): Promise<RunReport> {
       if (entry.report.status === 'completed' && patched('completeness-checks')) {
         entry.status = 'checking';
         entry.report.completeness = await assessCompleteness({ ...input, traversal: traversalFacts(entry.report) });
+      }
+      if (entry.report.completeness !== undefined && resource.deletionScan.enabled && patched('deletion-scan')) {
+        entry.status = 'scanning-deletions';
+        entry.report.deletionScan = await scanDeletions(entry, input);
       }
       entry.status = entry.report.status;
       entry.error = entry.report.error;

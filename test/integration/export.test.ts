@@ -31,7 +31,7 @@ after(() => harness?.stop());
 
 /**
  * Adds this run's histories to the committed replay fixtures (test/histories), named for the code version that
- * wrote them (`LMS_EXPORT_RECORD_HISTORIES=v5`), so runs started by every earlier version keep replaying.
+ * wrote them (`LMS_EXPORT_RECORD_HISTORIES=v6`), so runs started by every earlier version keep replaying.
  */
 function recordHistories(version: string, histories: Awaited<ReturnType<typeof allRunHistories>>): void {
   histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${version}-${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
@@ -81,7 +81,9 @@ describe('durable paged export', () => {
     const histories = [
       ...(await allRunHistories(env.client, handle.workflowId)),
       ...(await allRunHistories(env.client, users?.workflowId ?? '')),
+      ...(await allRunHistories(env.client, `${users?.workflowId}-deletions`)),
     ];
+    assert.equal(histories.filter((h) => h.workflowId.endsWith('-deletions')).length, 1, 'the deletion scan ran as its own child workflow');
     assert.ok(histories.length > 2, 'the child ran as several continued runs');
     const text = histories.map((h) => historyText(h.history)).join('\n');
     assert.ok(text.includes('/accounts/1/users'), 'history payloads are decoded, so absence below means something');
