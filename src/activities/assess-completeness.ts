@@ -37,9 +37,9 @@ export interface CompletenessReport {
   storedRows: number;
 }
 
-/** First, middle and last page of the traversal proper (second passes re-read the same pages). */
+/** First, middle and last page of the traversal proper (second passes and update scans re-read parts of it). */
 function spotCheckPages(audit: AuditRow[]): AuditRow[] {
-  const main = audit.filter((row) => !row.resource.includes('~reconcile') && row.cursorBefore !== null);
+  const main = audit.filter((row) => !/~(reconcile|updates)/.test(row.resource) && row.cursorBefore !== null);
   const picks = [main[0], main[Math.floor(main.length / 2)], main[main.length - 1]];
   return [...new Set(picks.filter((row): row is AuditRow => row !== undefined))];
 }

@@ -31,6 +31,7 @@ export function formatReport(report: RunReport): string {
         (r.cursorRecoveries > 0 ? `\n    restarted ${r.cursorRecoveries} time(s) after the server rejected its cursor` : '') +
         (r.partitions ? `\n    ${r.partitions.length} partitions` : '') +
         (r.completeness ? `\n    verdict: ${r.completeness.verdict}${describeFindings(r.completeness.findings)}` : '') +
+        (r.updateScan ? `\n    update scan since ${r.updateScan.since}: ${r.updateScan.status}, ${r.updateScan.inserted + r.updateScan.updated} rows touched (${r.updateScan.inserted} new, ${r.updateScan.updated} changed) in ${r.updateScan.pages} pages` : '') +
         (r.deletionScan ? `\n    deletion scan: ${r.deletionScan.outcome} — ${r.deletionScan.detail}` : '') +
         (r.error ? `\n    error: ${r.error}` : ''),
     );

@@ -37,6 +37,8 @@ export class Dataset {
   readonly rows = new Map<CollectionName, Row[]>();
   private readonly nextId = new Map<CollectionName, number>();
   private clock = 0;
+  private lastTime = 0;
+  private live = false;
   readonly random: () => number;
 
   constructor(readonly options: DatasetOptions) {
@@ -52,16 +54,23 @@ export class Dataset {
       for (let i = 0; i < options.submissionsPerCourse; i++) this.insert('submissions', this.makeRow('submissions', c));
     }
     for (let i = 0; i < options.records; i++) this.insert('records', this.makeRow('records'));
+    this.live = true;
   }
 
   list(name: CollectionName): Row[] {
     return this.rows.get(name) ?? [];
   }
 
-  /** A timestamp that moves forward with every change, independent of the wall clock. */
+  /**
+   * A timestamp that moves forward with every change. The seeded rows get fixed times in the past; changes made
+   * once the dataset is live (while a test exports it) get the wall clock, as a real source stamps them, so an
+   * `updated_since` taken from a run's start finds exactly them.
+   */
   tick(): string {
     this.clock += 1;
-    return new Date(BASE_TIME + this.clock * 1000).toISOString();
+    const seeded = BASE_TIME + this.clock * 1000;
+    this.lastTime = this.live ? Math.max(Date.now(), this.lastTime + 1) : seeded;
+    return new Date(this.lastTime).toISOString();
   }
 
   pick<T>(items: readonly T[]): T {

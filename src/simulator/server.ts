@@ -25,6 +25,8 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   latencyMs?: number;
   host?: string;
   port?: number;
+  /** Exact changes at exact moments: before the page request with this number is served (deterministic tests). */
+  mutationPlan?: Array<{ atRequest: number; collection: CollectionName; update?: number[]; delete?: number[]; insert?: number }>;
   /** Changes applied to the paged collection before each page is served (live data under a traversal). */
   mutationsPerPage?: { inserts?: number; updates?: number; deletes?: number; forRequests?: number };
   /** Next links point at this origin instead of ours (a redirecting or misconfigured server). */
@@ -143,7 +145,10 @@ export class LmsSimulator {
 
   private rowsFor(route: SimRoute, match: RegExpMatchArray, url: URL): Row[] {
     const rows = this.data.list(route.collection);
-    return route.filter === undefined ? rows : rows.filter((r) => route.filter?.(r, match, url));
+    const since = url.searchParams.get('updated_since');
+    // `updated_since` (inclusive), as Canvas and most JSON APIs that can filter by change spell it.
+    const changed = since === null ? rows : rows.filter((r) => String(r['updated_at']) >= new Date(since).toISOString());
+    return route.filter === undefined ? changed : changed.filter((r) => route.filter?.(r, match, url));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -207,6 +212,12 @@ export class LmsSimulator {
   }
 
   private applyMutations(collection: CollectionName): void {
+    for (const step of this.options.mutationPlan ?? []) {
+      if (step.atRequest !== this.stats.pageRequests) continue;
+      for (const id of step.update ?? []) this.data.update(step.collection, id, { revision: ((this.data.list(step.collection).find((r) => r.id === id)?.['revision'] as number | undefined) ?? 0) + 1 });
+      for (const id of step.delete ?? []) this.data.delete(step.collection, id);
+      for (let i = 0; i < (step.insert ?? 0); i++) this.data.mutateOnce(step.collection, 'insert');
+    }
     const plan = this.options.mutationsPerPage;
     if (plan === undefined || this.stats.pageRequests > (plan.forRequests ?? Infinity)) return;
     for (let i = 0; i < (plan.inserts ?? 0); i++) this.data.mutateOnce(collection, 'insert');

@@ -247,6 +247,22 @@ export const resourceSchema = z
       })
       .strict()
       .default({ countTolerance: 0, spotCheck: true }),
+    updateScan: z
+      .object({
+        sinceParam: z
+          .string()
+          .min(1)
+          .describe('Query parameter that asks the source for rows changed since an ISO 8601 time, e.g. updated_since.'),
+        overlapSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(300)
+          .describe('Reach this far before the run started, for clocks that disagree and changes committed late.'),
+      })
+      .strict()
+      .optional()
+      .describe('After the traversal, fetch the rows changed since the run started and upsert them (rows changed behind the cursor).'),
     deletionScan: z
       .object({
         enabled: z.boolean().default(true).describe('After a complete traversal, flag stored rows it did not see for review (never deletes).'),

@@ -28,8 +28,8 @@ export interface ResourceProgress {
   continuedAsNew: number;
 }
 
-/** `checking`, `scanning-deletions`: traversed, the checks after it running (a report never carries them). */
-export type ResourceStatus = 'pending' | 'running' | 'checking' | 'scanning-deletions' | 'completed' | 'failed';
+/** `scanning-updates`, `checking`, `scanning-deletions`: traversed, the phases after it running (never in a report). */
+export type ResourceStatus = 'pending' | 'running' | 'scanning-updates' | 'checking' | 'scanning-deletions' | 'completed' | 'failed';
 
 export interface RunProgress {
   spec: string;
@@ -80,6 +80,8 @@ export interface ResourceReport extends PageCounters {
   drift: DriftFinding[];
   /** The checks after the traversal and their verdict; absent when the traversal failed. */
   completeness?: CompletenessReport;
+  /** The update scan after the traversal: rows changed since the run started, re-read and upserted. */
+  updateScan?: UpdateScanReport;
   /** The deletion scan after a complete traversal: flagged, an anomaly, or why it was skipped. */
   deletionScan?: DeletionScanReport;
   /**
@@ -100,6 +102,14 @@ export interface ResourceReport extends PageCounters {
   error?: string;
   /** For a partitioned resource: each partition's own report (the counters above are their sums). */
   partitions?: ResourceReport[];
+}
+
+/** What the update scan did: `inserted` + `updated` are the rows it touched. */
+export interface UpdateScanReport extends PageCounters {
+  /** The change filter's time: the run's start less the overlap. */
+  since: string;
+  status: 'completed' | 'failed';
+  error?: string;
 }
 
 export interface RunReport {

@@ -39,6 +39,8 @@ export interface ExportResourceInput {
   startPaused?: boolean;
   /** One partition of a partitioned resource: where it starts, and its number in the audit trail. */
   partition?: Partition;
+  /** A traversal besides the main one (`updates`: the update scan), named `<resource>~<label>` in the audit trail. */
+  label?: string;
   /** Set only by continue-as-new: where the previous run of this workflow stopped. */
   carried?: TraversalState;
 }
@@ -151,7 +153,8 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
 
   /** The audit trail's name for this pass: the resource or partition, marked when a rejected cursor forced a restart. */
   const traversal = (): string => {
-    const name = input.partition === undefined ? resource.name : `${resource.name}/p${input.partition.index}`;
+    const own = input.label === undefined ? resource.name : `${resource.name}~${input.label}`;
+    const name = input.partition === undefined ? own : `${own}/p${input.partition.index}`;
     const base = state.pass === 'main' ? name : `${name}~reconcile`;
     return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
   };

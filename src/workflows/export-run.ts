@@ -14,6 +14,7 @@ import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budge
 import { executionSchema, type ExportSpec } from '../spec/export-spec';
 import { parseExportSpec, SpecError } from '../spec/parse-spec';
 import {
+  countersOf,
   NO_PAGES,
   pauseSignal,
   resumeSignal,
@@ -21,12 +22,14 @@ import {
   type ResourceReport,
   type ResourceStatus,
   type RunReport,
+  type UpdateScanReport,
 } from './definitions';
 import type { ExportActivities } from '../activities';
 import type { AssessCompletenessInput } from '../activities/assess-completeness';
 import { activityOptions } from './activity-options';
 import { intervalSeconds } from '../spec/interval';
 import { deletionScan, type DeletionScanReport } from './deletion-scan';
+import { updateScan } from './update-scan';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
 import { splitIdRange } from './id-ranges';
 import { NO_WAITS } from './waits';
@@ -157,6 +160,21 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     return partitionedReport(entry.resource, entry.workflowId, reports);
   };
 
+  /** The update scan child: the resource again, filtered to rows changed since the run started (less the overlap). */
+  const scanUpdates = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<UpdateScanReport> => {
+    const settings = input.resource.updateScan as NonNullable<typeof input.resource.updateScan>;
+    const since = new Date(Date.parse(startedAt) - settings.overlapSeconds * 1000).toISOString();
+    const workflowId = `${entry.workflowId}-updates`;
+    const resource = { ...input.resource, query: { ...input.resource.query, [settings.sinceParam]: since }, partitions: undefined };
+    try {
+      const report = await executeChild(updateScan, { workflowId, args: [{ ...input, resource, workflowId, startPaused: paused }] });
+      return { since, ...countersOf(report), status: report.status === 'completed' ? 'completed' : 'failed', error: report.error };
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      return { since, ...NO_PAGES, status: 'failed', error: failureMessage(error) };
+    }
+  };
+
   /** The deletion scan child, after a complete traversal only: "not seen" means "gone" only then. */
   const scanDeletions = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<DeletionScanReport> => {
     if (incomplete(entry.report)) return { outcome: 'skipped', detail: 'the traversal was incomplete: nothing is flagged after an incomplete traversal' };
@@ -188,6 +206,10 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     const input = { runId, source: spec.source, resource, sink: spec.sink, execution };
     try {
       entry.report = resource.partitions === undefined ? await traverse(entry.workflowId, input) : await traversePartitions(entry, input);
+      if (entry.report.status === 'completed' && resource.updateScan !== undefined && patched('update-scan')) {
+        entry.status = 'scanning-updates';
+        entry.report.updateScan = await scanUpdates(entry, input);
+      }
       // Runs started before completeness checks existed end as they began, without them.
       if (entry.report.status === 'completed' && patched('completeness-checks')) {
         entry.status = 'checking';

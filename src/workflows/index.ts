@@ -2,3 +2,4 @@
 export { exportResource } from './export-resource';
 export { exportRun } from './export-run';
 export { deletionScan } from './deletion-scan';
+export { updateScan } from './update-scan';

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -59,4 +61,14 @@ export async function assertReplays(
   }
   if (replayed !== histories.length) failures.push(`replayed ${replayed} of ${histories.length} histories`);
   if (failures.length > 0) throw new Error(`histories that no longer replay:\n${failures.join('\n')}`);
+}
+
+/**
+ * With LMS_EXPORT_RECORD_HISTORIES=v<n>, writes the histories as replay fixtures (test/histories), for the
+ * replay test to hold every later version of the workflow code to.
+ */
+export function recordHistoriesIfAsked(histories: RecordedHistory[]): void {
+  const version = process.env['LMS_EXPORT_RECORD_HISTORIES'];
+  if (!version) return;
+  histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${version}-${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
 }

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
-import { allRunHistories, assertReplays, historyFixture, historyText } from '../helpers/history';
+import { allRunHistories, assertReplays, historyText, recordHistoriesIfAsked } from '../helpers/history';
 import { queryRows, type TestDatabase } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
@@ -33,10 +31,6 @@ after(() => harness?.stop());
  * Adds this run's histories to the committed replay fixtures (test/histories), named for the code version that
  * wrote them (`LMS_EXPORT_RECORD_HISTORIES=v6`), so runs started by every earlier version keep replaying.
  */
-function recordHistories(version: string, histories: Awaited<ReturnType<typeof allRunHistories>>): void {
-  histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${version}-${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
-}
-
 /** Starts an export of the users with the simulator slowed down, and returns once `pages` pages are persisted. */
 async function startSlowUsersExport(name: string, schema: string, pages: number) {
   simulator.latencyMs = 30;
@@ -94,8 +88,7 @@ describe('durable paged export', () => {
     }
     assert.ok(!text.includes(simulator.token), 'history holds the bearer token');
 
-    const recordAs = process.env['LMS_EXPORT_RECORD_HISTORIES'];
-    if (recordAs) recordHistories(recordAs, histories);
+    recordHistoriesIfAsked(histories);
     // The workflow code of today replays the histories it wrote: no non-determinism crept in.
     await assertReplays(await workflowBundle(), histories);
   });
