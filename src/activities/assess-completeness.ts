@@ -17,6 +17,8 @@ export interface AssessCompletenessInput {
   source: SourceConfig;
   resource: ResourceConfig;
   sink: SinkConfig;
+  /** An incremental traversal reads only changed rows: key gaps are expected then and not scanned. */
+  fullTraversal?: boolean;
   /** What the traversal reported: the API's totals, records set aside, rows a second pass found, drift seen. */
   traversal: {
     expectedAtStart: number | null;
@@ -71,7 +73,7 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
 
   const count = countCheck(stored.length + traversal.quarantined, traversal.expectedAtStart, traversal.expectedAtEnd, resource.completeness.countTolerance);
   const maxGap = resource.completeness.maxKeyGap;
-  const gaps = maxGap !== undefined && resource.primaryKey.length === 1 ? keyGaps(stored.map((r) => (JSON.parse(r.key) as string[])[0] ?? ''), maxGap).gaps : null;
+  const gaps = maxGap !== undefined && resource.primaryKey.length === 1 && input.fullTraversal !== false ? keyGaps(stored.map((r) => (JSON.parse(r.key) as string[])[0] ?? ''), maxGap).gaps : null;
 
   const audit = await sink.readRunAudit(runId, resource.name);
   const spotChecks: SpotCheck[] = [];

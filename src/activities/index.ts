@@ -2,6 +2,7 @@ import type { SinkPool } from '../sinks/open-sink';
 import type { SinkConfig } from '../spec/export-spec';
 import { assessCompleteness, type AssessCompletenessInput } from './assess-completeness';
 import { detectDeletions, lastDeletionScan, type DetectDeletionsInput } from './detect-deletions';
+import { readHighWater, saveHighWater, type HighWaterInput } from './high-water';
 import { fetchPage, type FetchPageInput } from './fetch-page';
 import { listPartitions, type ListPartitionsInput } from './list-partitions';
 import { persistPage, type PersistPageInput } from './persist-page';
@@ -19,6 +20,8 @@ export function createActivities({ sinks }: ActivityDependencies) {
     assessCompleteness: (input: AssessCompletenessInput) => assessCompleteness(sinks, input),
     detectDeletions: (input: DetectDeletionsInput) => detectDeletions(sinks, input),
     lastDeletionScan: (input: { sink: SinkConfig; resource: string }) => lastDeletionScan(sinks, input),
+    readHighWater: (input: HighWaterInput) => readHighWater(sinks, input),
+    saveHighWater: (input: HighWaterInput & { runId: string }) => saveHighWater(sinks, input),
   };
 }
 

@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import type { ScheduleHandle } from '@temporalio/client';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { formatVerification, verifyRun } from '../integrity/verify-run';
@@ -12,6 +13,7 @@ import { connectClient, exportStatus, readSpecFile, specOfRun, startExport, wait
 import { EXPORT_FORMATS, exportFile } from './export-file';
 import { formatDeletions } from './format-deletions';
 import { formatQuarantine } from './format-quarantine';
+import { createSchedule, describeSchedule, formatSchedule, listSchedules } from './schedules';
 import { formatReport } from './format-report';
 import { formatPlan, parseInterval, planExport } from './plan';
 import { runWorkerProcess } from './worker';
@@ -28,11 +30,12 @@ export function buildCli(): Command {
     .option('--id <workflowId>', 'workflow id (default export-<spec name>)')
     .option('--wait', 'wait for the run to finish and print its report')
     .option('--json', 'print machine-readable JSON')
+    .option('--full', 'traverse incremental resources from the beginning this run')
     .description('validate a spec and start an export')
-    .action(async (specPath: string, opts: { id?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (specPath: string, opts: { id?: string; wait?: boolean; json?: boolean; full?: boolean }) => {
       const { raw } = readSpecFile(specPath);
       const client = await connectClient();
-      const handle = await startExport(client, raw, { workflowId: opts.id });
+      const handle = await startExport(client, opts.full ? { ...(raw as object), full: true } : raw, { workflowId: opts.id });
       if (!opts.wait) {
         print(opts.json, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
         return;
@@ -178,6 +181,59 @@ export function buildCli(): Command {
       );
       const plan = await planExport(spec, { estimates, requestsPerSecond, everySeconds: opts.every === undefined ? undefined : parseInterval(opts.every) });
       print(opts.json, plan, formatPlan(plan));
+    });
+
+  const schedule = program.command('schedule').description('hourly (or any) syncs on Temporal Schedules');
+  schedule
+    .command('create')
+    .argument('<spec>', 'ExportSpec JSON file: the input of every scheduled run')
+    .requiredOption('--every <interval>', 'how often, e.g. 1h')
+    .option('--id <scheduleId>', 'schedule id (default sync-<spec name>)')
+    .option('--catchup-window <interval>', 'how late a run missed during an outage may still start', '10m')
+    .action(async (specPath: string, opts: { every: string; id?: string; catchupWindow: string }) => {
+      const { raw } = readSpecFile(specPath);
+      const handle = await createSchedule(await connectClient(), raw, { every: opts.every, scheduleId: opts.id, catchupWindow: opts.catchupWindow });
+      console.log(`created schedule ${handle.scheduleId}: every ${opts.every}, overlap SKIP, catch-up window ${opts.catchupWindow}`);
+    });
+  schedule
+    .command('list')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const listings = await listSchedules(await connectClient());
+      print(opts.json, listings, listings.length === 0 ? 'no export schedules' : listings.map(formatSchedule).join('\n'));
+    });
+  schedule
+    .command('describe')
+    .argument('<scheduleId>')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (scheduleId: string, opts: { json?: boolean }) => {
+      const listing = await describeSchedule(await connectClient(), scheduleId);
+      print(opts.json, listing, formatSchedule(listing));
+    });
+  for (const [verb, act] of [
+    ['pause', (h: ScheduleHandle) => h.pause('paused with lms-export')],
+    ['unpause', (h: ScheduleHandle) => h.unpause('unpaused with lms-export')],
+    ['trigger', (h: ScheduleHandle) => h.trigger('SKIP')],
+    ['delete', (h: ScheduleHandle) => h.delete()],
+  ] as const) {
+    schedule
+      .command(verb)
+      .argument('<scheduleId>')
+      .action(async (scheduleId: string) => {
+        await act((await connectClient()).schedule.getHandle(scheduleId));
+        console.log(`${verb}: ${scheduleId}`);
+      });
+  }
+  schedule
+    .command('backfill')
+    .argument('<scheduleId>')
+    .requiredOption('--from <time>', 'ISO time: runs scheduled from then…')
+    .requiredOption('--to <time>', '…until then are started now (overlap SKIP)')
+    .action(async (scheduleId: string, opts: { from: string; to: string }) => {
+      const [start, end] = [new Date(opts.from), new Date(opts.to)];
+      if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) throw new Error('--from and --to: expected two ISO times, --from first');
+      await (await connectClient()).schedule.getHandle(scheduleId).backfill({ start, end, overlap: 'SKIP' });
+      console.log(`backfill: ${scheduleId} from ${start.toISOString()} to ${end.toISOString()}`);
     });
 
   program

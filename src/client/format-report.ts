@@ -21,6 +21,8 @@ export function formatReport(report: RunReport): string {
     lines.push(
       `  ${r.resource}: ${r.status} — ${r.pages} pages, ${r.recordsFetched} records fetched; ` +
         `${r.inserted} inserted, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined; ${seconds}s` +
+        (r.incrementalSince ? `\n    incremental: rows changed since ${r.incrementalSince}` : '') +
+        (r.highWater !== undefined ? `\n    high-water mark for the next run: ${r.highWater ?? 'none yet'}` : '') +
         (r.firstInvalid ? `\n    first invalid record: ${r.firstInvalid} (lms-export quarantine <spec> --resource ${r.resource})` : '') +
         (r.expectedAtStart !== null ? `\n    API total: ${r.expectedAtStart} at start, ${r.expectedAtEnd} at end` : '') +
         (r.reconciliation ? `\n    second pass (positional paging): ${r.reconciliation.inserted} rows the first pass missed, ${r.reconciliation.updated} changed meanwhile` : '') +

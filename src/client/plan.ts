@@ -98,8 +98,8 @@ export function formatDuration(seconds: number): string {
 }
 
 /** `1h`, `30m`, `90s` or plain seconds. */
-export function parseInterval(text: string): number {
+export function parseInterval(text: string, option = '--every'): number {
   const seconds = intervalSeconds(text);
-  if (seconds === undefined) throw new Error(`--every: expected a duration like 1h, 30m or 90s, got "${text}"`);
+  if (seconds === undefined) throw new Error(`${option}: expected a duration like 1h, 30m or 90s, got "${text}"`);
   return seconds;
 }

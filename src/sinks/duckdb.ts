@@ -28,6 +28,10 @@ export class DuckDbDriver implements SqlDriver {
     return quoteIdent(name);
   }
 
+  jsonText(column: string, path: string): string {
+    return `json_extract_string(${column}, '$.${path}')`;
+  }
+
   jsonParam(placeholder: string): string {
     return placeholder;
   }

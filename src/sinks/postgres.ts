@@ -27,6 +27,10 @@ export class PostgresDriver implements SqlDriver {
     return `${quoteIdent(this.schema)}.${quoteIdent(name)}`;
   }
 
+  jsonText(column: string, path: string): string {
+    return `(${column} #>> '{${path.split('.').join(',')}}')`;
+  }
+
   jsonParam(placeholder: string): string {
     return `${placeholder}::jsonb`;
   }

@@ -1,6 +1,7 @@
 import type { DriftFinding } from '../integrity/fingerprint';
 import type { RecordCheck, RecordIssue } from '../schemas/record-check';
 import type { DeletionLedger } from './deletion-ledger';
+import type { HighWaterMarks } from './high-water';
 import type { RunLedger } from './run-ledger';
 
 /** Where pages land. One interface for every database; activities see nothing else. */
@@ -95,6 +96,8 @@ export interface Sink {
   readonly ledger: RunLedger;
   /** Rows complete traversals no longer see: flags for review, and the operator's soft delete. */
   readonly deletions: DeletionLedger;
+  /** Where incremental resources start next time. */
+  readonly highWater: HighWaterMarks;
   /** Every row this run stored or confirmed (its last run), ordered by key; with the record when asked. */
   readRunRows(runId: string, resource: ResourceTable, options?: { records?: boolean }): Promise<RunRow[]>;
   /** Which of these keys the resource table holds, or quarantine holds from this run. */

@@ -15,6 +15,8 @@ export interface SqlDriver extends SqlExecutor {
   jsonType: string;
   /** How a JSON text parameter is written into the JSON column. */
   jsonParam(placeholder: string): string;
+  /** A record field (dotted path, already validated) as text: e.g. `_record ->> 'updated_at'`. */
+  jsonText(column: string, path: string): string;
   /** Runs `work` in one transaction; DDL from concurrent callers is serialized. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;

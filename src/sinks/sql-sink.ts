@@ -3,6 +3,7 @@ import { chainLink, genesisLink, rowsDigestOf } from '../integrity/audit-chain';
 import { fingerprintOf, mergeFingerprints, pageDrift, type DriftFinding, type Fingerprint } from '../integrity/fingerprint';
 import type { RecordIssue } from '../schemas/record-check';
 import { DeletionLedger } from './deletion-ledger';
+import { HighWaterMarks } from './high-water';
 import { RunLedger } from './run-ledger';
 import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ResourceTable, RunRow, Sink, StagedPage, StoredRow } from './sink';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
@@ -27,10 +28,13 @@ export class SqlSink implements Sink {
   private readonly ready = new Set<string>();
   readonly ledger: RunLedger;
   readonly deletions: DeletionLedger;
+  readonly highWater: HighWaterMarks;
 
   constructor(private readonly db: SqlDriver) {
     this.ledger = new RunLedger(db);
-    this.deletions = new DeletionLedger(db, (table) => this.ensureResourceTable(table.name, table.primaryKey));
+    const ensureTable = (table: ResourceTable): Promise<void> => this.ensureResourceTable(table.name, table.primaryKey);
+    this.deletions = new DeletionLedger(db, ensureTable);
+    this.highWater = new HighWaterMarks(db, ensureTable);
   }
 
   async stagePage(page: StagedPage): Promise<void> {

@@ -263,6 +263,13 @@ export const resourceSchema = z
       .strict()
       .optional()
       .describe('After the traversal, fetch the rows changed since the run started and upsert them (rows changed behind the cursor).'),
+    incremental: z
+      .object({
+        cursorField: fieldPath.describe('The record field that grows with every change (updated_at); its greatest stored value is the high-water mark.'),
+      })
+      .strict()
+      .optional()
+      .describe('Read only what changed: after a sound run the high-water mark is saved; the next run asks for rows changed since it (less updateScan.overlapSeconds). The first run, or full: true, traverses everything.'),
     deletionScan: z
       .object({
         enabled: z.boolean().default(true).describe('After a complete traversal, flag stored rows it did not see for review (never deletes).'),
@@ -358,6 +365,10 @@ export const exportSpecSchema = z
     resources: z.array(resourceSchema).min(1, 'needs at least one resource'),
     sink: sinkSchema,
     execution: executionSchema.optional(),
+    full: z
+      .boolean()
+      .default(false)
+      .describe('Traverse every incremental resource from the beginning this run, ignoring its high-water mark (lms-export start --full).'),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -373,6 +384,12 @@ export const exportSpecSchema = z
         } else if (keysetRanges && (r.partitions.idRange === undefined || r.partitions.upperParam === undefined)) {
           ctx.addIssue({ code: 'custom', path: ['resources', i, 'partitions', 'idRange'], message: 'keyset partitions need idRange and upperParam' });
         }
+      }
+      if (r.incremental !== undefined && r.updateScan === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'incremental'], message: "needs updateScan.sinceParam: the source's change filter an incremental run starts from" });
+      }
+      if (r.incremental !== undefined && r.partitions !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'incremental'], message: 'cannot be combined with partitions' });
       }
       if (spec.source.preset === 'generic' && r.pagination === undefined) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'pagination'], message: 'required for preset generic' });

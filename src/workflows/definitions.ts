@@ -80,6 +80,10 @@ export interface ResourceReport extends PageCounters {
   drift: DriftFinding[];
   /** The checks after the traversal and their verdict; absent when the traversal failed. */
   completeness?: CompletenessReport;
+  /** Set when the traversal was incremental: the change filter's time (high-water mark less the overlap). */
+  incrementalSince?: string;
+  /** For an incremental resource: the high-water mark saved for the next run (null while no row has one). */
+  highWater?: string | null;
   /** The update scan after the traversal: rows changed since the run started, re-read and upserted. */
   updateScan?: UpdateScanReport;
   /** The deletion scan after a complete traversal: flagged, an anomaly, or why it was skipped. */

@@ -11,7 +11,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
-import { executionSchema, type ExportSpec } from '../spec/export-spec';
+import { executionSchema, type ExportSpec, type ResourceConfig } from '../spec/export-spec';
 import { parseExportSpec, SpecError } from '../spec/parse-spec';
 import {
   countersOf,
@@ -71,7 +71,7 @@ function failureMessage(error: unknown): string {
 export async function exportRun(input: unknown): Promise<RunReport> {
   const spec = validSpec(input);
   const execution = spec.execution ?? executionSchema.parse({});
-  const { listPartitions } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
+  const { listPartitions, readHighWater, saveHighWater } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
   // Reads every key the run stored and re-fetches three pages: far longer than one page's timeout on a big table.
   const { assessCompleteness } = proxyActivities<ExportActivities>({ ...activityOptions(execution, execution.maxAttempts), startToCloseTimeout: '1h' });
   const info = workflowInfo();
@@ -198,27 +198,54 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     }
   };
 
+  /** Where an incremental resource starts: from its high-water mark (less the overlap), or from the beginning. */
+  const startOf = async (resource: ResourceConfig): Promise<{ resource: ResourceConfig; since?: string }> => {
+    const { incremental, updateScan: changes } = resource;
+    if (incremental === undefined || changes === undefined || !patched('incremental-sync')) return { resource };
+    const mark = spec.full ? null : await readHighWater({ sink: spec.sink, resource, cursorField: incremental.cursorField });
+    if (mark === null) return { resource };
+    const since = lessOverlap(mark.value, changes.overlapSeconds);
+    return { resource: { ...resource, query: { ...resource.query, [changes.sinceParam]: since } }, since };
+  };
+
+  /** One resource, phase by phase: traversal, update scan, completeness checks, deletion scan, high-water mark. */
+  const exportOne = async (entry: ResourceEntry, configured: ResourceConfig): Promise<ResourceReport> => {
+    const start = await startOf(configured);
+    const input = { runId, source: spec.source, resource: start.resource, sink: spec.sink, execution };
+    const report = configured.partitions === undefined ? await traverse(entry.workflowId, input) : await traversePartitions(entry, input);
+    if (start.since !== undefined) report.incrementalSince = start.since;
+    entry.report = report;
+    if (report.status !== 'completed') return report;
+    if (configured.updateScan !== undefined && patched('update-scan')) {
+      entry.status = 'scanning-updates';
+      report.updateScan = await scanUpdates(entry, input);
+    }
+    // Runs started before completeness checks existed end as they began, without them.
+    if (patched('completeness-checks')) {
+      entry.status = 'checking';
+      report.completeness = await assessCompleteness({ ...input, fullTraversal: start.since === undefined, traversal: traversalFacts(report) });
+    }
+    if (report.completeness !== undefined && configured.deletionScan.enabled && patched('deletion-scan')) {
+      entry.status = 'scanning-deletions';
+      report.deletionScan =
+        start.since === undefined
+          ? await scanDeletions(entry, input)
+          : { outcome: 'skipped', detail: 'an incremental run reads only what changed: deletions need a full traversal (full: true, or a schedule of its own)' };
+    }
+    if (configured.incremental !== undefined && !incomplete(report)) {
+      const mark = await saveHighWater({ runId, sink: spec.sink, resource: configured, cursorField: configured.incremental.cursorField });
+      report.highWater = mark?.value ?? null;
+    }
+    return report;
+  };
+
   await runPool(entries.length, execution.maxParallelResources, async (index) => {
     const entry = entries[index] as ResourceEntry;
     const resource = spec.resources[index];
     if (resource === undefined) return;
     entry.status = 'running';
-    const input = { runId, source: spec.source, resource, sink: spec.sink, execution };
     try {
-      entry.report = resource.partitions === undefined ? await traverse(entry.workflowId, input) : await traversePartitions(entry, input);
-      if (entry.report.status === 'completed' && resource.updateScan !== undefined && patched('update-scan')) {
-        entry.status = 'scanning-updates';
-        entry.report.updateScan = await scanUpdates(entry, input);
-      }
-      // Runs started before completeness checks existed end as they began, without them.
-      if (entry.report.status === 'completed' && patched('completeness-checks')) {
-        entry.status = 'checking';
-        entry.report.completeness = await assessCompleteness({ ...input, traversal: traversalFacts(entry.report) });
-      }
-      if (entry.report.completeness !== undefined && resource.deletionScan.enabled && patched('deletion-scan')) {
-        entry.status = 'scanning-deletions';
-        entry.report.deletionScan = await scanDeletions(entry, input);
-      }
+      entry.report = await exportOne(entry, resource);
       entry.status = entry.report.status;
       entry.error = entry.report.error;
     } catch (error) {
@@ -247,6 +274,12 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     throw ApplicationFailure.nonRetryable(`export ${spec.name} is incomplete for ${short.length} resource(s):\n  ${short.join('\n  ')}`, 'ExportIncomplete', report);
   }
   return report;
+}
+
+/** An ISO time moved back by the overlap; any other cursor value (a number, a version) is used as it is. */
+function lessOverlap(value: string, seconds: number): string {
+  const time = Date.parse(value);
+  return Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(value) ? value : new Date(time - seconds * 1000).toISOString();
 }
 
 function incomplete(report: ResourceReport | undefined): boolean {

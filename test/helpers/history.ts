@@ -70,5 +70,5 @@ export async function assertReplays(
 export function recordHistoriesIfAsked(histories: RecordedHistory[]): void {
   const version = process.env['LMS_EXPORT_RECORD_HISTORIES'];
   if (!version) return;
-  histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${version}-${recorded.workflowId}-${i}.json`), historyFixture(recorded)));
+  histories.forEach((recorded, i) => writeFileSync(join(__dirname, '..', 'histories', `${version}-${recorded.workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}-${i}.json`), historyFixture(recorded)));
 }

@@ -52,6 +52,10 @@ describe('ExportSpec validation', () => {
     ['a keyset with a parameter missing for a field', withChange((s) => (s.resources[0].pagination = { type: 'keyset', fields: ['updated_at', 'id'], params: ['after_id'] })), /resources\[0\]\.pagination\.params: needs one query parameter per key field/],
     ['an unknown preset', withChange((s) => (s.source.preset = 'schoology')), /source\.preset: Invalid option: expected one of "canvas"\|"edfi"\|"oneroster"\|"blackboard"\|"moodle"\|"generic"; got "schoology"/],
     ['partitions on a source without them', withChange((s) => (s.resources[0].partitions = { count: 4 })), /resources\[0\]\.partitions: needs preset edfi with its token-header paging, or keyset paging on one field/],
+    ['an incremental resource without a change filter', withChange((s) => (s.resources[0].incremental = { cursorField: 'updated_at' })), /resources\[0\]\.incremental: needs updateScan\.sinceParam/],
+    ['a deletion-scan cadence that is not a duration', withChange((s) => (s.resources[0].deletionScan = { every: 'daily' })), /resources\[0\]\.deletionScan\.every: expected a duration like 24h/],
+    ['a schema name that does not exist', withChange((s) => (s.resources[0].schema = 'canvas.grades')), /resources\[0\]\.schema: /],
+    ['a declared field of an unknown type', withChange((s) => (s.resources[0].schema = { required: { id: 'uuid' } })), /resources\[0\]\.schema/],
     ['a missing name', withChange((s) => delete s.name), /^ {2}name: required$/m],
   ];
   for (const [what, input, expected] of cases) {

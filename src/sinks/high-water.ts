@@ -1,0 +1,60 @@
+import type { ResourceTable } from './sink';
+import type { SqlDriver } from './sql-driver';
+
+const HIGH_WATER = '_lms_high_water';
+
+export interface HighWaterMark {
+  resource: string;
+  cursorField: string;
+  /** The greatest value of the cursor field among the stored rows, as text (ISO times compare as text). */
+  value: string;
+  runId: string;
+}
+
+/**
+ * Where an incremental resource's next run starts: the greatest cursor-field value stored, saved after each
+ * sound run. Kept in the sink beside the rows, so it is exactly as current as they are.
+ */
+export class HighWaterMarks {
+  private ready = false;
+
+  constructor(
+    private readonly db: SqlDriver,
+    private readonly ensureTable: (table: ResourceTable) => Promise<void>,
+  ) {}
+
+  private async ensureTables(): Promise<void> {
+    if (this.ready) return;
+    await this.db.transaction((tx) =>
+      tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(HIGH_WATER)} (resource VARCHAR PRIMARY KEY, cursor_field VARCHAR NOT NULL,
+        value VARCHAR NOT NULL, run_id VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)`),
+    );
+    this.ready = true;
+  }
+
+  async read(resource: string, cursorField: string): Promise<HighWaterMark | undefined> {
+    await this.ensureTables();
+    const rows = await this.db.query(`SELECT value, run_id FROM ${this.db.table(HIGH_WATER)} WHERE resource = $1 AND cursor_field = $2`, [resource, cursorField]);
+    const row = rows[0];
+    return row === undefined ? undefined : { resource, cursorField, value: String(row['value']), runId: String(row['run_id']) };
+  }
+
+  /** Saves the greatest stored value of the cursor field; none is saved while no stored row has one. */
+  async save(runId: string, table: ResourceTable, cursorField: string): Promise<HighWaterMark | undefined> {
+    await this.ensureTables();
+    await this.ensureTable(table);
+    const max = await this.db.query(`SELECT max(${this.db.jsonText('_record', cursorField)}) AS value FROM ${this.db.table(table.name)} WHERE _deleted_at IS NULL`);
+    const value = max[0]?.['value'];
+    if (value === null || value === undefined) return undefined;
+    await this.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM ${this.db.table(HIGH_WATER)} WHERE resource = $1`, [table.name]);
+      await tx.query(`INSERT INTO ${this.db.table(HIGH_WATER)} (resource, cursor_field, value, run_id, saved_at) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)`, [
+        table.name,
+        cursorField,
+        String(value),
+        runId,
+      ]);
+    });
+    return { resource: table.name, cursorField, value: String(value), runId };
+  }
+}
