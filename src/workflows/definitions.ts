@@ -29,11 +29,33 @@ export interface ResourceProgress {
 }
 
 /** `scanning-updates`, `checking`, `scanning-deletions`: traversed, the phases after it running (never in a report). */
+export type RunPhase = 'pending' | 'traversal' | 'update scan' | 'checks' | 'deletion scan' | 'done';
+
+const PHASE_OF: Record<ResourceStatus, RunPhase> = {
+  pending: 'pending',
+  running: 'traversal',
+  'scanning-updates': 'update scan',
+  checking: 'checks',
+  'scanning-deletions': 'deletion scan',
+  completed: 'done',
+  failed: 'done',
+};
+const PHASES: RunPhase[] = ['pending', 'traversal', 'update scan', 'checks', 'deletion scan', 'done'];
+
+/** Which phase a run is in, from its resources' statuses. */
+export function runPhase(statuses: ResourceStatus[]): RunPhase {
+  const phases = statuses.map((s) => PHASES.indexOf(PHASE_OF[s]));
+  const active = phases.filter((p) => p > 0 && p < PHASES.length - 1);
+  if (active.length > 0) return PHASES[Math.min(...active)] as RunPhase;
+  return phases.every((p) => p === PHASES.length - 1) ? 'done' : phases.some((p) => p === PHASES.length - 1) ? 'traversal' : 'pending';
+}
+
 export type ResourceStatus = 'pending' | 'running' | 'scanning-updates' | 'checking' | 'scanning-deletions' | 'completed' | 'failed';
 
 export interface RunProgress {
   spec: string;
-  phase: 'traversal' | 'done';
+  /** The earliest phase any resource is in (resources run in parallel, each through the same phases). */
+  phase: RunPhase;
   paused: boolean;
   startedAt: string;
   resources: Array<{

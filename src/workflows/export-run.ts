@@ -18,6 +18,7 @@ import {
   NO_PAGES,
   pauseSignal,
   resumeSignal,
+  runPhase,
   runProgressQuery,
   type ResourceReport,
   type ResourceStatus,
@@ -102,7 +103,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   });
   setHandler(runProgressQuery, () => ({
     spec: spec.name,
-    phase: entries.every((e) => e.status === 'completed' || e.status === 'failed') ? 'done' : 'traversal',
+    phase: runPhase(entries.map((e) => e.status)),
     paused,
     startedAt,
     resources: entries.map(({ resource, workflowId, status, error, report, partitions }) => ({
