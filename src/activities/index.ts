@@ -1,7 +1,8 @@
 import type { SinkPool } from '../sinks/open-sink';
-import type { SinkConfig } from '../spec/export-spec';
+import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
+import { availableChangeVersions } from './change-versions';
 import { assessCompleteness, type AssessCompletenessInput } from './assess-completeness';
-import { detectDeletions, lastDeletionScan, type DetectDeletionsInput } from './detect-deletions';
+import { detectDeletions, detectPublishedDeletions, lastDeletionScan, type DetectDeletionsInput } from './detect-deletions';
 import { readHighWater, saveHighWater, type HighWaterInput } from './high-water';
 import { fetchPage, type FetchPageInput } from './fetch-page';
 import { listPartitions, type ListPartitionsInput } from './list-partitions';
@@ -19,7 +20,9 @@ export function createActivities({ sinks }: ActivityDependencies) {
     listPartitions: (input: ListPartitionsInput) => listPartitions(input),
     assessCompleteness: (input: AssessCompletenessInput) => assessCompleteness(sinks, input),
     detectDeletions: (input: DetectDeletionsInput) => detectDeletions(sinks, input),
+    detectPublishedDeletions: (input: Parameters<typeof detectPublishedDeletions>[1]) => detectPublishedDeletions(sinks, input),
     lastDeletionScan: (input: { sink: SinkConfig; resource: string }) => lastDeletionScan(sinks, input),
+    availableChangeVersions: (input: { source: SourceConfig; resource: ResourceConfig }) => availableChangeVersions(input),
     readHighWater: (input: HighWaterInput) => readHighWater(sinks, input),
     saveHighWater: (input: HighWaterInput & { runId: string }) => saveHighWater(sinks, input),
   };

@@ -7,6 +7,12 @@ export type Row = Record<string, unknown> & { id: number };
 export type CollectionName = 'users' | 'courses' | 'enrollments' | 'submissions' | 'records';
 export const COLLECTIONS: CollectionName[] = ['users', 'courses', 'enrollments', 'submissions', 'records'];
 
+/** What a deletion leaves behind, for APIs that publish deletions (Ed-Fi `/deletes`). */
+export interface Tombstone {
+  row: Row;
+  changeVersion: number;
+}
+
 export interface DatasetOptions {
   seed: number;
   users: number;
@@ -37,6 +43,9 @@ export class Dataset {
   readonly rows = new Map<CollectionName, Row[]>();
   private readonly nextId = new Map<CollectionName, number>();
   private clock = 0;
+  private changeVersion = 0;
+  private readonly versions = new Map<string, number>();
+  private readonly tombstones = new Map<CollectionName, Tombstone[]>();
   private lastTime = 0;
   private live = false;
   readonly random: () => number;
@@ -133,12 +142,38 @@ export class Dataset {
   insert(name: CollectionName, row: Row): Row {
     this.list(name).push(row);
     this.nextId.set(name, Math.max(this.nextId.get(name) ?? 1, row.id + 1));
+    this.versions.set(`${name}:${row.id}`, this.nextChangeVersion());
     return row;
+  }
+
+  /**
+   * Ed-Fi change versions: one counter over every change to any collection. Each row carries the version of its
+   * last change (kept beside the row, not in it, as the ODS keeps it in a column the API does not return), and
+   * each deletion leaves a tombstone with its own version.
+   */
+  get newestChangeVersion(): number {
+    return this.changeVersion;
+  }
+
+  versionOf(name: CollectionName, id: number): number {
+    return this.versions.get(`${name}:${id}`) ?? 0;
+  }
+
+  tombstonesOf(name: CollectionName): Tombstone[] {
+    return this.tombstones.get(name) ?? [];
+  }
+
+  private nextChangeVersion(): number {
+    this.changeVersion += 1;
+    return this.changeVersion;
   }
 
   update(name: CollectionName, id: number, changes: Record<string, unknown>): Row | undefined {
     const row = this.list(name).find((r) => r.id === id);
-    if (row !== undefined) Object.assign(row, changes, { updated_at: this.tick() });
+    if (row !== undefined) {
+      Object.assign(row, changes, { updated_at: this.tick() });
+      this.versions.set(`${name}:${id}`, this.nextChangeVersion());
+    }
     return row;
   }
 
@@ -147,12 +182,14 @@ export class Dataset {
     const rows = this.list(name);
     const at = rows.findIndex((r) => r.id > row.id);
     rows.splice(at < 0 ? rows.length : at, 0, row);
+    this.versions.set(`${name}:${row.id}`, this.nextChangeVersion());
   }
 
   delete(name: CollectionName, id: number): boolean {
     const rows = this.list(name);
     const index = rows.findIndex((r) => r.id === id);
-    if (index >= 0) rows.splice(index, 1);
+    const [removed] = index >= 0 ? rows.splice(index, 1) : [];
+    if (removed !== undefined) this.tombstones.set(name, [...this.tombstonesOf(name), { row: removed, changeVersion: this.nextChangeVersion() }]);
     return index >= 0;
   }
 

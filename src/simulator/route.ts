@@ -1,4 +1,4 @@
-import type { CollectionName, Row } from './dataset';
+import type { CollectionName, Dataset, Row } from './dataset';
 
 /** What a simulated API answers; the server writes it out. */
 export interface SimResponse {
@@ -17,6 +17,8 @@ export interface SimContext {
   expireCursor: boolean;
   /** A server bug: the next cursor this answer hands out skips a page's worth of rows. */
   skipNextPage?: boolean;
+  /** The whole dataset, for answers about it rather than rows of it (Ed-Fi change versions, tombstones). */
+  data: Dataset;
 }
 
 export interface SimRoute {

@@ -11,7 +11,7 @@ import { FaultInjector, inflict, type FaultOptions } from './faults';
 import { LeakyBucket, type BucketOptions } from './leaky-bucket';
 import { isMalformed, malformBody, type MalformedOptions } from './malformed';
 import { changeShape } from './schema-change';
-import type { SimResponse, SimRoute } from './route';
+import { intParam, type SimResponse, type SimRoute } from './route';
 
 /**
  * A real HTTP server on 127.0.0.1 that behaves like the LMS APIs we export from (Canvas, Ed-Fi, OneRoster,
@@ -147,7 +147,14 @@ export class LmsSimulator {
     const rows = this.data.list(route.collection);
     const since = url.searchParams.get('updated_since');
     // `updated_since` (inclusive), as Canvas and most JSON APIs that can filter by change spell it.
-    const changed = since === null ? rows : rows.filter((r) => String(r['updated_at']) >= new Date(since).toISOString());
+    const bySince = since === null ? rows : rows.filter((r) => String(r['updated_at']) >= new Date(since).toISOString());
+    // Ed-Fi change queries: rows whose last change version is within [minChangeVersion, maxChangeVersion].
+    const min = intParam(url, 'minChangeVersion', -Infinity);
+    const max = intParam(url, 'maxChangeVersion', Infinity);
+    const changed = min === -Infinity && max === Infinity ? bySince : bySince.filter((r) => {
+      const version = this.data.versionOf(route.collection, r.id);
+      return version >= min && version <= max;
+    });
     return route.filter === undefined ? changed : changed.filter((r) => route.filter?.(r, match, url));
   }
 
@@ -191,6 +198,7 @@ export class LmsSimulator {
         repeatTokenAfterPages: this.options.repeatTokenAfterPages,
         expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest,
         skipNextPage: this.stats.pageRequests === this.options.dropPageAfterRequests,
+        data: this.data,
       };
       const answer = route.serve(this.rowsFor(route, match, url), ctx);
       if (this.options.malformed !== undefined) answer.body = malformBody(answer.body, route.collection, this.options.malformed);

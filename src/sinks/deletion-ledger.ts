@@ -19,6 +19,8 @@ export interface FlaggedDeletion {
   status: DeletionStatus;
   /** The run or operator action that last changed the status. */
   statusBy: string;
+  /** For a deletion the source published (Ed-Fi tombstone): its change version. */
+  changeVersion: number | null;
 }
 
 export interface DeletionScanResult {
@@ -58,6 +60,9 @@ export class DeletionLedger {
         live_rows INTEGER NOT NULL, detail VARCHAR NOT NULL, scanned_at TIMESTAMP NOT NULL, PRIMARY KEY (resource, run_id))`);
       await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(ACTIONS)} (action VARCHAR NOT NULL, resource VARCHAR NOT NULL,
         records INTEGER NOT NULL, detail VARCHAR NOT NULL, acted_by VARCHAR NOT NULL, acted_at TIMESTAMP NOT NULL)`);
+      // Published deletions (Ed-Fi /deletes): the tombstone's change version, and how far each scan read.
+      await tx.query(`ALTER TABLE ${this.db.table(DELETIONS)} ADD COLUMN IF NOT EXISTS change_version BIGINT`);
+      await tx.query(`ALTER TABLE ${this.db.table(SCANS)} ADD COLUMN IF NOT EXISTS newest_change_version BIGINT`);
     });
     this.ready = true;
   }
@@ -100,6 +105,58 @@ export class DeletionLedger {
     });
   }
 
+  /**
+   * Flags the stored rows the source says it deleted (tombstones with their change versions) — the source's
+   * word, so no cap applies — and remembers the newest change version read, where the next scan starts.
+   */
+  async flagPublished(runId: string, table: ResourceTable, tombstones: Array<{ key: string; changeVersion: number }>, newestChangeVersion: number): Promise<DeletionScanResult> {
+    await this.ensureTables();
+    await this.ensureTable(table);
+    return this.db.transaction(async (tx) => {
+      const unflagged = await this.unflagSeen(tx, runId, table.name);
+      const live = await tx.query(`SELECT count(*) AS n FROM ${this.db.table(table.name)} WHERE _deleted_at IS NULL`);
+      const stored = new Map<string, Record<string, unknown>>();
+      for (let start = 0; start < tombstones.length; start += KEYS_PER_STATEMENT) {
+        const chunk = tombstones.slice(start, start + KEYS_PER_STATEMENT).map((t) => t.key);
+        const rows = await tx.query(
+          `SELECT _key, _last_run, CAST(_synced_at AS VARCHAR) AS seen_at FROM ${this.db.table(table.name)}
+           WHERE _deleted_at IS NULL AND _key IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`,
+          chunk,
+        );
+        for (const row of rows) stored.set(String(row['_key']), row);
+      }
+      const found = tombstones.filter((t) => stored.has(t.key));
+      const newlyFlagged = await this.flag(tx, runId, table.name, found.map((t) => stored.get(t.key) as Record<string, unknown>));
+      for (const t of found) {
+        await tx.query(`UPDATE ${this.db.table(DELETIONS)} SET change_version = $1 WHERE resource = $2 AND record_key = $3`, [t.changeVersion, table.name, t.key]);
+      }
+      const result: DeletionScanResult = {
+        outcome: 'flagged',
+        missing: found.length,
+        newlyFlagged,
+        unflagged,
+        liveRows: Number(live[0]?.['n'] ?? 0),
+        detail: `${tombstones.length} deletions published by the source (/deletes, up to change version ${newestChangeVersion}); ${found.length} of them were stored and are flagged`,
+      };
+      await tx.query(
+        `INSERT INTO ${this.db.table(SCANS)} (resource, run_id, outcome, missing, newly_flagged, unflagged, live_rows, detail, scanned_at, newest_change_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CURRENT_TIMESTAMP, $9)
+         ON CONFLICT (resource, run_id) DO UPDATE SET outcome = excluded.outcome, missing = excluded.missing, newly_flagged = excluded.newly_flagged,
+           unflagged = excluded.unflagged, live_rows = excluded.live_rows, detail = excluded.detail, newest_change_version = excluded.newest_change_version`,
+        [table.name, runId, result.outcome, result.missing, result.newlyFlagged, result.unflagged, result.liveRows, result.detail, newestChangeVersion],
+      );
+      return result;
+    });
+  }
+
+  /** The newest change version an earlier scan of published deletions read, if any. */
+  async lastPublishedVersion(resource: string): Promise<number | undefined> {
+    await this.ensureTables();
+    const rows = await this.db.query(`SELECT max(newest_change_version) AS v FROM ${this.db.table(SCANS)} WHERE resource = $1`, [resource]);
+    const value = rows[0]?.['v'];
+    return value === null || value === undefined ? undefined : Number(value);
+  }
+
   /** When the resource's deletions were last scanned (an anomaly counts: the scan ran), if ever. */
   async lastScanAt(resource: string): Promise<string | undefined> {
     await this.ensureTables();
@@ -115,7 +172,7 @@ export class DeletionLedger {
     if (filter.resource !== undefined) where.push(`resource = $${params.push(filter.resource)}`);
     if (filter.status !== undefined) where.push(`status = $${params.push(filter.status)}`);
     const rows = await this.db.query(
-      `SELECT resource, record_key, last_seen_run, CAST(last_seen_at AS VARCHAR) AS last_seen_at, flagged_run, status, status_by
+      `SELECT resource, record_key, last_seen_run, CAST(last_seen_at AS VARCHAR) AS last_seen_at, flagged_run, status, status_by, change_version
        FROM ${this.db.table(DELETIONS)} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY resource, record_key`,
       params,
     );
@@ -127,6 +184,7 @@ export class DeletionLedger {
       flaggedRun: String(r['flagged_run']),
       status: String(r['status']) as DeletionStatus,
       statusBy: String(r['status_by']),
+      changeVersion: r['change_version'] === null || r['change_version'] === undefined ? null : Number(r['change_version']),
     }));
   }
 

@@ -252,7 +252,17 @@ export const resourceSchema = z
         sinceParam: z
           .string()
           .min(1)
+          .optional()
           .describe('Query parameter that asks the source for rows changed since an ISO 8601 time, e.g. updated_since.'),
+        changeVersions: z
+          .boolean()
+          .optional()
+          .describe('Ed-Fi change queries instead: minChangeVersion from availableChangeVersions taken at run start; deletions then come from the resource\'s /deletes.'),
+        changeVersionsUrl: z
+          .string()
+          .regex(httpUrl, 'expected an absolute http(s) URL')
+          .optional()
+          .describe('Where availableChangeVersions is; by default the base URL with /data/v3… replaced by /ChangeQueries/v1/availableChangeVersions.'),
         overlapSeconds: z
           .number()
           .int()
@@ -261,6 +271,7 @@ export const resourceSchema = z
           .describe('Reach this far before the run started, for clocks that disagree and changes committed late.'),
       })
       .strict()
+      .refine((u) => (u.sinceParam === undefined) !== (u.changeVersions !== true), { message: 'needs exactly one of sinceParam or changeVersions: true', path: ['sinceParam'] })
       .optional()
       .describe('After the traversal, fetch the rows changed since the run started and upsert them (rows changed behind the cursor).'),
     incremental: z
@@ -385,7 +396,7 @@ export const exportSpecSchema = z
           ctx.addIssue({ code: 'custom', path: ['resources', i, 'partitions', 'idRange'], message: 'keyset partitions need idRange and upperParam' });
         }
       }
-      if (r.incremental !== undefined && r.updateScan === undefined) {
+      if (r.incremental !== undefined && r.updateScan?.sinceParam === undefined) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'incremental'], message: "needs updateScan.sinceParam: the source's change filter an incremental run starts from" });
       }
       if (r.incremental !== undefined && r.partitions !== undefined) {

@@ -132,7 +132,7 @@ export interface ResourceReport extends PageCounters {
 
 /** What the update scan did: `inserted` + `updated` are the rows it touched. */
 export interface UpdateScanReport extends PageCounters {
-  /** The change filter's time: the run's start less the overlap. */
+  /** The change filter, as sent: `updated_since=<run start less the overlap>`, or `minChangeVersion=<newest at run start>`. */
   since: string;
   status: 'completed' | 'failed';
   error?: string;

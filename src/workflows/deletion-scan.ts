@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ExportActivities } from '../activities';
 import type { DeletionScanResult } from '../sinks/deletion-ledger';
 import type { ResourceTable } from '../sinks/sink';
-import type { ExecutionConfig, SinkConfig } from '../spec/export-spec';
+import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { activityOptions } from './activity-options';
 
 export interface DeletionScanInput {
@@ -13,6 +13,8 @@ export interface DeletionScanInput {
   /** Scan at most this often: a sync run sooner after the last scan skips it. */
   everySeconds?: number;
   execution: ExecutionConfig;
+  /** The source publishes its deletions (Ed-Fi /deletes): read them instead of comparing runs. */
+  published?: { source: SourceConfig; resource: ResourceConfig };
 }
 
 /** What the deletion scan did for one resource, in the run report. */
@@ -30,7 +32,7 @@ function ago(seconds: number): string {
  * an hourly sync scans once a day.
  */
 export async function deletionScan(input: DeletionScanInput): Promise<DeletionScanReport> {
-  const { detectDeletions, lastDeletionScan } = proxyActivities<ExportActivities>({
+  const { detectDeletions, detectPublishedDeletions, lastDeletionScan } = proxyActivities<ExportActivities>({
     ...activityOptions(input.execution, input.execution.maxAttempts),
     // Reads every stored key of the resource in one transaction: longer than one page's timeout on a big table.
     startToCloseTimeout: '1h',
@@ -42,5 +44,6 @@ export async function deletionScan(input: DeletionScanInput): Promise<DeletionSc
       return { outcome: 'skipped', detail: `the last deletion scan was ${ago(age)} ago; it runs every ${ago(input.everySeconds)}` };
     }
   }
+  if (input.published !== undefined) return detectPublishedDeletions({ runId: input.runId, sink: input.sink, ...input.published });
   return detectDeletions({ runId: input.runId, sink: input.sink, resource: input.resource, maxShare: input.maxShare });
 }

@@ -72,7 +72,7 @@ function failureMessage(error: unknown): string {
 export async function exportRun(input: unknown): Promise<RunReport> {
   const spec = validSpec(input);
   const execution = spec.execution ?? executionSchema.parse({});
-  const { listPartitions, readHighWater, saveHighWater } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
+  const { listPartitions, readHighWater, saveHighWater, availableChangeVersions } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
   // Reads every key the run stored and re-fetches three pages: far longer than one page's timeout on a big table.
   const { assessCompleteness } = proxyActivities<ExportActivities>({ ...activityOptions(execution, execution.maxAttempts), startToCloseTimeout: '1h' });
   const info = workflowInfo();
@@ -164,9 +164,14 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   /** The update scan child: the resource again, filtered to rows changed since the run started (less the overlap). */
   const scanUpdates = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<UpdateScanReport> => {
     const settings = input.resource.updateScan as NonNullable<typeof input.resource.updateScan>;
-    const since = new Date(Date.parse(startedAt) - settings.overlapSeconds * 1000).toISOString();
+    // Ed-Fi: everything whose change version is at least the newest one when the run started; else a time filter.
+    const filter: Record<string, string> =
+      settings.sinceParam === undefined
+        ? { minChangeVersion: String(changeVersionAtStart ?? 0) }
+        : { [settings.sinceParam]: new Date(Date.parse(startedAt) - settings.overlapSeconds * 1000).toISOString() };
+    const since = Object.entries(filter).map(([name, value]) => `${name}=${value}`).join('&');
     const workflowId = `${entry.workflowId}-updates`;
-    const resource = { ...input.resource, query: { ...input.resource.query, [settings.sinceParam]: since }, partitions: undefined };
+    const resource = { ...input.resource, query: { ...input.resource.query, ...filter }, partitions: undefined };
     try {
       const report = await executeChild(updateScan, { workflowId, args: [{ ...input, resource, workflowId, startPaused: paused }] });
       return { since, ...countersOf(report), status: report.status === 'completed' ? 'completed' : 'failed', error: report.error };
@@ -190,6 +195,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
           maxShare: settings.maxShare,
           everySeconds: settings.every === undefined ? undefined : intervalSeconds(settings.every),
           execution,
+          published: input.resource.updateScan?.changeVersions === true ? { source: input.source, resource: input.resource } : undefined,
         }],
       });
     } catch (error) {
@@ -202,7 +208,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   /** Where an incremental resource starts: from its high-water mark (less the overlap), or from the beginning. */
   const startOf = async (resource: ResourceConfig): Promise<{ resource: ResourceConfig; since?: string }> => {
     const { incremental, updateScan: changes } = resource;
-    if (incremental === undefined || changes === undefined || !patched('incremental-sync')) return { resource };
+    if (incremental === undefined || changes?.sinceParam === undefined || !patched('incremental-sync')) return { resource };
     const mark = spec.full ? null : await readHighWater({ sink: spec.sink, resource, cursorField: incremental.cursorField });
     if (mark === null) return { resource };
     const since = lessOverlap(mark.value, changes.overlapSeconds);
@@ -239,6 +245,13 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     }
     return report;
   };
+
+  // Ed-Fi change queries: the newest change version when the run starts bounds the update scan from below.
+  const changeQueries = spec.resources.find((r) => r.updateScan?.changeVersions === true);
+  const changeVersionAtStart =
+    changeQueries !== undefined && patched('edfi-change-versions')
+      ? (await availableChangeVersions({ source: spec.source, resource: changeQueries })).newestChangeVersion
+      : undefined;
 
   await runPool(entries.length, execution.maxParallelResources, async (index) => {
     const entry = entries[index] as ResourceEntry;

@@ -85,7 +85,33 @@ const unauthorized = (): SimResponse => ({
   body: { detail: 'Authorization denied.', type: 'urn:ed-fi:api:security:authentication', title: 'Authentication Failed', status: 401, errors: ['Invalid token'] },
 });
 
+/** `GET /ChangeQueries/v1/availableChangeVersions`: the range a change query may ask for now. */
+function availableChangeVersions(_rows: Row[], ctx: SimContext): SimResponse {
+  return { status: 200, body: { oldestChangeVersion: 0, newestChangeVersion: ctx.data.newestChangeVersion } };
+}
+
+/** `GET …/students/deletes`: tombstones within the change-version range, paged by offset/limit. */
+function deletes(collection: 'users' | 'enrollments') {
+  return (_rows: Row[], ctx: SimContext): SimResponse => {
+    const min = intParam(ctx.url, 'minChangeVersion', 0);
+    const max = intParam(ctx.url, 'maxChangeVersion', Number.MAX_SAFE_INTEGER);
+    const limit = intParam(ctx.url, 'limit', 25);
+    const offset = intParam(ctx.url, 'offset', 0);
+    if (limit < 1 || limit > EDFI_MAX_PAGE_SIZE) return problem(400, 'The request is invalid.', [`Limit must be between 1 and ${EDFI_MAX_PAGE_SIZE}.`]);
+    const tombstones = ctx.data.tombstonesOf(collection).filter((t) => t.changeVersion >= min && t.changeVersion <= max);
+    const body = tombstones.slice(offset, offset + limit).map((t) => ({
+      id: t.row.id,
+      changeVersion: t.changeVersion,
+      keyValues: collection === 'users' ? { studentUniqueId: t.row['sis_user_id'] } : { studentUniqueId: String(t.row['user_id']) },
+    }));
+    return { status: 200, body };
+  };
+}
+
 export const edfiRoutes: SimRoute[] = [
+  { pattern: /^\/ChangeQueries\/v1\/availableChangeVersions$/, collection: 'users', serve: availableChangeVersions, unauthorized },
+  { pattern: /^\/data\/v3\/ed-fi\/students\/deletes$/, collection: 'users', serve: deletes('users'), unauthorized },
+  { pattern: /^\/data\/v3\/ed-fi\/studentSchoolAssociations\/deletes$/, collection: 'enrollments', serve: deletes('enrollments'), unauthorized },
   { pattern: /^\/data\/v3\/ed-fi\/students\/partitions$/, collection: 'users', serve: partitions, unauthorized },
   { pattern: /^\/data\/v3\/ed-fi\/students$/, collection: 'users', serve, unauthorized },
   { pattern: /^\/data\/v3\/ed-fi\/studentSchoolAssociations$/, collection: 'enrollments', serve, unauthorized },
