@@ -49,7 +49,8 @@ describe('update scan', () => {
     assert.equal(users?.updateScan?.status, 'completed');
     assert.equal(users?.updateScan?.updated, BEHIND_THE_CURSOR.length, 'the scan touched exactly the rows changed behind the cursor');
     assert.equal(users?.updateScan?.inserted, 0);
-    assert.ok(Date.parse(users?.updateScan?.since ?? '') <= Date.parse(report.startedAt) - 300_000);
+    const since = /^updated_since=(.+)$/.exec(users?.updateScan?.since ?? '')?.[1] ?? '';
+    assert.equal(Date.parse(since), Date.parse(report.startedAt) - 300_000, 'the run start less the default overlap');
     assert.deepEqual(stored, truth);
     assert.deepEqual(truth.filter((r) => r['revision'] === 1).map((r) => r.id), BEHIND_THE_CURSOR);
 
