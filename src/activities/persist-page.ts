@@ -8,7 +8,7 @@ export interface PersistPageInput {
   /** The audit trail's name for this traversal (the resource, or `resource/p<n>` for a partition). */
   traversal: string;
   sink: SinkConfig;
-  resource: { name: string; primaryKey: string[]; schema?: SchemaChoice };
+  resource: { name: string; primaryKey: string[]; schema?: SchemaChoice; recordDefaults?: Record<string, string> };
   ref: string;
   pageNumber: number;
   cursorBefore: string | null;
@@ -32,5 +32,6 @@ export async function persistPage(sinks: SinkPool, input: PersistPageInput): Pro
     cursorAfter: input.cursorAfter,
     sha256: input.sha256,
     check: recordCheckFor(input.resource.schema),
+    recordDefaults: input.resource.recordDefaults,
   });
 }

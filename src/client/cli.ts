@@ -6,13 +6,14 @@ import { formatVerification, verifyRun } from '../integrity/verify-run';
 import { openSink } from '../sinks/open-sink';
 import type { Sink } from '../sinks/sink';
 import { sourceRequestBudget } from '../sources/request-budget';
-import { exportSpecSchema, type SinkConfig } from '../spec/export-spec';
+import { exportSpecSchema, type ExportSpecInput, type SinkConfig } from '../spec/export-spec';
 import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
 import { connectClient, exportStatus, readSpecFile, specOfRun, startExport, waitForReport } from './exports';
 import { EXPORT_FORMATS, exportFile } from './export-file';
 import { formatDeletions } from './format-deletions';
 import { formatQuarantine } from './format-quarantine';
+import { retryFailedSpec } from './retry-failed';
 import { createSchedule, describeSchedule, formatSchedule, listSchedules } from './schedules';
 import { formatReport } from './format-report';
 import { formatPlan, parseInterval, planExport } from './plan';
@@ -31,11 +32,14 @@ export function buildCli(): Command {
     .option('--wait', 'wait for the run to finish and print its report')
     .option('--json', 'print machine-readable JSON')
     .option('--full', 'traverse incremental resources from the beginning this run')
+    .option('--retry-failed <workflowId>', 'run only the parent keys that failed in that run (nested resources)')
     .description('validate a spec and start an export')
-    .action(async (specPath: string, opts: { id?: string; wait?: boolean; json?: boolean; full?: boolean }) => {
+    .action(async (specPath: string, opts: { id?: string; wait?: boolean; json?: boolean; full?: boolean; retryFailed?: string }) => {
       const { raw } = readSpecFile(specPath);
       const client = await connectClient();
-      const handle = await startExport(client, opts.full ? { ...(raw as object), full: true } : raw, { workflowId: opts.id });
+      let input = opts.full ? { ...(raw as ExportSpecInput), full: true } : (raw as ExportSpecInput);
+      if (opts.retryFailed !== undefined) input = retryFailedSpec(input, await waitForReport(client.workflow.getHandle(opts.retryFailed)));
+      const handle = await startExport(client, input, { workflowId: opts.id });
       if (!opts.wait) {
         print(opts.json, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
         return;
@@ -58,8 +62,10 @@ export function buildCli(): Command {
         const circuit = p?.circuitOpenUntil ? `, paused: circuit-open, until ${p.circuitOpenUntil}` : '';
         const detail = p ? ` pages ${p.pages}, records ${p.records}${circuit}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
         const parts = r.partitions ? `, partitions ${r.partitions.done}/${r.partitions.total} done` : '';
+        const fan = status.fanOuts[r.resource];
+        const parents = fan ? `, parents ${fan.parentsDone} done, ${fan.inFlight} in flight, ${fan.gone} gone, ${fan.failed} failed` : '';
         const verdict = r.verdict === undefined ? '' : `, verdict ${r.verdict}`;
-        lines.push(`  ${r.resource}: ${r.status}${parts}${detail}${verdict}${r.error ? ` — ${r.error}` : ''}`);
+        lines.push(`  ${r.resource}: ${r.status}${parts}${parents}${detail}${verdict}${r.error ? ` — ${r.error}` : ''}`);
       }
       print(opts.json, status, lines.join('\n'));
     });

@@ -3,7 +3,7 @@ import { ApplicationFailure, Client, Connection, defaultPayloadConverter, Workfl
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
-import { progressQuery, runProgressQuery, type ResourceProgress, type RunProgress, type RunReport } from '../workflows/definitions';
+import { fanOutProgressQuery, progressQuery, runProgressQuery, type FanOutProgress, type ResourceProgress, type RunProgress, type RunReport } from '../workflows/definitions';
 import type { exportRun } from '../workflows/export-run';
 import { taskQueue, temporalAddress, temporalNamespace } from './settings';
 
@@ -66,6 +66,7 @@ export async function waitForReport(handle: WorkflowHandle<typeof exportRun>): P
 export interface ExportStatus {
   run: RunProgress;
   resources: Record<string, ResourceProgress | null>;
+  fanOuts: Record<string, FanOutProgress | null>;
   workflowStatus: string;
 }
 
@@ -75,11 +76,14 @@ export async function exportStatus(client: Client, workflowId: string): Promise<
   const description = await handle.describe();
   const run = await handle.query(runProgressQuery);
   const resources: Record<string, ResourceProgress | null> = {};
+  const fanOuts: Record<string, FanOutProgress | null> = {};
   for (const r of run.resources) {
-    resources[r.resource] =
-      r.status === 'running' ? await client.workflow.getHandle(r.workflowId).query(progressQuery).catch(() => null) : null;
+    const child = client.workflow.getHandle(r.workflowId);
+    // A nested resource runs as a fan-out, which answers its own query.
+    resources[r.resource] = r.status === 'running' ? await child.query(progressQuery).catch(() => null) : null;
+    fanOuts[r.resource] = r.status === 'running' && resources[r.resource] === null ? await child.query(fanOutProgressQuery).catch(() => null) : null;
   }
-  return { run, resources, workflowStatus: description.status.name };
+  return { run, resources, fanOuts, workflowStatus: description.status.name };
 }
 
 /**

@@ -32,6 +32,11 @@ export function formatReport(report: RunReport): string {
         (r.circuitOpenings > 0 ? `\n    circuit opened ${r.circuitOpenings} time(s) while the source kept failing` : '') +
         (r.cursorRecoveries > 0 ? `\n    restarted ${r.cursorRecoveries} time(s) after the server rejected its cursor` : '') +
         (r.partitions ? `\n    ${r.partitions.length} partitions` : '') +
+        (r.parents
+          ? `\n    parents: ${r.parents.done} traversed, ${r.parents.goneCount} gone, ${r.parents.failedCount} failed` +
+            r.parents.gone.map((g) => `\n      gone ${g.key}: ${g.reason}`).join('') +
+            r.parents.failed.map((f) => `\n      failed ${f.key}: ${f.reason}`).join('')
+          : '') +
         (r.completeness ? `\n    verdict: ${r.completeness.verdict}${describeFindings(r.completeness.findings)}` : '') +
         (r.updateScan ? `\n    update scan since ${r.updateScan.since}: ${r.updateScan.status}, ${r.updateScan.inserted + r.updateScan.updated} rows touched (${r.updateScan.inserted} new, ${r.updateScan.updated} changed) in ${r.updateScan.pages} pages` : '') +
         (r.deletionScan ? `\n    deletion scan: ${r.deletionScan.outcome} — ${r.deletionScan.detail}` : '') +

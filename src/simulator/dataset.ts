@@ -4,8 +4,8 @@
  */
 
 export type Row = Record<string, unknown> & { id: number };
-export type CollectionName = 'users' | 'courses' | 'enrollments' | 'submissions' | 'records';
-export const COLLECTIONS: CollectionName[] = ['users', 'courses', 'enrollments', 'submissions', 'records'];
+export type CollectionName = 'users' | 'courses' | 'enrollments' | 'submissions' | 'records' | 'assignments';
+export const COLLECTIONS: CollectionName[] = ['users', 'courses', 'enrollments', 'submissions', 'records', 'assignments'];
 
 /** What a deletion leaves behind, for APIs that publish deletions (Ed-Fi `/deletes`). */
 export interface Tombstone {
@@ -20,6 +20,11 @@ export interface DatasetOptions {
   enrollmentsPerCourse: number;
   submissionsPerCourse: number;
   records: number;
+  /** Instead of a fixed `enrollmentsPerCourse`: each course gets 0 to this many (seeded), every 25th none. */
+  enrollmentsPerCourseMax?: number;
+  /** Assignments per course, each with `submissionsPerAssignment` submissions (courses → assignments → submissions). */
+  assignmentsPerCourse?: number;
+  submissionsPerAssignment?: number;
 }
 
 const FIRST = ['Ava', 'Liam', 'Maya', 'Noah', 'Zoe', 'Ethan', 'Aria', 'Lucas', 'Isla', 'Mateo', 'Nia', 'Omar', 'Priya', 'Kenji', 'Sofia', 'Tariq'];
@@ -63,7 +68,27 @@ export class Dataset {
       for (let i = 0; i < options.submissionsPerCourse; i++) this.insert('submissions', this.makeRow('submissions', c));
     }
     for (let i = 0; i < options.records; i++) this.insert('records', this.makeRow('records'));
+    this.addNested(options);
     this.live = true;
+  }
+
+  /** Collections under a parent, generated after the rest so the seeded rows above stay as they were. */
+  private addNested(options: DatasetOptions): void {
+    const max = options.enrollmentsPerCourseMax;
+    if (max !== undefined) {
+      for (let c = 1; c <= options.courses; c++) {
+        const count = c % 25 === 0 ? 0 : Math.floor(this.random() * (max + 1));
+        for (let i = 0; i < count; i++) this.insert('enrollments', this.makeRow('enrollments', c));
+      }
+    }
+    for (let c = 1; c <= options.courses; c++) {
+      for (let a = 0; a < (options.assignmentsPerCourse ?? 0); a++) {
+        const assignment = this.insert('assignments', this.makeRow('assignments', c));
+        for (let i = 0; i < (options.submissionsPerAssignment ?? 0); i++) {
+          this.insert('submissions', { ...this.makeRow('submissions', c), assignment_id: assignment.id });
+        }
+      }
+    }
   }
 
   list(name: CollectionName): Row[] {
@@ -134,6 +159,8 @@ export class Dataset {
           workflow_state: 'graded',
           updated_at: updatedAt,
         };
+      case 'assignments':
+        return { id, course_id: courseId ?? 1, name: `Assignment ${id}`, points_possible: 10 * (1 + Math.floor(this.random() * 10)), updated_at: updatedAt };
       case 'records':
         return { id, kind: this.pick(['attendance', 'grade', 'login']), value: Math.round(this.random() * 100), updated_at: updatedAt };
     }

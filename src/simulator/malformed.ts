@@ -18,6 +18,7 @@ const REQUIRED_FIELD: Record<CollectionName, string> = {
   enrollments: 'user_id',
   submissions: 'user_id',
   records: 'kind',
+  assignments: 'name',
 };
 
 export type Damage = 'missing-field' | 'wrong-type' | 'null-key';

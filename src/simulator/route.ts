@@ -29,6 +29,8 @@ export interface SimRoute {
   /** Rows of the collection this request sees (a course's enrollments, say). */
   filter?: (row: Row, match: RegExpMatchArray, url: URL) => boolean;
   serve(rows: Row[], ctx: SimContext): SimResponse;
+  /** For a collection under a parent: whether the parent exists (a deleted course's enrollments answer 404). */
+  parentExists?: (match: RegExpMatchArray, data: Dataset) => boolean;
   /** The answer to a request without the right token. */
   unauthorized?: () => SimResponse;
 }
@@ -54,3 +56,7 @@ export function linkFrom(ctx: SimContext, params: Record<string, string>): strin
 }
 
 export const byCourse = (row: Row, match: RegExpMatchArray): boolean => row['course_id'] === Number(match[1]);
+export const byAssignment = (row: Row, match: RegExpMatchArray): boolean => row['course_id'] === Number(match[1]) && row['assignment_id'] === Number(match[2]);
+export const courseExists = (match: RegExpMatchArray, data: Dataset): boolean => data.list('courses').some((c) => c.id === Number(match[1]));
+export const assignmentExists = (match: RegExpMatchArray, data: Dataset): boolean =>
+  courseExists(match, data) && data.list('assignments').some((a) => a.id === Number(match[2]) && a['course_id'] === Number(match[1]));

@@ -83,9 +83,12 @@ export class LmsSimulator {
       seed: options.seed ?? 42,
       users: options.users ?? 2_000,
       courses: options.courses ?? 20,
-      enrollmentsPerCourse: options.enrollmentsPerCourse ?? 150,
+      enrollmentsPerCourse: options.enrollmentsPerCourse ?? (options.enrollmentsPerCourseMax === undefined ? 150 : 0),
       submissionsPerCourse: options.submissionsPerCourse ?? 100,
       records: options.records ?? 1_000,
+      enrollmentsPerCourseMax: options.enrollmentsPerCourseMax,
+      assignmentsPerCourse: options.assignmentsPerCourse,
+      submissionsPerAssignment: options.submissionsPerAssignment,
     });
     this.latencyMs = options.latencyMs ?? 0;
     this.faults = options.faults && new FaultInjector(options.faults);
@@ -192,6 +195,9 @@ export class LmsSimulator {
       const fault = this.faults?.draw();
       if (fault !== undefined) return inflict(fault, req, res);
       this.applyMutations(route.collection);
+      if (route.parentExists !== undefined && !route.parentExists(match, this.data)) {
+        return send(res, { status: 404, body: { errors: [{ message: 'The specified resource does not exist.' }] } });
+      }
       const ctx = {
         url,
         linkOrigin: this.options.linkOrigin ?? this.baseUrl,

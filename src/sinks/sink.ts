@@ -16,6 +16,23 @@ export interface StagedPage {
   recordsJson: string;
 }
 
+export interface ParentKeysQuery {
+  table: string;
+  field: string;
+  /** Rows this run stored or confirmed; null: every row the sink holds that is not soft-deleted. */
+  runId: string | null;
+  afterKey: string | null;
+  limit: number;
+  only?: string[];
+  /** Other fields of the parent record to return with each key (further placeholders in a nested path). */
+  with?: string[];
+}
+
+export interface ParentKey {
+  key: string;
+  values: Record<string, string>;
+}
+
 /** A stored row as the integrity checks see it. */
 export interface RunRow {
   key: string;
@@ -43,6 +60,8 @@ export interface PersistRequest {
   sha256: string;
   /** The resource's schema: a record that fails it is quarantined instead of upserted. */
   check?: RecordCheck;
+  /** Fields a record gets when it lacks them (a fanned-out child's parent key); the API's own value wins. */
+  recordDefaults?: Record<string, string>;
 }
 
 export interface PersistResult {
@@ -87,6 +106,8 @@ export interface Sink {
   /** Whether a page of this run and resource was already persisted from this URL (the paging-loop guard). */
   wasRequested(runId: string, resource: string, url: string): Promise<boolean>;
   readRows(resource: string): Promise<StoredRow[]>;
+  /** Distinct values of a parent's key field, in text order, a batch at a time: what a fan-out walks. */
+  parentKeys(query: ParentKeysQuery): Promise<ParentKey[]>;
   /** Up to `limit` stored records after a key, in key order: how big tables are read without holding them. */
   readRowsAfter(resource: string, afterKey: string | null, limit: number): Promise<Array<{ key: string; recordJson: string }>>;
   readAudit(runId: string, resource: string): Promise<AuditRow[]>;

@@ -5,7 +5,7 @@ import type { RecordIssue } from '../schemas/record-check';
 import { DeletionLedger } from './deletion-ledger';
 import { HighWaterMarks } from './high-water';
 import { RunLedger } from './run-ledger';
-import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ResourceTable, RunRow, Sink, StagedPage, StoredRow } from './sink';
+import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ParentKey, ParentKeysQuery, ResourceTable, RunRow, Sink, StagedPage, StoredRow } from './sink';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
 
 const STAGING = '_lms_staging';
@@ -55,7 +55,9 @@ export class SqlSink implements Sink {
       const staged = await tx.query(`SELECT records FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
       const recordsJson = staged[0]?.['records'];
       if (typeof recordsJson !== 'string') return this.alreadyPersisted(tx, request);
-      const records = JSON.parse(recordsJson) as unknown[];
+      const served = JSON.parse(recordsJson) as unknown[];
+      const defaults = request.recordDefaults;
+      const records = defaults === undefined ? served : served.map((r) => (r !== null && typeof r === 'object' && !Array.isArray(r) ? { ...defaults, ...r } : r));
       const { rows, rejected } = keyPage(records, request.resource.primaryKey, request.check);
       const existing = await this.existingHashes(tx, request.resource.name, rows);
       const shape = await this.trackShape(tx, request, records);
@@ -99,6 +101,22 @@ export class SqlSink implements Sink {
       params,
     );
     return rows.map((r) => ({ key: String(r['_key']), recordJson: String(r['record']) }));
+  }
+
+  async parentKeys(query: ParentKeysQuery): Promise<ParentKey[]> {
+    const field = this.db.jsonText('_record', query.field);
+    const extras = query.with ?? [];
+    const params: SqlValue[] = [];
+    const where = [`${field} IS NOT NULL`];
+    where.push(query.runId === null ? '_deleted_at IS NULL' : `_last_run = $${params.push(query.runId)}`);
+    if (query.afterKey !== null) where.push(`${field} > $${params.push(query.afterKey)}`);
+    if (query.only !== undefined) where.push(query.only.length === 0 ? 'false' : `${field} IN (${query.only.map((k) => `$${params.push(k)}`).join(', ')})`);
+    const columns = [`${field} AS k`, ...extras.map((name, i) => `max(${this.db.jsonText('_record', name)}) AS x${i}`)];
+    const rows = await this.db.query(
+      `SELECT ${columns.join(', ')} FROM ${this.db.table(query.table)} WHERE ${where.join(' AND ')} GROUP BY ${field} ORDER BY k LIMIT $${params.push(query.limit)}`,
+      params,
+    );
+    return rows.map((r) => ({ key: String(r['k']), values: Object.fromEntries(extras.map((name, i) => [name, String(r[`x${i}`] ?? '')])) }));
   }
 
   async readAudit(runId: string, resource: string): Promise<AuditRow[]> {

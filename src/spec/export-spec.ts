@@ -274,6 +274,21 @@ export const resourceSchema = z
       .refine((u) => (u.sinceParam === undefined) !== (u.changeVersions !== true), { message: 'needs exactly one of sinceParam or changeVersions: true', path: ['sinceParam'] })
       .optional()
       .describe('After the traversal, fetch the rows changed since the run started and upsert them (rows changed behind the cursor).'),
+    parent: z
+      .object({
+        resource: z.string().regex(identifier, 'expected the name of another resource in this spec').describe('The resource whose rows this one hangs under (courses).'),
+        key: fieldPath.default('id').describe("The parent record's field that goes into the path."),
+        as: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a name like course_id')
+          .describe('The placeholder in path ({course_id}), and the field each child row carries the parent key in.'),
+        from: z.enum(['run', 'sink']).default('run').describe('run: the parent rows this run exported; sink: every parent row the sink holds (not soft-deleted).'),
+        maxParallel: z.number().int().min(1).max(100).default(8).describe('Child traversals in flight at once (the source budget still caps requests).'),
+        keys: z.array(z.string()).optional().describe('Only these parent keys (lms-export start --retry-failed sets it).'),
+      })
+      .strict()
+      .optional()
+      .describe('Fan out over a parent collection: one traversal of path per parent row, e.g. /courses/{course_id}/enrollments.'),
     incremental: z
       .object({
         cursorField: fieldPath.describe('The record field that grows with every change (updated_at); its greatest stored value is the high-water mark.'),
@@ -369,6 +384,33 @@ export const executionSchema = z
   })
   .strict();
 
+/** A parent must exist, must not be the resource itself or lead back to it, and the path must name its key. */
+function checkParent(resources: Array<z.output<typeof resourceSchema>>, index: number, ctx: z.RefinementCtx): void {
+  const resource = resources[index] as z.output<typeof resourceSchema>;
+  const parent = resource.parent as NonNullable<typeof resource.parent>;
+  const byName = new Map(resources.map((r) => [r.name, r]));
+  const path = ['resources', index, 'parent', 'resource'];
+  if (!byName.has(parent.resource)) {
+    // Reading parents from the sink needs only their table, not their export in this run.
+    if (parent.from === 'run') ctx.addIssue({ code: 'custom', path, message: `no resource named "${parent.resource}" in this spec (or set parent.from: "sink")` });
+    return;
+  }
+  const seen = new Set([resource.name]);
+  for (let at = byName.get(parent.resource); at !== undefined; at = at.parent === undefined ? undefined : byName.get(at.parent.resource)) {
+    if (seen.has(at.name)) {
+      ctx.addIssue({ code: 'custom', path, message: `parents form a cycle through "${at.name}"` });
+      return;
+    }
+    seen.add(at.name);
+  }
+  if (!resource.path.includes(`{${parent.as}}`)) {
+    ctx.addIssue({ code: 'custom', path: ['resources', index, 'path'], message: `needs the placeholder {${parent.as}} that parent.as names` });
+  }
+  if (resource.partitions !== undefined || resource.incremental !== undefined || resource.updateScan !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['resources', index, 'parent'], message: 'cannot be combined with partitions, incremental or updateScan (yet)' });
+  }
+}
+
 export const exportSpecSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name like canvas-nightly (it names workflow ids)'),
@@ -402,6 +444,8 @@ export const exportSpecSchema = z
       if (r.incremental !== undefined && r.partitions !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'incremental'], message: 'cannot be combined with partitions' });
       }
+      if (r.parent !== undefined) checkParent(spec.resources, i, ctx);
+      else if (/\{[A-Za-z]/.test(r.path)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'path'], message: 'has a {placeholder}: it needs a parent to fill it' });
       if (spec.source.preset === 'generic' && r.pagination === undefined) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'pagination'], message: 'required for preset generic' });
       }

@@ -10,6 +10,16 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const progressQuery = defineQuery<ResourceProgress>('progress');
 export const runProgressQuery = defineQuery<RunProgress>('runProgress');
+export const fanOutProgressQuery = defineQuery<FanOutProgress>('fanOutProgress');
+
+/** A nested resource's walk over its parents, as its fan-out workflow reports it. */
+export interface FanOutProgress {
+  resource: string;
+  parentsDone: number;
+  inFlight: number;
+  gone: number;
+  failed: number;
+}
 
 export interface ResourceProgress {
   resource: string;
@@ -126,6 +136,8 @@ export interface ResourceReport extends PageCounters {
   durationMs: number | null;
   continuedAsNew: number;
   error?: string;
+  /** For a fanned-out resource: parents traversed, and those gone (404/403) or failed, by key. */
+  parents?: { done: number; gone: Array<{ key: string; reason: string }>; failed: Array<{ key: string; reason: string }>; goneCount: number; failedCount: number };
   /** For a partitioned resource: each partition's own report (the counters above are their sums). */
   partitions?: ResourceReport[];
 }

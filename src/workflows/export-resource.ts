@@ -41,6 +41,10 @@ export interface ExportResourceInput {
   partition?: Partition;
   /** A traversal besides the main one (`updates`: the update scan), named `<resource>~<label>` in the audit trail. */
   label?: string;
+  /** One parent's share of a fanned-out resource (`course_id=7`), named `<resource>/<scope>` in the audit trail. */
+  scope?: string;
+  /** Fields each stored record gets when it lacks them: the parent key of a fanned-out resource. */
+  recordDefaults?: Record<string, string>;
   /** Set only by continue-as-new: where the previous run of this workflow stopped. */
   carried?: TraversalState;
 }
@@ -154,7 +158,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   /** The audit trail's name for this pass: the resource or partition, marked when a rejected cursor forced a restart. */
   const traversal = (): string => {
     const own = input.label === undefined ? resource.name : `${resource.name}~${input.label}`;
-    const name = input.partition === undefined ? own : `${own}/p${input.partition.index}`;
+    const name = input.partition !== undefined ? `${own}/p${input.partition.index}` : input.scope !== undefined ? `${own}/${input.scope}` : own;
     const base = state.pass === 'main' ? name : `${name}~reconcile`;
     return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
   };
@@ -188,7 +192,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         runId: input.runId,
         traversal: traversal(),
         sink: input.sink,
-        resource: { name: resource.name, primaryKey: resource.primaryKey, schema: resource.schema },
+        resource: { name: resource.name, primaryKey: resource.primaryKey, schema: resource.schema, recordDefaults: input.recordDefaults },
         ref: page.ref,
         pageNumber,
         cursorBefore: page.requested,

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  condition,
   executeChild,
   isCancellation,
   patched,
@@ -32,6 +33,7 @@ import { intervalSeconds } from '../spec/interval';
 import { deletionScan, type DeletionScanReport } from './deletion-scan';
 import { updateScan } from './update-scan';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
+import { fanOut } from './fan-out';
 import { splitIdRange } from './id-ranges';
 import { NO_WAITS } from './waits';
 import { partitionedReport } from './partitioned-report';
@@ -89,7 +91,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   }));
 
   /** Child traversals now running: pause and resume reach each of them. */
-  const running = new Set<ChildWorkflowHandle<typeof exportResource>>();
+  const running = new Set<ChildWorkflowHandle<typeof exportResource> | ChildWorkflowHandle<typeof fanOut>>();
   const signalChildren = async (signal: typeof pauseSignal | typeof resumeSignal): Promise<void> => {
     await Promise.all([...running].map((handle) => handle.signal(signal).catch(() => undefined)));
   };
@@ -120,6 +122,33 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   const traverse = async (workflowId: string, input: Omit<ExportResourceInput, 'workflowId' | 'startPaused'>): Promise<ResourceReport> => {
     const startedPaused = paused;
     const handle = await startChild(exportResource, { workflowId, args: [{ ...input, workflowId, startPaused: startedPaused }] });
+    running.add(handle);
+    try {
+      if (paused !== startedPaused) await handle.signal(paused ? pauseSignal : resumeSignal);
+      return await handle.result();
+    } finally {
+      running.delete(handle);
+    }
+  };
+
+  /** A resource under a parent: one traversal per parent key, walked by a fan-out child. */
+  const traverseUnderParents = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<ResourceReport> => {
+    const parent = input.resource.parent as NonNullable<ResourceConfig['parent']>;
+    const parentConfig = spec.resources.find((r) => r.name === parent.resource);
+    const startedPaused = paused;
+    const handle = await startChild(fanOut, {
+      workflowId: entry.workflowId,
+      args: [{
+        runId: input.runId,
+        workflowId: entry.workflowId,
+        source: input.source,
+        resource: input.resource,
+        sink: input.sink,
+        execution: input.execution,
+        parentTable: { name: parent.resource, primaryKey: parentConfig?.primaryKey ?? [] },
+        startPaused: startedPaused,
+      }],
+    });
     running.add(handle);
     try {
       if (paused !== startedPaused) await handle.signal(paused ? pauseSignal : resumeSignal);
@@ -219,7 +248,12 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   const exportOne = async (entry: ResourceEntry, configured: ResourceConfig): Promise<ResourceReport> => {
     const start = await startOf(configured);
     const input = { runId, source: spec.source, resource: start.resource, sink: spec.sink, execution };
-    const report = configured.partitions === undefined ? await traverse(entry.workflowId, input) : await traversePartitions(entry, input);
+    const report =
+      configured.parent !== undefined
+        ? await traverseUnderParents(entry, input)
+        : configured.partitions === undefined
+          ? await traverse(entry.workflowId, input)
+          : await traversePartitions(entry, input);
     if (start.since !== undefined) report.incrementalSince = start.since;
     entry.report = report;
     if (report.status !== 'completed') return report;
@@ -253,12 +287,23 @@ export async function exportRun(input: unknown): Promise<RunReport> {
       ? (await availableChangeVersions({ source: spec.source, resource: changeQueries })).newestChangeVersion
       : undefined;
 
-  await runPool(entries.length, execution.maxParallelResources, async (index) => {
+  // Parents before their children, so no child holds a slot of the pool while its parent waits for one.
+  const order = spec.resources.map((_, i) => i).sort((a, b) => depthOf(spec.resources, a) - depthOf(spec.resources, b));
+  await runPool(entries.length, execution.maxParallelResources, async (position) => {
+    const index = order[position] as number;
     const entry = entries[index] as ResourceEntry;
     const resource = spec.resources[index];
     if (resource === undefined) return;
-    entry.status = 'running';
     try {
+      if (resource.parent !== undefined) {
+        // Children read their parents' keys from the sink: the parent's export (and checks) must be done.
+        const parentEntry = entries.find((e) => e.resource === resource.parent?.resource);
+        if (parentEntry !== undefined) {
+          await condition(() => parentEntry.status === 'completed' || parentEntry.status === 'failed');
+          if (parentEntry.status === 'failed' && resource.parent.from === 'run') throw ApplicationFailure.nonRetryable(`its parent resource ${parentEntry.resource} failed`);
+        }
+      }
+      entry.status = 'running';
       entry.report = await exportOne(entry, resource);
       entry.status = entry.report.status;
       entry.error = entry.report.error;
@@ -294,6 +339,13 @@ export async function exportRun(input: unknown): Promise<RunReport> {
 function lessOverlap(value: string, seconds: number): string {
   const time = Date.parse(value);
   return Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(value) ? value : new Date(time - seconds * 1000).toISOString();
+}
+
+/** How many parents above a resource: 0 for a top-level one. */
+function depthOf(resources: ResourceConfig[], index: number): number {
+  let depth = 0;
+  for (let at = resources[index]; at?.parent !== undefined; at = resources.find((r) => r.name === at?.parent?.resource)) depth += 1;
+  return depth;
 }
 
 function incomplete(report: ResourceReport | undefined): boolean {

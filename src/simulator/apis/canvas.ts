@@ -1,5 +1,5 @@
 import type { Row } from '../dataset';
-import { byCourse, intParam, linkFrom, rowsAfter, type SimContext, type SimResponse, type SimRoute } from '../route';
+import { assignmentExists, byAssignment, byCourse, courseExists, intParam, linkFrom, rowsAfter, type SimContext, type SimResponse, type SimRoute } from '../route';
 
 /**
  * Canvas-style Link-header collections. Numbered pages are offsets (and drift when rows move, as the real API
@@ -65,6 +65,15 @@ const unauthorized = (): SimResponse => ({
 export const canvasRoutes: SimRoute[] = [
   { pattern: /^\/api\/v1\/accounts\/\d+\/users$/, collection: 'users', serve: bookmarked, unauthorized },
   { pattern: /^\/api\/v1\/courses$/, collection: 'courses', serve: numbered, unauthorized },
-  { pattern: /^\/api\/v1\/courses\/(\d+)\/enrollments$/, collection: 'enrollments', filter: byCourse, serve: bookmarked, unauthorized },
+  { pattern: /^\/api\/v1\/courses\/(\d+)\/enrollments$/, collection: 'enrollments', filter: byCourse, serve: bookmarked, unauthorized, parentExists: courseExists },
+  { pattern: /^\/api\/v1\/courses\/(\d+)\/assignments$/, collection: 'assignments', filter: byCourse, serve: bookmarked, unauthorized, parentExists: courseExists },
+  {
+    pattern: /^\/api\/v1\/courses\/(\d+)\/assignments\/(\d+)\/submissions$/,
+    collection: 'submissions',
+    filter: byAssignment,
+    serve: numbered,
+    unauthorized,
+    parentExists: assignmentExists,
+  },
   { pattern: /^\/api\/v1\/courses\/(\d+)\/students\/submissions$/, collection: 'submissions', filter: byCourse, serve: numbered, unauthorized },
 ];

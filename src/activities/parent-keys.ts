@@ -1,0 +1,10 @@
+import type { SinkPool } from '../sinks/open-sink';
+import type { ParentKey, ParentKeysQuery } from '../sinks/sink';
+import type { SinkConfig } from '../spec/export-spec';
+
+/** The next batch of parent keys a fan-out walks (ids, never records: they travel in workflow history). */
+export async function listParentKeys(sinks: SinkPool, input: ParentKeysQuery & { sink: SinkConfig }): Promise<ParentKey[]> {
+  const sink = await sinks.get(input.sink);
+  const { sink: _config, ...query } = input;
+  return sink.parentKeys(query);
+}

@@ -1,0 +1,203 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  startChild,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { ExportActivities } from '../activities';
+import type { ParentKey, ResourceTable } from '../sinks/sink';
+import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
+import { activityOptions } from './activity-options';
+import { shouldContinueAsNew } from './continue-as-new';
+import { countersOf, fanOutProgressQuery, NO_PAGES, pauseSignal, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
+import { exportResource } from './export-resource';
+import { runPool } from './run-pool';
+import { addWaits, NO_WAITS, type Waits } from './waits';
+
+export interface FanOutInput {
+  runId: string;
+  workflowId: string;
+  source: SourceConfig;
+  /** The child resource, its path still holding the `{as}` placeholder. */
+  resource: ResourceConfig;
+  sink: SinkConfig;
+  execution: ExecutionConfig;
+  parentTable: ResourceTable;
+  startPaused?: boolean;
+  carried?: FanOutState;
+}
+
+/** A parent whose children could not be read: gone (404/403: deleted, access revoked) or failed (anything else). */
+export interface ParentOutcome {
+  key: string;
+  reason: string;
+}
+
+export interface FanOutState {
+  /** Every key up to this one (in text order) is done: the batch cursor. */
+  afterKey: string | null;
+  done: number;
+  counters: PageCounters;
+  waits: Waits;
+  /** The first outcomes of each kind (history stays small), and how many there were in all. */
+  gone: ParentOutcome[];
+  failed: ParentOutcome[];
+  goneCount: number;
+  failedCount: number;
+  continuedAsNew: number;
+}
+
+
+/** Parent keys read per batch; the window slides within a batch and the cursor advances between batches. */
+const PARENTS_PER_BATCH = 200;
+/** Outcomes a report lists by key; beyond this it counts them. */
+const MAX_LISTED = 100;
+
+function rootFailure(error: unknown): ApplicationFailure | undefined {
+  let current = error as { cause?: unknown } | undefined;
+  let found: ApplicationFailure | undefined;
+  while (current !== undefined && current !== null) {
+    if (current instanceof ApplicationFailure) found = current;
+    current = current.cause as typeof current;
+  }
+  return found;
+}
+
+/** 404 or 403 on a parent's collection: the parent was deleted or closed to us during the run — recorded, not failed. */
+function parentGone(error: unknown): boolean {
+  const root = rootFailure(error);
+  return root?.type === 'NotFound' || (root?.type === 'AuthRejected' && /\b403 on /.test(root.message));
+}
+
+/** The path's placeholders: `{as}` takes the parent key, any other `{name}` the parent record's field `name`. */
+function placeholdersOf(path: string): string[] {
+  return [...path.matchAll(/\{([A-Za-z][A-Za-z0-9_]*)\}/g)].map((m) => m[1] as string);
+}
+
+/** The child's path for one parent: every placeholder replaced, escaped for a URL path. */
+function pathFor(path: string, values: Record<string, string>): string {
+  return path.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ''));
+}
+
+/**
+ * Walks a parent collection's keys (courses) and traverses the child resource under each (its enrollments), as
+ * child workflows with at most `parent.maxParallel` in flight: the next starts as one finishes. Keys come from
+ * the sink in batches, in key order; the cursor moves past a batch only once all its traversals are done, so a
+ * killed worker or a restarted server resumes without redoing a finished parent or skipping one. All traversals
+ * fetch on the source's request queue and share its budget.
+ */
+export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
+  const parent = input.resource.parent as NonNullable<ResourceConfig['parent']>;
+  const { listParentKeys } = proxyActivities<ExportActivities>(activityOptions(input.execution, input.execution.maxAttempts));
+  const state: FanOutState = input.carried ?? { afterKey: null, done: 0, counters: { ...NO_PAGES }, waits: NO_WAITS, gone: [], failed: [], goneCount: 0, failedCount: 0, continuedAsNew: 0 };
+  const startedAt = new Date().toISOString();
+  let inFlight = 0;
+  let paused = input.startPaused ?? false;
+  // Pause and resume reach every traversal in flight; those started later start as the run is.
+  const running = new Set<ChildWorkflowHandle<typeof exportResource>>();
+  const signalAll = async (signal: typeof pauseSignal | typeof resumeSignal): Promise<void> => {
+    await Promise.all([...running].map((handle) => handle.signal(signal).catch(() => undefined)));
+  };
+  setHandler(pauseSignal, async () => {
+    paused = true;
+    await signalAll(pauseSignal);
+  });
+  setHandler(resumeSignal, async () => {
+    paused = false;
+    await signalAll(resumeSignal);
+  });
+  setHandler(fanOutProgressQuery, () => ({ resource: input.resource.name, parentsDone: state.done, inFlight, gone: state.goneCount, failed: state.failedCount }));
+
+  const traverseUnder = async ({ key, values }: ParentKey): Promise<void> => {
+    const fields = { ...values, [parent.as]: key };
+    const scope = `${parent.as}=${key}`;
+    const workflowId = `${input.workflowId}-${encodeURIComponent(key)}`;
+    inFlight += 1;
+    try {
+      const startedPaused = paused;
+      const handle = await startChild(exportResource, {
+        workflowId,
+        args: [{
+          runId: input.runId,
+          workflowId,
+          source: input.source,
+          resource: { ...input.resource, path: pathFor(input.resource.path, fields), parent: undefined },
+          sink: input.sink,
+          execution: input.execution,
+          scope,
+          recordDefaults: fields,
+          startPaused: startedPaused,
+        }],
+      });
+      running.add(handle);
+      if (paused !== startedPaused) await handle.signal(paused ? pauseSignal : resumeSignal);
+      const report = await handle.result().finally(() => running.delete(handle));
+      const counters = countersOf(report);
+      for (const name of Object.keys(counters) as Array<keyof PageCounters>) state.counters[name] += counters[name];
+      state.waits = addWaits(state.waits, report.waits);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const outcome = { key, reason: rootFailure(error)?.message ?? String(error) };
+      if (parentGone(error)) {
+        state.goneCount += 1;
+        if (state.gone.length < MAX_LISTED) state.gone.push(outcome);
+      } else {
+        state.failedCount += 1;
+        if (state.failed.length < MAX_LISTED) state.failed.push(outcome);
+      }
+    } finally {
+      inFlight -= 1;
+      state.done += 1;
+    }
+  };
+
+  for (;;) {
+    const keys = await listParentKeys({
+      sink: input.sink,
+      table: input.parentTable.name,
+      field: parent.key,
+      runId: parent.from === 'run' ? input.runId : null,
+      afterKey: state.afterKey,
+      limit: PARENTS_PER_BATCH,
+      only: parent.keys,
+      with: placeholdersOf(input.resource.path).filter((name) => name !== parent.as),
+    });
+    await runPool(keys.length, parent.maxParallel, (i) => traverseUnder(keys[i] as ParentKey));
+    state.afterKey = keys[keys.length - 1]?.key ?? state.afterKey;
+    if (keys.length < PARENTS_PER_BATCH) break;
+    if (shouldContinueAsNew(0, Infinity)) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof fanOut>({ ...input, startPaused: paused, carried: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+    }
+  }
+
+  const finishedAt = new Date();
+  const failed = state.failedCount;
+  return {
+    resource: input.resource.name,
+    workflowId: input.workflowId,
+    status: failed > 0 ? 'failed' : 'completed',
+    ...state.counters,
+    expectedAtStart: null,
+    expectedAtEnd: null,
+    cursorRecoveries: 0,
+    firstInvalid: null,
+    drift: [],
+    reconciliation: null,
+    circuitOpenings: 0,
+    waits: state.waits,
+    startCursor: null,
+    endCursor: null,
+    startedAt,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - Date.parse(startedAt),
+    continuedAsNew: state.continuedAsNew,
+    parents: { done: state.done, gone: state.gone, failed: state.failed, goneCount: state.goneCount, failedCount: failed },
+    error: failed > 0 ? `${failed} of ${state.done} ${parent.resource} failed: ${state.failed.slice(0, 3).map((f) => `${f.key}: ${f.reason}`).join('; ')} (lms-export start --retry-failed)` : undefined,
+  };
+}
