@@ -75,6 +75,33 @@ describe('nested resources', () => {
     }
   });
 
+  it('against the Canvas bucket at 200 ms latency runs 8 children at once and is never throttled at default settings', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const simulator = new LmsSimulator({ users: 500, courses: 120, enrollmentsPerCourseMax: 40, latencyMs: 200, canvasBucket: {} });
+    await simulator.start();
+    try {
+      const spec: ExportSpecInput = {
+        name: 'fan-out-bucket',
+        source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
+        resources: [
+          { name: 'courses', path: '/courses', primaryKey: ['id'] },
+          { name: 'enrollments', path: '/courses/{course_id}/enrollments', primaryKey: ['id'], parent: { resource: 'courses', as: 'course_id' } },
+        ],
+        sink: { kind: 'postgres', url: harness.db.url, schema: 'fan_out_bucket' },
+      };
+      const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
+      assert.equal(report.status, 'completed');
+      const arrivals = simulator.stats.arrivals;
+      const seconds = ((arrivals[arrivals.length - 1] ?? 0) - (arrivals[0] ?? 0)) / 1000;
+      console.log(`fan-out under the Canvas bucket: ${arrivals.length} requests in ${seconds.toFixed(1)} s = ${((arrivals.length - 1) / seconds).toFixed(1)}/s, peak ${simulator.stats.peakInFlight} in flight, ${simulator.stats.throttled.length} throttled`);
+      assert.equal(simulator.stats.throttled.length, 0);
+      assert.ok(simulator.stats.peakInFlight >= 8, `peak in flight ${simulator.stats.peakInFlight}`);
+      const truth = simulator.data.list('courses').flatMap((c) => simulator.truth(`/api/v1/courses/${c.id}/enrollments`));
+      assert.deepEqual(await storedIds('fan_out_bucket.enrollments'), truth.map((r) => r.id).sort((a, b) => a - b));
+    } finally {
+      await simulator.stop();
+    }
+  });
+
   it('walks three levels: courses → assignments → submissions, equal to truth', { timeout: TEST_TIMEOUT_MS }, async () => {
     const simulator = new LmsSimulator({ users: 50, courses: 6, enrollmentsPerCourse: 0, submissionsPerCourse: 0, assignmentsPerCourse: 3, submissionsPerAssignment: 7 });
     await simulator.start();

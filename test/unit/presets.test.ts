@@ -30,7 +30,7 @@ describe('source presets', () => {
   });
 
   it('oneroster: limit/offset at 100 with X-Total-Count, records in the collection envelope', () => {
-    const paging = resolved({ preset: 'oneroster', baseUrl: 'https://sis/ims/oneroster/rostering/v1p2' }, { path: '/classes/{id}/students' });
+    const paging = resolved({ preset: 'oneroster', baseUrl: 'https://sis/ims/oneroster/rostering/v1p2' }, { path: '/classes/c1/students' });
     assert.deepEqual(paging.pagination, { type: 'offset', offsetParam: 'offset', limitParam: 'limit', recordsPath: 'users', stopOnShortPage: false });
     assert.equal(paging.request.pageSize, 100);
     assert.equal(onerosterEnvelope(resourceSchema.parse({ name: 'c', path: '/academicSessions', primaryKey: ['sourcedId'] })), 'academicSessions');
