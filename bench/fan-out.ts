@@ -17,6 +17,8 @@ import { LmsSimulator } from '../src/simulator/server';
 const TOKEN_ENV = 'BENCH_TOKEN';
 const TASK_QUEUE = 'bench-fan-out';
 const COURSES = Number(process.env['BENCH_COURSES'] ?? 1_000);
+/** Child traversals in flight (`parent.maxParallel`); the spec's default unless given. */
+const WINDOW = process.env['BENCH_WINDOW'] === undefined ? undefined : Number(process.env['BENCH_WINDOW']);
 // Canvas's bucket shape, leaking 10× faster than Canvas so the bench takes a minute, not ten.
 const BUCKET = { highWater: 700, upfront: 50, leakPerSecond: 100, cost: 5 };
 const SIMULATOR = { users: 2_000, courses: COURSES, enrollmentsPerCourseMax: 60, latencyMs: 100, canvasBucket: BUCKET };
@@ -88,7 +90,7 @@ async function ours(env: TestWorkflowEnvironment, simulator: LmsSimulator, expec
           source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV }, rateLimit: { leakPerSecond: BUCKET.leakPerSecond } },
           resources: [
             { name: 'courses', path: '/courses', primaryKey: ['id'] },
-            { name: 'enrollments', path: '/courses/{course_id}/enrollments', primaryKey: ['id'], parent: { resource: 'courses', as: 'course_id' } },
+            { name: 'enrollments', path: '/courses/{course_id}/enrollments', primaryKey: ['id'], parent: { resource: 'courses', as: 'course_id', maxParallel: WINDOW } },
           ],
           sink,
         },
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
         await simulator.stop();
       }
     }
-    console.log(`${COURSES} courses → enrollments, 100 ms latency, bucket: high water ${BUCKET.highWater}, leak ${BUCKET.leakPerSecond}/s, cost ${BUCKET.cost}`);
+    console.log(`${COURSES} courses → enrollments, 100 ms latency, bucket: high water ${BUCKET.highWater}, leak ${BUCKET.leakPerSecond}/s, cost ${BUCKET.cost}; window ${WINDOW ?? 'default'}`);
     console.log('approach                                      | seconds | requests | throttled | exact');
     for (const [name, o] of results) console.log(`${name.padEnd(45)} | ${o.seconds.toFixed(1).padStart(7)} | ${String(o.requests).padStart(8)} | ${String(o.throttled).padStart(9)} | ${o.exact}`);
     const [recipe, fanOut] = results.map(([, o]) => o);

@@ -56,6 +56,8 @@ export interface SimulatorStats {
   /** Requests for paths no simulated API serves (answered 404). */
   notFound: number;
   byCollection: Record<string, number>;
+  /** API requests per path (without the query). */
+  byPath: Record<string, number>;
   /** The most requests in flight at once, and how many are now. */
   peakInFlight: number;
   inFlight: number;
@@ -70,7 +72,7 @@ export const DEFAULT_SIMULATOR_TOKEN = 'sim-token';
 
 export class LmsSimulator {
   readonly data: Dataset;
-  readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, notFound: 0, byCollection: {}, peakInFlight: 0, inFlight: 0, arrivals: [], throttled: [] };
+  readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, notFound: 0, byCollection: {}, byPath: {}, peakInFlight: 0, inFlight: 0, arrivals: [], throttled: [] };
   readonly bucket: LeakyBucket | undefined;
   /** Replace it mid-run to start or stop a fault storm. */
   faults: FaultInjector | undefined;
@@ -171,6 +173,7 @@ export class LmsSimulator {
     this.stats.pageRequests += 1;
     this.stats.arrivals.push(Date.now());
     this.stats.byCollection[route.collection] = (this.stats.byCollection[route.collection] ?? 0) + 1;
+    this.stats.byPath[url.pathname] = (this.stats.byPath[url.pathname] ?? 0) + 1;
     this.stats.inFlight += 1;
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight);
     // The bucket reserves its upfront units on arrival and charges the real cost when the answer is ready.

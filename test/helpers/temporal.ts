@@ -13,12 +13,13 @@ export const SUGGEST_CONTINUE_AS_NEW_AFTER = 120;
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** A real Temporal dev server (the `temporal` CLI on PATH, else the SDK's download) with our test settings. */
-export async function startTemporal(extraArgs: string[] = [], dbFilename?: string): Promise<TestWorkflowEnvironment> {
+export async function startTemporal(extraArgs: string[] = [], dbFilename?: string, port?: number): Promise<TestWorkflowEnvironment> {
   const cli = findTemporalCli();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
       dbFilename,
+      port,
       extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`, ...extraArgs],
     },
   });
