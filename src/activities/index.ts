@@ -4,7 +4,7 @@ import { availableChangeVersions } from './change-versions';
 import { assessCompleteness, type AssessCompletenessInput } from './assess-completeness';
 import { detectDeletions, detectPublishedDeletions, lastDeletionScan, type DetectDeletionsInput } from './detect-deletions';
 import { readHighWater, saveHighWater, type HighWaterInput } from './high-water';
-import { listParentKeys } from './parent-keys';
+import { countParentKeys, listParentKeys } from './parent-keys';
 import { fetchPage, type FetchPageInput } from './fetch-page';
 import { listPartitions, type ListPartitionsInput } from './list-partitions';
 import { persistPage, type PersistPageInput } from './persist-page';
@@ -26,6 +26,7 @@ export function createActivities({ sinks }: ActivityDependencies) {
     availableChangeVersions: (input: { source: SourceConfig; resource: ResourceConfig }) => availableChangeVersions(input),
     readHighWater: (input: HighWaterInput) => readHighWater(sinks, input),
     listParentKeys: (input: Parameters<typeof listParentKeys>[1]) => listParentKeys(sinks, input),
+    countParentKeys: (input: Parameters<typeof countParentKeys>[1]) => countParentKeys(sinks, input),
     saveHighWater: (input: HighWaterInput & { runId: string }) => saveHighWater(sinks, input),
   };
 }

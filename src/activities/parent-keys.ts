@@ -8,3 +8,10 @@ export async function listParentKeys(sinks: SinkPool, input: ParentKeysQuery & {
   const { sink: _config, ...query } = input;
   return sink.parentKeys(query);
 }
+
+/** How many parent keys a fan-out will walk: its progress shows done of this. */
+export async function countParentKeys(sinks: SinkPool, input: Omit<ParentKeysQuery, 'afterKey' | 'limit' | 'with'> & { sink: SinkConfig }): Promise<number> {
+  const sink = await sinks.get(input.sink);
+  const { sink: _config, ...query } = input;
+  return sink.countParentKeys(query);
+}

@@ -63,7 +63,7 @@ export function buildCli(): Command {
         const detail = p ? ` pages ${p.pages}, records ${p.records}${circuit}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
         const parts = r.partitions ? `, partitions ${r.partitions.done}/${r.partitions.total} done` : '';
         const fan = status.fanOuts[r.resource];
-        const parents = fan ? `, parents ${fan.parentsDone} done, ${fan.inFlight} in flight, ${fan.gone} gone, ${fan.failed} failed` : '';
+        const parents = fan ? `, parents ${fan.parentsDone}/${fan.parentsTotal ?? '?'} done, ${fan.inFlight} in flight, ${fan.gone} gone, ${fan.failed} failed` : '';
         const verdict = r.verdict === undefined ? '' : `, verdict ${r.verdict}`;
         lines.push(`  ${r.resource}: ${r.status}${parts}${parents}${detail}${verdict}${r.error ? ` — ${r.error}` : ''}`);
       }

@@ -33,7 +33,7 @@ export function formatReport(report: RunReport): string {
         (r.cursorRecoveries > 0 ? `\n    restarted ${r.cursorRecoveries} time(s) after the server rejected its cursor` : '') +
         (r.partitions ? `\n    ${r.partitions.length} partitions` : '') +
         (r.parents
-          ? `\n    parents: ${r.parents.done} traversed, ${r.parents.goneCount} gone, ${r.parents.failedCount} failed` +
+          ? `\n    parents: ${r.parents.done} of ${r.parents.total} traversed, ${r.parents.goneCount} gone, ${r.parents.failedCount} failed` +
             r.parents.gone.map((g) => `\n      gone ${g.key}: ${g.reason}`).join('') +
             r.parents.failed.map((f) => `\n      failed ${f.key}: ${f.reason}`).join('')
           : '') +

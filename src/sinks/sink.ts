@@ -108,6 +108,7 @@ export interface Sink {
   readRows(resource: string): Promise<StoredRow[]>;
   /** Distinct values of a parent's key field, in text order, a batch at a time: what a fan-out walks. */
   parentKeys(query: ParentKeysQuery): Promise<ParentKey[]>;
+  countParentKeys(query: Omit<ParentKeysQuery, 'afterKey' | 'limit' | 'with'>): Promise<number>;
   /** Up to `limit` stored records after a key, in key order: how big tables are read without holding them. */
   readRowsAfter(resource: string, afterKey: string | null, limit: number): Promise<Array<{ key: string; recordJson: string }>>;
   readAudit(runId: string, resource: string): Promise<AuditRow[]>;

@@ -106,17 +106,30 @@ export class SqlSink implements Sink {
   async parentKeys(query: ParentKeysQuery): Promise<ParentKey[]> {
     const field = this.db.jsonText('_record', query.field);
     const extras = query.with ?? [];
-    const params: SqlValue[] = [];
-    const where = [`${field} IS NOT NULL`];
-    where.push(query.runId === null ? '_deleted_at IS NULL' : `_last_run = $${params.push(query.runId)}`);
-    if (query.afterKey !== null) where.push(`${field} > $${params.push(query.afterKey)}`);
-    if (query.only !== undefined) where.push(query.only.length === 0 ? 'false' : `${field} IN (${query.only.map((k) => `$${params.push(k)}`).join(', ')})`);
+    const { where, params } = this.parentFilter(query);
     const columns = [`${field} AS k`, ...extras.map((name, i) => `max(${this.db.jsonText('_record', name)}) AS x${i}`)];
     const rows = await this.db.query(
       `SELECT ${columns.join(', ')} FROM ${this.db.table(query.table)} WHERE ${where.join(' AND ')} GROUP BY ${field} ORDER BY k LIMIT $${params.push(query.limit)}`,
       params,
     );
     return rows.map((r) => ({ key: String(r['k']), values: Object.fromEntries(extras.map((name, i) => [name, String(r[`x${i}`] ?? '')])) }));
+  }
+
+  async countParentKeys(query: Omit<ParentKeysQuery, 'afterKey' | 'limit' | 'with'>): Promise<number> {
+    const { where, params } = this.parentFilter({ ...query, afterKey: null });
+    const rows = await this.db.query(`SELECT count(DISTINCT ${this.db.jsonText('_record', query.field)}) AS n FROM ${this.db.table(query.table)} WHERE ${where.join(' AND ')}`, params);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  /** Which parent rows a fan-out walks: this run's or the sink's, after a key, only some keys. */
+  private parentFilter(query: Pick<ParentKeysQuery, 'field' | 'runId' | 'afterKey' | 'only'>): { where: string[]; params: SqlValue[] } {
+    const field = this.db.jsonText('_record', query.field);
+    const params: SqlValue[] = [];
+    const where = [`${field} IS NOT NULL`];
+    where.push(query.runId === null ? '_deleted_at IS NULL' : `_last_run = $${params.push(query.runId)}`);
+    if (query.afterKey !== null) where.push(`${field} > $${params.push(query.afterKey)}`);
+    if (query.only !== undefined) where.push(query.only.length === 0 ? 'false' : `${field} IN (${query.only.map((k) => `$${params.push(k)}`).join(', ')})`);
+    return { where, params };
   }
 
   async readAudit(runId: string, resource: string): Promise<AuditRow[]> {

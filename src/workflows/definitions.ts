@@ -16,6 +16,8 @@ export const fanOutProgressQuery = defineQuery<FanOutProgress>('fanOutProgress')
 export interface FanOutProgress {
   resource: string;
   parentsDone: number;
+  /** Null until counted, at the fan-out's start. */
+  parentsTotal: number | null;
   inFlight: number;
   gone: number;
   failed: number;
@@ -137,7 +139,7 @@ export interface ResourceReport extends PageCounters {
   continuedAsNew: number;
   error?: string;
   /** For a fanned-out resource: parents traversed, and those gone (404/403) or failed, by key. */
-  parents?: { done: number; gone: Array<{ key: string; reason: string }>; failed: Array<{ key: string; reason: string }>; goneCount: number; failedCount: number };
+  parents?: { done: number; total: number; gone: Array<{ key: string; reason: string }>; failed: Array<{ key: string; reason: string }>; goneCount: number; failedCount: number };
   /** For a partitioned resource: each partition's own report (the counters above are their sums). */
   partitions?: ResourceReport[];
 }

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -42,6 +43,8 @@ export interface FanOutState {
   /** Every key up to this one (in text order) is done: the batch cursor. */
   afterKey: string | null;
   done: number;
+  /** Parent keys to walk, counted when the fan-out starts. */
+  total?: number;
   counters: PageCounters;
   waits: Waits;
   /** The first outcomes of each kind (history stays small), and how many there were in all. */
@@ -93,7 +96,7 @@ function pathFor(path: string, values: Record<string, string>): string {
  */
 export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
   const parent = input.resource.parent as NonNullable<ResourceConfig['parent']>;
-  const { listParentKeys } = proxyActivities<ExportActivities>(activityOptions(input.execution, input.execution.maxAttempts));
+  const { listParentKeys, countParentKeys } = proxyActivities<ExportActivities>(activityOptions(input.execution, input.execution.maxAttempts));
   const state: FanOutState = input.carried ?? { afterKey: null, done: 0, counters: { ...NO_PAGES }, waits: NO_WAITS, gone: [], failed: [], goneCount: 0, failedCount: 0, continuedAsNew: 0 };
   const startedAt = new Date().toISOString();
   let inFlight = 0;
@@ -111,7 +114,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     paused = false;
     await signalAll(resumeSignal);
   });
-  setHandler(fanOutProgressQuery, () => ({ resource: input.resource.name, parentsDone: state.done, inFlight, gone: state.goneCount, failed: state.failedCount }));
+  setHandler(fanOutProgressQuery, () => ({ resource: input.resource.name, parentsDone: state.done, parentsTotal: state.total ?? null, inFlight, gone: state.goneCount, failed: state.failedCount }));
 
   const traverseUnder = async ({ key, values }: ParentKey): Promise<void> => {
     const fields = { ...values, [parent.as]: key };
@@ -156,6 +159,9 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     }
   };
 
+  const scope = { sink: input.sink, table: input.parentTable.name, field: parent.key, runId: parent.from === 'run' ? input.runId : null, only: parent.keys };
+  // Fan-outs started before they counted their parents go on without a total.
+  if (state.total === undefined && patched('fan-out-total')) state.total = await countParentKeys(scope);
   for (;;) {
     const keys = await listParentKeys({
       sink: input.sink,
@@ -197,7 +203,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - Date.parse(startedAt),
     continuedAsNew: state.continuedAsNew,
-    parents: { done: state.done, gone: state.gone, failed: state.failed, goneCount: state.goneCount, failedCount: failed },
+    parents: { done: state.done, total: state.total ?? state.done, gone: state.gone, failed: state.failed, goneCount: state.goneCount, failedCount: failed },
     error: failed > 0 ? `${failed} of ${state.done} ${parent.resource} failed: ${state.failed.slice(0, 3).map((f) => `${f.key}: ${f.reason}`).join('; ')} (lms-export start --retry-failed)` : undefined,
   };
 }

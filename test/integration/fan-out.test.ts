@@ -55,6 +55,7 @@ describe('nested resources', () => {
       const enrollments = report.resources.find((r) => r.resource === 'enrollments');
       assert.equal(report.status, 'completed', enrollments?.error);
       assert.equal(enrollments?.parents?.done, 500);
+      assert.equal(enrollments?.parents?.total, 500);
       assert.deepEqual(enrollments?.parents?.gone.map((g) => g.key), [String(DELETED_COURSE)]);
       assert.match(enrollments?.parents?.gone[0]?.reason ?? '', /404 on GET \/api\/v1\/courses\/99\/enrollments/);
       assert.equal(enrollments?.parents?.failedCount, 0);
