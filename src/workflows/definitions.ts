@@ -3,7 +3,7 @@ import type { CompletenessReport } from '../activities/assess-completeness';
 import type { DriftFinding } from '../integrity/fingerprint';
 import type { DeletionScanReport } from './deletion-scan';
 import type { PageCursor } from '../pagination/types';
-import type { Waits } from './waits';
+import { NO_WAITS, type Waits } from './waits';
 
 /** Signals and queries shared by the workflows and every client (CLI, tests), so both name them alike. */
 export const pauseSignal = defineSignal('pause');
@@ -150,6 +150,30 @@ export interface UpdateScanReport extends PageCounters {
   since: string;
   status: 'completed' | 'failed';
   error?: string;
+}
+
+/** A report of nothing done yet: what a failed resource reports, and what partition and fan-out totals start from. */
+export function blankReport(resource: string, workflowId: string, startedAt: string): ResourceReport {
+  return {
+    resource,
+    workflowId,
+    status: 'completed',
+    ...NO_PAGES,
+    expectedAtStart: null,
+    expectedAtEnd: null,
+    cursorRecoveries: 0,
+    firstInvalid: null,
+    drift: [],
+    reconciliation: null,
+    circuitOpenings: 0,
+    waits: NO_WAITS,
+    startCursor: null,
+    endCursor: null,
+    startedAt,
+    finishedAt: null,
+    durationMs: null,
+    continuedAsNew: 0,
+  };
 }
 
 export interface RunReport {

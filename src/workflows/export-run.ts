@@ -19,6 +19,7 @@ import {
   NO_PAGES,
   pauseSignal,
   resumeSignal,
+  blankReport,
   runPhase,
   runProgressQuery,
   type ResourceReport,
@@ -35,7 +36,6 @@ import { updateScan } from './update-scan';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
 import { fanOut } from './fan-out';
 import { splitIdRange } from './id-ranges';
-import { NO_WAITS } from './waits';
 import { partitionedReport } from './partitioned-report';
 import { runPool } from './run-pool';
 
@@ -119,9 +119,8 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     })),
   }));
 
-  const traverse = async (workflowId: string, input: Omit<ExportResourceInput, 'workflowId' | 'startPaused'>): Promise<ResourceReport> => {
-    const startedPaused = paused;
-    const handle = await startChild(exportResource, { workflowId, args: [{ ...input, workflowId, startPaused: startedPaused }] });
+  /** Waits for a child, reaching it with pause and resume meanwhile (and with a pause sent while it started). */
+  const follow = async (handle: ChildWorkflowHandle<typeof exportResource> | ChildWorkflowHandle<typeof fanOut>, startedPaused: boolean): Promise<ResourceReport> => {
     running.add(handle);
     try {
       if (paused !== startedPaused) await handle.signal(paused ? pauseSignal : resumeSignal);
@@ -129,6 +128,11 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     } finally {
       running.delete(handle);
     }
+  };
+
+  const traverse = async (workflowId: string, input: Omit<ExportResourceInput, 'workflowId' | 'startPaused'>): Promise<ResourceReport> => {
+    const startedPaused = paused;
+    return follow(await startChild(exportResource, { workflowId, args: [{ ...input, workflowId, startPaused: startedPaused }] }), startedPaused);
   };
 
   /** A resource under a parent: one traversal per parent key, walked by a fan-out child. */
@@ -149,13 +153,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
         startPaused: startedPaused,
       }],
     });
-    running.add(handle);
-    try {
-      if (paused !== startedPaused) await handle.signal(paused ? pauseSignal : resumeSignal);
-      return await handle.result();
-    } finally {
-      running.delete(handle);
-    }
+    return follow(handle, startedPaused);
   };
 
   /** Where each partition starts: Ed-Fi's own tokens, or id ranges of a keyset source (an upper bound each). */
@@ -366,25 +364,5 @@ function traversalFacts(report: ResourceReport): AssessCompletenessInput['traver
 }
 
 function failedReport(resource: string, workflowId: string, error: string, startedAt: string): ResourceReport {
-  return {
-    resource,
-    workflowId,
-    status: 'failed',
-    ...NO_PAGES,
-    expectedAtStart: null,
-    expectedAtEnd: null,
-    cursorRecoveries: 0,
-    firstInvalid: null,
-    drift: [],
-    reconciliation: null,
-    circuitOpenings: 0,
-    waits: NO_WAITS,
-    startCursor: null,
-    endCursor: null,
-    startedAt,
-    finishedAt: null,
-    durationMs: null,
-    continuedAsNew: 0,
-    error,
-  };
+  return { ...blankReport(resource, workflowId, startedAt), status: 'failed', error };
 }

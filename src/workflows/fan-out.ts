@@ -15,7 +15,7 @@ import type { ParentKey, ResourceTable } from '../sinks/sink';
 import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { activityOptions } from './activity-options';
 import { shouldContinueAsNew } from './continue-as-new';
-import { countersOf, fanOutProgressQuery, NO_PAGES, pauseSignal, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
+import { blankReport, countersOf, fanOutProgressQuery, NO_PAGES, pauseSignal, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
 import { exportResource } from './export-resource';
 import { runPool } from './run-pool';
 import { addWaits, NO_WAITS, type Waits } from './waits';
@@ -185,21 +185,10 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
   const finishedAt = new Date();
   const failed = state.failedCount;
   return {
-    resource: input.resource.name,
-    workflowId: input.workflowId,
+    ...blankReport(input.resource.name, input.workflowId, startedAt),
     status: failed > 0 ? 'failed' : 'completed',
     ...state.counters,
-    expectedAtStart: null,
-    expectedAtEnd: null,
-    cursorRecoveries: 0,
-    firstInvalid: null,
-    drift: [],
-    reconciliation: null,
-    circuitOpenings: 0,
     waits: state.waits,
-    startCursor: null,
-    endCursor: null,
-    startedAt,
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - Date.parse(startedAt),
     continuedAsNew: state.continuedAsNew,

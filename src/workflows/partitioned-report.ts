@@ -1,4 +1,4 @@
-import { NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
+import { blankReport, NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
 import type { DriftFinding } from '../integrity/fingerprint';
 import { withDrift } from './drift-log';
 import { addWaits, NO_WAITS } from './waits';
@@ -22,8 +22,7 @@ export function partitionedReport(resource: string, workflowId: string, partitio
   const started = partitions.map((p) => p.startedAt).sort()[0] ?? new Date().toISOString();
   const finished = partitions.every((p) => p.finishedAt !== null) ? (partitions.map((p) => p.finishedAt as string).sort().pop() ?? null) : null;
   return {
-    resource,
-    workflowId,
+    ...blankReport(resource, workflowId, started),
     status: failed.length > 0 ? 'failed' : 'completed',
     ...counters,
     expectedAtStart: sumOrNull(partitions.map((p) => p.expectedAtStart)),
@@ -31,12 +30,8 @@ export function partitionedReport(resource: string, workflowId: string, partitio
     cursorRecoveries: partitions.reduce((n, p) => n + p.cursorRecoveries, 0),
     firstInvalid: firstInvalidOf(partitions),
     drift: partitions.reduce((found, p) => withDrift(found, p.drift ?? []), [] as DriftFinding[]),
-    reconciliation: null,
     circuitOpenings: partitions.reduce((n, p) => n + p.circuitOpenings, 0),
     waits: partitions.reduce((total, p) => addWaits(total, p.waits), NO_WAITS),
-    startCursor: null,
-    endCursor: null,
-    startedAt: started,
     finishedAt: finished,
     durationMs: finished === null ? null : Date.parse(finished) - Date.parse(started),
     continuedAsNew: partitions.reduce((n, p) => n + p.continuedAsNew, 0),
