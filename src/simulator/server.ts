@@ -76,6 +76,8 @@ export class LmsSimulator {
   readonly bucket: LeakyBucket | undefined;
   /** Replace it mid-run to start or stop a fault storm. */
   faults: FaultInjector | undefined;
+  /** Paths that answer with this status whatever is asked (a course closed to us: 403; a broken one: 400). */
+  refusals: Record<string, number> = {};
   latencyMs: number;
   private server: Server | undefined;
   private baseUrl = '';
@@ -198,6 +200,8 @@ export class LmsSimulator {
       const fault = this.faults?.draw();
       if (fault !== undefined) return inflict(fault, req, res);
       this.applyMutations(route.collection);
+      const refusal = this.refusals[url.pathname];
+      if (refusal !== undefined) return send(res, { status: refusal, body: { errors: [{ message: refusal === 403 ? 'user not authorized to perform that action' : 'invalid request for this course' }] } });
       if (route.parentExists !== undefined && !route.parentExists(match, this.data)) {
         return send(res, { status: 404, body: { errors: [{ message: 'The specified resource does not exist.' }] } });
       }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startExport, waitForReport } from '../../src/client/exports';
+import { retryFailedSpec } from '../../src/client/retry-failed';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { queryRows } from '../helpers/postgres';
@@ -98,6 +99,39 @@ describe('nested resources', () => {
       assert.ok(simulator.stats.peakInFlight >= 8, `peak in flight ${simulator.stats.peakInFlight}`);
       const truth = simulator.data.list('courses').flatMap((c) => simulator.truth(`/api/v1/courses/${c.id}/enrollments`));
       assert.deepEqual(await storedIds('fan_out_bucket.enrollments'), truth.map((r) => r.id).sort((a, b) => a - b));
+    } finally {
+      await simulator.stop();
+    }
+  });
+
+  it('records a course closed to us (403) as gone, fails only a broken course, and --retry-failed runs just that one', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const simulator = new LmsSimulator({ users: 200, courses: 30, enrollmentsPerCourseMax: 30 });
+    simulator.refusals = { '/api/v1/courses/7/enrollments': 403, '/api/v1/courses/12/enrollments': 400 };
+    await simulator.start();
+    try {
+      const spec = canvas(simulator, 'fan-out-retry', [
+        { name: 'courses', path: '/courses', primaryKey: ['id'] },
+        { name: 'enrollments', path: '/courses/{course_id}/enrollments', primaryKey: ['id'], parent: { resource: 'courses', as: 'course_id' } },
+      ]);
+      const first = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE, workflowId: 'fan-out-retry-1' }));
+      const enrollments = first.resources.find((r) => r.resource === 'enrollments');
+      assert.equal(first.status, 'failed');
+      assert.deepEqual(enrollments?.parents?.gone.map((g) => g.key), ['7']);
+      assert.match(enrollments?.parents?.gone[0]?.reason ?? '', /403 on GET \/api\/v1\/courses\/7\/enrollments/);
+      assert.deepEqual(enrollments?.parents?.failed.map((f) => f.key), ['12']);
+      assert.match(enrollments?.error ?? '', /^1 of 30 courses failed: 12: .*400 on GET \/api\/v1\/courses\/12\/enrollments: invalid request for this course/);
+      const byCourse = (id: number) => simulator.truth(`/api/v1/courses/${id}/enrollments`).map((r) => r.id);
+      const others = simulator.data.list('courses').filter((c) => c.id !== 7 && c.id !== 12).flatMap((c) => byCourse(c.id));
+      assert.deepEqual(await storedIds('fan_out_retry.enrollments'), others.sort((a, b) => a - b), 'every other course landed');
+
+      // The course is fixed; only it is read again.
+      simulator.refusals = { '/api/v1/courses/7/enrollments': 403 };
+      const before = simulator.stats.pageRequests;
+      const retry = await waitForReport(await startExport(harness.env.client, retryFailedSpec(spec, first), { taskQueue: TASK_QUEUE, workflowId: 'fan-out-retry-2' }));
+      assert.equal(retry.status, 'completed');
+      assert.deepEqual(retry.resources.map((r) => [r.resource, r.parents?.done]), [['enrollments', 1]]);
+      assert.ok(simulator.stats.pageRequests - before <= 4, 'one course: its page(s) and the spot check');
+      assert.deepEqual(await storedIds('fan_out_retry.enrollments'), [...others, ...byCourse(12)].sort((a, b) => a - b));
     } finally {
       await simulator.stop();
     }
