@@ -73,7 +73,7 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
 
   const count = countCheck(stored.length + traversal.quarantined, traversal.expectedAtStart, traversal.expectedAtEnd, resource.completeness.countTolerance);
   const maxGap = resource.completeness.maxKeyGap;
-  const gaps = maxGap !== undefined && resource.primaryKey.length === 1 && input.fullTraversal !== false ? keyGaps(stored.map((r) => (JSON.parse(r.key) as string[])[0] ?? ''), maxGap).gaps : null;
+  const gaps = maxGap !== undefined && resource.primaryKey.length === 1 && input.fullTraversal !== false ? keyGaps(stored.map((r) => (JSON.parse(r.key) as string[])[0] ?? ''), maxGap) : null;
 
   const audit = await sink.readRunAudit(runId, resource.name);
   const spotChecks: SpotCheck[] = [];

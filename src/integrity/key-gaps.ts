@@ -10,13 +10,9 @@ export interface KeyGap {
  * Gaps wider than `maxGap` between consecutive stored ids (non-numeric keys are ignored). Ids are expected to
  * be dense but not perfectly so — deleted rows leave holes — hence the threshold.
  */
-export function keyGaps(keys: Iterable<string>, maxGap: number, limit = 20): { gaps: KeyGap[]; numeric: number; total: number } {
+export function keyGaps(keys: Iterable<string>, maxGap: number, limit = 20): KeyGap[] {
   const ids: number[] = [];
-  let total = 0;
-  for (const key of keys) {
-    total += 1;
-    if (/^-?\d+$/.test(key)) ids.push(Number(key));
-  }
+  for (const key of keys) if (/^-?\d+$/.test(key)) ids.push(Number(key));
   ids.sort((a, b) => a - b);
   const gaps: KeyGap[] = [];
   for (let i = 1; i < ids.length && gaps.length < limit; i++) {
@@ -25,5 +21,5 @@ export function keyGaps(keys: Iterable<string>, maxGap: number, limit = 20): { g
     const missing = after - before - 1;
     if (missing > maxGap) gaps.push({ from: before + 1, to: after - 1, missing });
   }
-  return { gaps, numeric: ids.length, total };
+  return gaps;
 }

@@ -1,4 +1,5 @@
 import type { ResourceTable } from './sink';
+import { once } from './once';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sql-driver';
 
 const DELETIONS = '_lms_deletions';
@@ -42,15 +43,12 @@ export interface DeletionScanResult {
  * `--apply` sets `_deleted_at`; a row seen again is un-flagged (and undeleted by the upsert).
  */
 export class DeletionLedger {
-  private ready = false;
-
   constructor(
     private readonly db: SqlDriver,
     private readonly ensureTable: (table: ResourceTable) => Promise<void>,
   ) {}
 
-  private async ensureTables(): Promise<void> {
-    if (this.ready) return;
+  private readonly ensureTables = once(async (): Promise<void> => {
     await this.db.transaction(async (tx) => {
       await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(DELETIONS)} (resource VARCHAR NOT NULL, record_key VARCHAR NOT NULL,
         last_seen_run VARCHAR NOT NULL, last_seen_at TIMESTAMP NOT NULL, flagged_run VARCHAR NOT NULL, flagged_at TIMESTAMP NOT NULL,
@@ -64,8 +62,7 @@ export class DeletionLedger {
       await tx.query(`ALTER TABLE ${this.db.table(DELETIONS)} ADD COLUMN IF NOT EXISTS change_version BIGINT`);
       await tx.query(`ALTER TABLE ${this.db.table(SCANS)} ADD COLUMN IF NOT EXISTS newest_change_version BIGINT`);
     });
-    this.ready = true;
-  }
+  });
 
   /**
    * Compares the resource's stored rows with what `runId` saw. Call it only after a complete traversal of the

@@ -1,4 +1,5 @@
 import type { ResourceTable } from './sink';
+import { once } from './once';
 import type { SqlDriver } from './sql-driver';
 
 const HIGH_WATER = '_lms_high_water';
@@ -16,21 +17,17 @@ export interface HighWaterMark {
  * sound run. Kept in the sink beside the rows, so it is exactly as current as they are.
  */
 export class HighWaterMarks {
-  private ready = false;
-
   constructor(
     private readonly db: SqlDriver,
     private readonly ensureTable: (table: ResourceTable) => Promise<void>,
   ) {}
 
-  private async ensureTables(): Promise<void> {
-    if (this.ready) return;
+  private readonly ensureTables = once(async (): Promise<void> => {
     await this.db.transaction((tx) =>
       tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(HIGH_WATER)} (resource VARCHAR PRIMARY KEY, cursor_field VARCHAR NOT NULL,
         value VARCHAR NOT NULL, run_id VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)`),
     );
-    this.ready = true;
-  }
+  });
 
   async read(resource: string, cursorField: string): Promise<HighWaterMark | undefined> {
     await this.ensureTables();

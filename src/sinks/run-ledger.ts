@@ -1,5 +1,6 @@
 import type { Fingerprint } from '../integrity/fingerprint';
 import { mergeFingerprints } from '../integrity/fingerprint';
+import { once } from './once';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sql-driver';
 
 const FINGERPRINTS = '_lms_fingerprints';
@@ -29,12 +30,9 @@ export interface RunRecord {
  * may only compare runs whose verdict was complete).
  */
 export class RunLedger {
-  private ready = false;
-
   constructor(private readonly db: SqlDriver) {}
 
-  async ensureTables(): Promise<void> {
-    if (this.ready) return;
+  readonly ensureTables = once(async (): Promise<void> => {
     await this.db.transaction(async (tx) => {
       await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(FINGERPRINTS)} (run_id VARCHAR NOT NULL, resource VARCHAR NOT NULL,
         traversal VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, PRIMARY KEY (run_id, traversal))`);
@@ -43,8 +41,7 @@ export class RunLedger {
         seal VARCHAR NOT NULL, rows_digest VARCHAR NOT NULL, stored_rows INTEGER NOT NULL, assessed_at TIMESTAMP NOT NULL,
         PRIMARY KEY (run_id, resource))`);
     });
-    this.ready = true;
-  }
+  });
 
   /** The shape this run has seen so far for a resource, over all its traversals. */
   async knownFingerprint(tx: SqlExecutor, runId: string, resource: string): Promise<{ all: Fingerprint; own: (traversal: string) => Fingerprint }> {

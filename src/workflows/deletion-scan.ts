@@ -18,9 +18,7 @@ export interface DeletionScanInput {
 }
 
 /** What the deletion scan did for one resource, in the run report. */
-export type DeletionScanReport =
-  | ({ outcome: DeletionScanResult['outcome'] } & DeletionScanResult)
-  | { outcome: 'skipped' | 'failed'; detail: string };
+export type DeletionScanReport = DeletionScanResult | { outcome: 'skipped' | 'failed'; detail: string };
 
 function ago(seconds: number): string {
   return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : seconds >= 60 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;

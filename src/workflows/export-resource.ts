@@ -29,7 +29,8 @@ export interface Partition {
   query?: Record<string, string>;
 }
 
-export interface ExportResourceInput {
+/** What every workflow that exports one resource of a run is given. */
+export interface ResourceRunInput {
   runId: string;
   workflowId: string;
   source: SourceConfig;
@@ -37,6 +38,9 @@ export interface ExportResourceInput {
   sink: SinkConfig;
   execution: ExecutionConfig;
   startPaused?: boolean;
+}
+
+export interface ExportResourceInput extends ResourceRunInput {
   /** One partition of a partitioned resource: where it starts, and its number in the audit trail. */
   partition?: Partition;
   /** A traversal besides the main one (`updates`: the update scan), named `<resource>~<label>` in the audit trail. */

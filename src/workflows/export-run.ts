@@ -9,17 +9,14 @@ import {
   startChild,
   upsertMemo,
   workflowInfo,
-  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import { executionSchema, type ExportSpec, type ResourceConfig } from '../spec/export-spec';
 import { parseExportSpec, SpecError } from '../spec/parse-spec';
 import {
+  blankReport,
   countersOf,
   NO_PAGES,
-  pauseSignal,
-  resumeSignal,
-  blankReport,
   runPhase,
   runProgressQuery,
   type ResourceReport,
@@ -35,6 +32,7 @@ import { deletionScan, type DeletionScanReport } from './deletion-scan';
 import { updateScan } from './update-scan';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
 import { fanOut } from './fan-out';
+import { PausableChildren } from './pausable-children';
 import { splitIdRange } from './id-ranges';
 import { partitionedReport } from './partitioned-report';
 import { runPool } from './run-pool';
@@ -83,7 +81,6 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   // a run started from the Temporal CLI or Web UI carries none until it writes its own.
   if (patched('request-queue-memo')) upsertMemo({ [REQUEST_QUEUE_MEMO]: requestQueueBudget(info.taskQueue, spec.source) });
   const startedAt = new Date().toISOString();
-  let paused = false;
   const entries: ResourceEntry[] = spec.resources.map((r) => ({
     resource: r.name,
     workflowId: `${info.workflowId}-${r.name}`,
@@ -91,22 +88,11 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   }));
 
   /** Child traversals now running: pause and resume reach each of them. */
-  const running = new Set<ChildWorkflowHandle<typeof exportResource> | ChildWorkflowHandle<typeof fanOut>>();
-  const signalChildren = async (signal: typeof pauseSignal | typeof resumeSignal): Promise<void> => {
-    await Promise.all([...running].map((handle) => handle.signal(signal).catch(() => undefined)));
-  };
-  setHandler(pauseSignal, async () => {
-    paused = true;
-    await signalChildren(pauseSignal);
-  });
-  setHandler(resumeSignal, async () => {
-    paused = false;
-    await signalChildren(resumeSignal);
-  });
+  const children = new PausableChildren(false);
   setHandler(runProgressQuery, () => ({
     spec: spec.name,
     phase: runPhase(entries.map((e) => e.status)),
-    paused,
+    paused: children.paused,
     startedAt,
     resources: entries.map(({ resource, workflowId, status, error, report, partitions }) => ({
       resource,
@@ -119,27 +105,16 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     })),
   }));
 
-  /** Waits for a child, reaching it with pause and resume meanwhile (and with a pause sent while it started). */
-  const follow = async (handle: ChildWorkflowHandle<typeof exportResource> | ChildWorkflowHandle<typeof fanOut>, startedPaused: boolean): Promise<ResourceReport> => {
-    running.add(handle);
-    try {
-      if (paused !== startedPaused) await handle.signal(paused ? pauseSignal : resumeSignal);
-      return await handle.result();
-    } finally {
-      running.delete(handle);
-    }
-  };
-
   const traverse = async (workflowId: string, input: Omit<ExportResourceInput, 'workflowId' | 'startPaused'>): Promise<ResourceReport> => {
-    const startedPaused = paused;
-    return follow(await startChild(exportResource, { workflowId, args: [{ ...input, workflowId, startPaused: startedPaused }] }), startedPaused);
+    const startedPaused = children.paused;
+    return children.follow(await startChild(exportResource, { workflowId, args: [{ ...input, workflowId, startPaused: startedPaused }] }), startedPaused);
   };
 
   /** A resource under a parent: one traversal per parent key, walked by a fan-out child. */
   const traverseUnderParents = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<ResourceReport> => {
     const parent = input.resource.parent as NonNullable<ResourceConfig['parent']>;
     const parentConfig = spec.resources.find((r) => r.name === parent.resource);
-    const startedPaused = paused;
+    const startedPaused = children.paused;
     const handle = await startChild(fanOut, {
       workflowId: entry.workflowId,
       args: [{
@@ -153,7 +128,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
         startPaused: startedPaused,
       }],
     });
-    return follow(handle, startedPaused);
+    return children.follow(handle, startedPaused);
   };
 
   /** Where each partition starts: Ed-Fi's own tokens, or id ranges of a keyset source (an upper bound each). */
@@ -200,7 +175,8 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     const workflowId = `${entry.workflowId}-updates`;
     const resource = { ...input.resource, query: { ...input.resource.query, ...filter }, partitions: undefined };
     try {
-      const report = await executeChild(updateScan, { workflowId, args: [{ ...input, resource, workflowId, startPaused: paused }] });
+      const startedPaused = children.paused;
+      const report = await children.follow(await startChild(updateScan, { workflowId, args: [{ ...input, resource, workflowId, startPaused: startedPaused }] }), startedPaused);
       return { since, ...countersOf(report), status: report.status === 'completed' ? 'completed' : 'failed', error: report.error };
     } catch (error) {
       if (isCancellation(error)) throw error;

@@ -8,28 +8,21 @@ import {
   proxyActivities,
   setHandler,
   startChild,
-  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { ExportActivities } from '../activities';
 import type { ParentKey, ResourceTable } from '../sinks/sink';
-import type { ExecutionConfig, ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
+import type { ResourceConfig } from '../spec/export-spec';
 import { activityOptions } from './activity-options';
 import { shouldContinueAsNew } from './continue-as-new';
-import { blankReport, countersOf, fanOutProgressQuery, NO_PAGES, pauseSignal, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
-import { exportResource } from './export-resource';
+import { blankReport, countersOf, fanOutProgressQuery, NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
+import { exportResource, type ResourceRunInput } from './export-resource';
+import { PausableChildren } from './pausable-children';
 import { runPool } from './run-pool';
 import { addWaits, NO_WAITS, type Waits } from './waits';
 
-export interface FanOutInput {
-  runId: string;
-  workflowId: string;
-  source: SourceConfig;
-  /** The child resource, its path still holding the `{as}` placeholder. */
-  resource: ResourceConfig;
-  sink: SinkConfig;
-  execution: ExecutionConfig;
+/** `resource` is the child resource, its path still holding the `{as}` placeholder. */
+export interface FanOutInput extends ResourceRunInput {
   parentTable: ResourceTable;
-  startPaused?: boolean;
   carried?: FanOutState;
 }
 
@@ -100,20 +93,8 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
   const state: FanOutState = input.carried ?? { afterKey: null, done: 0, counters: { ...NO_PAGES }, waits: NO_WAITS, gone: [], failed: [], goneCount: 0, failedCount: 0, continuedAsNew: 0 };
   const startedAt = new Date().toISOString();
   let inFlight = 0;
-  let paused = input.startPaused ?? false;
-  // Pause and resume reach every traversal in flight; those started later start as the run is.
-  const running = new Set<ChildWorkflowHandle<typeof exportResource>>();
-  const signalAll = async (signal: typeof pauseSignal | typeof resumeSignal): Promise<void> => {
-    await Promise.all([...running].map((handle) => handle.signal(signal).catch(() => undefined)));
-  };
-  setHandler(pauseSignal, async () => {
-    paused = true;
-    await signalAll(pauseSignal);
-  });
-  setHandler(resumeSignal, async () => {
-    paused = false;
-    await signalAll(resumeSignal);
-  });
+  // Pause and resume reach every traversal in flight; those started later start as the fan-out is.
+  const children = new PausableChildren(input.startPaused ?? false);
   setHandler(fanOutProgressQuery, () => ({ resource: input.resource.name, parentsDone: state.done, parentsTotal: state.total ?? null, inFlight, gone: state.goneCount, failed: state.failedCount }));
 
   const traverseUnder = async ({ key, values }: ParentKey): Promise<void> => {
@@ -122,7 +103,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     const workflowId = `${input.workflowId}-${encodeURIComponent(key)}`;
     inFlight += 1;
     try {
-      const startedPaused = paused;
+      const startedPaused = children.paused;
       const handle = await startChild(exportResource, {
         workflowId,
         args: [{
@@ -137,9 +118,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
           startPaused: startedPaused,
         }],
       });
-      running.add(handle);
-      if (paused !== startedPaused) await handle.signal(paused ? pauseSignal : resumeSignal);
-      const report = await handle.result().finally(() => running.delete(handle));
+      const report = await children.follow(handle, startedPaused);
       const counters = countersOf(report);
       for (const name of Object.keys(counters) as Array<keyof PageCounters>) state.counters[name] += counters[name];
       state.waits = addWaits(state.waits, report.waits);
@@ -178,7 +157,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     if (keys.length < PARENTS_PER_BATCH) break;
     if (shouldContinueAsNew(0, Infinity)) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof fanOut>({ ...input, startPaused: paused, carried: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+      return continueAsNew<typeof fanOut>({ ...input, startPaused: children.paused, carried: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
     }
   }
 

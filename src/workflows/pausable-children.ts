@@ -1,0 +1,35 @@
+import { setHandler, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
+import { pauseSignal, resumeSignal, type ResourceReport } from './definitions';
+
+type ReportingChild = ChildWorkflowHandle<Workflow & ((...args: never[]) => Promise<ResourceReport>)>;
+
+/**
+ * The children of a workflow that pause and resume with it: registers the pause and resume handlers, forwards
+ * each signal to every child in flight, and tells a child started just before a signal arrived. Children
+ * started while paused start paused (ask `paused` when starting one).
+ */
+export class PausableChildren {
+  private readonly running = new Set<ReportingChild>();
+
+  constructor(public paused: boolean) {
+    setHandler(pauseSignal, () => this.set(true));
+    setHandler(resumeSignal, () => this.set(false));
+  }
+
+  /** Waits for a child's report; `startedPaused` is what `paused` was when it was started. */
+  async follow(handle: ReportingChild, startedPaused: boolean): Promise<ResourceReport> {
+    this.running.add(handle);
+    try {
+      if (this.paused !== startedPaused) await handle.signal(this.paused ? pauseSignal : resumeSignal);
+      return await handle.result();
+    } finally {
+      this.running.delete(handle);
+    }
+  }
+
+  private async set(paused: boolean): Promise<void> {
+    this.paused = paused;
+    const signal = paused ? pauseSignal : resumeSignal;
+    await Promise.all([...this.running].map((handle) => handle.signal(signal).catch(() => undefined)));
+  }
+}
