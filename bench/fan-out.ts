@@ -6,10 +6,10 @@
  *
  *   npm run bench:fan-out         (needs a `temporal` CLI on PATH or in Python's scripts folder)
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { request } from 'undici';
-import { findTemporalCli } from '../src/client/dev-server';
+import { startLocalTemporal } from '../src/client/dev-server';
 import { startExport, waitForReport } from '../src/client/exports';
 import { createExportWorker } from '../src/client/worker';
 import { LmsSimulator } from '../src/simulator/server';
@@ -110,8 +110,7 @@ async function ours(env: TestWorkflowEnvironment, simulator: LmsSimulator, expec
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cli = findTemporalCli();
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' } } });
+  const { server: env } = await startLocalTemporal();
   try {
     const results: Array<[string, Outcome]> = [];
     for (const [name, run] of [

@@ -6,11 +6,10 @@
  *   npm run bench            (needs a `temporal` CLI on PATH or in Python's scripts folder)
  */
 import { rmSync } from 'node:fs';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { fetchPage } from '../src/activities/fetch-page';
 import { persistPage } from '../src/activities/persist-page';
-import { findTemporalCli } from '../src/client/dev-server';
+import { startLocalTemporal } from '../src/client/dev-server';
 import { startExport, waitForReport } from '../src/client/exports';
 import { createExportWorker } from '../src/client/worker';
 import type { PageCursor } from '../src/pagination/types';
@@ -61,8 +60,7 @@ async function timed(work: () => Promise<number>): Promise<{ records: number; pe
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cli = findTemporalCli();
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' } } });
+  const { server: env } = await startLocalTemporal();
   const simulator = new LmsSimulator({ users: USERS });
   const simulatorUrl = await simulator.start();
   process.env[TOKEN_ENV] = simulator.token;

@@ -5,9 +5,8 @@
  *
  *   npm run bench:throttle        (needs a `temporal` CLI on PATH or in Python's scripts folder)
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { findTemporalCli } from '../src/client/dev-server';
+import { startLocalTemporal } from '../src/client/dev-server';
 import { startExport, waitForReport } from '../src/client/exports';
 import { createExportWorker } from '../src/client/worker';
 import { LmsSimulator } from '../src/simulator/server';
@@ -21,8 +20,7 @@ const RESOURCES = 4;
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cli = findTemporalCli();
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' } } });
+  const { server: env } = await startLocalTemporal();
   const simulator = new LmsSimulator({ users: ROWS_PER_RESOURCE, courses: RESOURCES - 1, enrollmentsPerCourse: ROWS_PER_RESOURCE, latencyMs: 30, canvasBucket: BUCKET });
   await simulator.start();
   process.env[TOKEN_ENV] = simulator.token;

@@ -6,7 +6,7 @@ export type ResponseVerdict =
   | { kind: 'ok' }
   | { kind: 'retry'; message: string }
   | { kind: 'throttled'; message: string; retryAfterMs?: number }
-  | { kind: 'fatal'; type: 'AuthRejected' | 'NotFound' | 'BadRequest' | 'CursorExpired'; message: string };
+  | { kind: 'fatal'; type: 'AuthRejected' | 'NotFound' | 'BadRequest' | 'CursorExpired' | 'ServerWaitTooLong'; message: string };
 
 export interface ResponseFacts {
   status: number;
@@ -21,7 +21,12 @@ export interface ResponseFacts {
   carriesCursor?: boolean;
   /** Milliseconds since the epoch, to turn an HTTP-date Retry-After into a delay. */
   now: number;
+  /** The longest server-directed wait obeyed (`source.maxServerWaitSeconds`); a longer one fails the request. */
+  maxServerWaitMs?: number;
 }
+
+/** Server-directed waits obeyed unless the spec says otherwise (15 minutes, `source.maxServerWaitSeconds`). */
+export const DEFAULT_MAX_SERVER_WAIT_MS = 900_000;
 
 export function retryAfterMs(value: string | undefined, now: number): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
@@ -38,9 +43,43 @@ export function resetMs(value: string | undefined, now: number): number | undefi
   return seconds > 1_000_000_000 ? Math.max(0, seconds * 1000 - now) : seconds * 1000;
 }
 
+/** A wait the server asked for, and the header that asked (its name as sent in lowercase, and its value). */
+export interface ServerWait {
+  ms: number;
+  header: string;
+  value: string;
+}
+
 /** How long the server asked us to wait: Retry-After first, then the rate-limit reset headers. */
+export function serverWait(headers: Record<string, string>, now: number): ServerWait | undefined {
+  const readers: Array<[string, (value: string | undefined, now: number) => number | undefined]> = [
+    ['retry-after', retryAfterMs],
+    ['ratelimit-reset', resetMs],
+    ['x-rate-limit-reset', resetMs],
+  ];
+  for (const [header, read] of readers) {
+    const ms = read(headers[header], now);
+    if (ms !== undefined) return { ms, header, value: headers[header] as string };
+  }
+  return undefined;
+}
+
 export function serverWaitMs(headers: Record<string, string>, now: number): number | undefined {
-  return retryAfterMs(headers['retry-after'], now) ?? resetMs(headers['ratelimit-reset'], now) ?? resetMs(headers['x-rate-limit-reset'], now);
+  return serverWait(headers, now)?.ms;
+}
+
+function describeWait(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3_600)} h`;
+  if (seconds < 63_072_000) return `${Math.round(seconds / 86_400)} days`;
+  return `${Math.round(seconds / 31_557_600)} years`;
+}
+
+/** A header's name as servers spell it, for messages (`Retry-After`, `X-Rate-Limit-Reset`). */
+function headerName(lowercase: string): string {
+  return lowercase.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
 function serverMessage(bodyText: string): string {
@@ -68,7 +107,19 @@ export function classifyResponse(facts: ResponseFacts): ResponseVerdict {
   }
   const remaining = Number(facts.headers['x-rate-limit-remaining'] ?? NaN);
   if (status === 429 || (status === 403 && /rate limit exceeded/i.test(facts.bodyText)) || (status >= 400 && remaining <= 0)) {
-    return { kind: 'throttled', message: `${status} throttled on ${where}`, retryAfterMs: serverWaitMs(facts.headers, facts.now) };
+    const wait = serverWait(facts.headers, facts.now);
+    const longest = facts.maxServerWaitMs ?? DEFAULT_MAX_SERVER_WAIT_MS;
+    if (wait !== undefined && wait.ms > longest) {
+      // Obeying would park the page for that long with nothing to show for it: fail it, naming what the server said.
+      return {
+        kind: 'fatal',
+        type: 'ServerWaitTooLong',
+        message:
+          `${status} throttled on ${where} with ${headerName(wait.header)}: ${wait.value}, a wait of ${describeWait(wait.ms)}, beyond ` +
+          `source.maxServerWaitSeconds (${Math.round(longest / 1000)} s); raise that setting if the source really means it, or export later`,
+      };
+    }
+    return { kind: 'throttled', message: `${status} throttled on ${where}`, retryAfterMs: wait?.ms };
   }
   if (status === 401 || status === 403) {
     const token = facts.tokenEnv === undefined ? 'no token is configured: set source.auth.bearerTokenEnv' : `check the token in ${facts.tokenEnv}`;

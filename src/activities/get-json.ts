@@ -1,12 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { presetOf } from '../sources/resolve-paging';
 import type { SourceConfig } from '../spec/export-spec';
-import { noteFailure } from './attempt-log';
+import { currentContext, warn } from './activity-context';
+import { heartbeatAttempt, noteFailure, noteNotice } from './attempt-log';
 import { attemptNumber, backoffMs } from './backoff';
-import { classifyResponse } from './classify-response';
+import { classifyResponse, DEFAULT_MAX_SERVER_WAIT_MS } from './classify-response';
 import type { Credentials } from './credentials';
-import { pacer } from './pacer';
-import { httpGet, type HttpAnswer } from './http-client';
+import { pacer, type BucketShape } from './pacer';
+import { BodyTooLargeError, httpGet, limitsOf, type HttpAnswer, type RequestLimits } from './http-client';
 
 /** A retryable failure whose next attempt comes after `delayMs` (a jittered backoff unless the server said). */
 function retry(message: string, type: string, delayMs = backoffMs(attemptNumber())): ApplicationFailure {
@@ -20,6 +21,34 @@ export interface JsonAnswer {
 }
 
 /**
+ * A request still running after this long heartbeats, and again each time this passes: the server answers a
+ * heartbeat with the attempt's cancellation (the workflow cancelled it, or it timed out), which aborts the
+ * request. Quick requests, most of them, never heartbeat.
+ */
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * The request's limits inside an activity: never longer than the attempt itself, and aborted when the attempt
+ * is cancelled (by the workflow, a timeout the server noticed, or the worker shutting down).
+ */
+function activityLimits(source: SourceConfig): RequestLimits {
+  const limits = limitsOf(source);
+  const context = currentContext();
+  if (context === undefined) return limits;
+  const attemptMs = context.info.startToCloseTimeoutMs;
+  return {
+    ...limits,
+    ...(attemptMs > 0 && attemptMs < limits.deadlineMs ? { deadlineMs: attemptMs, deadlineSetting: "the attempt's start-to-close timeout, execution.activityTimeoutSeconds" } : {}),
+    signal: context.cancellationSignal,
+  };
+}
+
+function bucketOf(source: SourceConfig): BucketShape {
+  // Specs written before `highWater` existed lack it: Canvas's bucket.
+  return { leakPerSecond: source.rateLimit.leakPerSecond, highWater: source.rateLimit.highWater ?? 700 };
+}
+
+/**
  * GET a URL of the source and read its JSON, turning every failure into the Temporal failure it deserves:
  * non-retryable for what a retry cannot fix, retryable for faults, a server-directed wait when throttled.
  * `url` is the URL we keep; credentials are added only to the request sent.
@@ -27,15 +56,27 @@ export interface JsonAnswer {
 export async function getJson(url: string, source: SourceConfig, credentials: Credentials, what: string, carriesCursor = false): Promise<JsonAnswer> {
   const path = new URL(url).pathname;
   const origin = new URL(url).origin;
-  await pacer.wait(origin, source.rateLimit.leakPerSecond);
+  const bucket = bucketOf(source);
+  await pacer.wait(origin, bucket);
   let answer: HttpAnswer;
+  const limits = activityLimits(source);
+  const heartbeats = limits.signal === undefined ? undefined : setInterval(heartbeatAttempt, HEARTBEAT_EVERY_MS);
   try {
-    answer = await httpGet(credentials.sendable(url), source, credentials.headers);
-    pacer.observe(origin, answer.headers);
+    answer = await httpGet(credentials.sendable(url), source, credentials.headers, limits);
   } catch (error) {
+    // A cancelled attempt ends as cancelled, not as a fault to retry.
+    if (limits.signal?.aborted && error === limits.signal.reason) throw error;
+    if (error instanceof BodyTooLargeError) throw ApplicationFailure.nonRetryable(`${what}: ${error.message}`, 'PageTooLarge');
     // Resets, refused connections, timeouts, bodies cut short: the network's faults, worth another try.
     const cause = error as { code?: string; message?: string };
     throw retry(`${what}: GET ${path} failed: ${cause.code ?? ''} ${cause.message ?? String(error)}`.replace(/\s+/g, ' '), 'NetworkError');
+  } finally {
+    clearInterval(heartbeats);
+  }
+  const paceWarning = pacer.observe(origin, answer.headers, bucket);
+  if (paceWarning !== undefined) {
+    warn(`${what}: ${paceWarning}`, { origin });
+    noteNotice('RateLimitHeaderOutOfRange');
   }
   const bodyText = answer.body.toString('utf8');
   const verdict = classifyResponse({
@@ -47,6 +88,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     tokenEnv: credentials.tokenEnv,
     carriesCursor,
     now: Date.now(),
+    maxServerWaitMs: (source.maxServerWaitSeconds ?? DEFAULT_MAX_SERVER_WAIT_MS / 1000) * 1000,
   });
   if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`${what}: ${verdict.message}`, verdict.type);
   if (verdict.kind === 'throttled') {

@@ -7,6 +7,33 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
+/** `source.maxPageBytes` unless the spec says otherwise; specs written before the setting existed lack it. */
+export const DEFAULT_MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
+/** The whole request took longer than `source.requestTimeoutMs` (a server dripping its body a byte at a time). */
+export class RequestDeadlineError extends Error {
+  override name = 'RequestDeadlineError';
+}
+
+/** The body grew past `source.maxPageBytes` (or announced it would): reading on would only fill memory. */
+export class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError';
+}
+
+export interface RequestLimits {
+  /** The whole exchange, from sending the request to the body's last byte. */
+  deadlineMs: number;
+  /** The setting the deadline comes from, for the message when it passes. */
+  deadlineSetting: string;
+  maxBytes: number;
+  /** Aborts the request at once (the activity was cancelled, or its worker is shutting down). */
+  signal?: AbortSignal;
+}
+
+export function limitsOf(source: SourceConfig): RequestLimits {
+  return { deadlineMs: source.requestTimeoutMs, deadlineSetting: 'source.requestTimeoutMs', maxBytes: source.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES };
+}
+
 const agents = new Map<string, Agent>();
 
 /** One keep-alive connection pool per timeout setting, shared by every fetch in the process. */
@@ -32,9 +59,45 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
   return headers;
 }
 
-export async function httpGet(url: string, source: SourceConfig, headers: Record<string, string>): Promise<HttpAnswer> {
-  // undici follows no redirects unless asked: a redirect is an answer we classify, never a hop with our token.
-  const response = await request(url, { method: 'GET', headers, dispatcher: agentFor(source) });
-  const body = Buffer.from(await response.body.arrayBuffer());
-  return { status: response.statusCode, headers: flattenHeaders(response.headers), body };
+function tooLarge(url: string, maxBytes: number, what: string): BodyTooLargeError {
+  return new BodyTooLargeError(`GET ${new URL(url).pathname}: the body ${what} source.maxPageBytes (${maxBytes} bytes); lower the resource's pageSize or raise source.maxPageBytes`);
+}
+
+/**
+ * GET a URL within limits. An abort (deadline, cancellation) or an oversized body destroys the request, which
+ * closes its socket: a hostile or broken server holds neither a connection nor memory past the limits.
+ */
+export async function httpGet(url: string, source: SourceConfig, headers: Record<string, string>, limits: RequestLimits = limitsOf(source)): Promise<HttpAnswer> {
+  const controller = new AbortController();
+  const deadline = setTimeout(() => {
+    controller.abort(new RequestDeadlineError(`no complete answer within ${limits.deadlineMs} ms (${limits.deadlineSetting})`));
+  }, limits.deadlineMs);
+  const cancel = (): void => controller.abort(limits.signal?.reason);
+  if (limits.signal?.aborted) cancel();
+  limits.signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    // undici follows no redirects unless asked: a redirect is an answer we classify, never a hop with our token.
+    const response = await request(url, { method: 'GET', headers, dispatcher: agentFor(source), signal: controller.signal });
+    const announced = Number(response.headers['content-length'] ?? NaN);
+    if (announced > limits.maxBytes) {
+      response.body.destroy();
+      throw tooLarge(url, limits.maxBytes, `announces ${announced} bytes, more than`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      // Leaving the loop destroys the body, and with it the connection.
+      if (size > limits.maxBytes) throw tooLarge(url, limits.maxBytes, 'passed');
+      chunks.push(chunk);
+    }
+    return { status: response.statusCode, headers: flattenHeaders(response.headers), body: Buffer.concat(chunks, size) };
+  } catch (error) {
+    // undici reports any abort as its own generic error: the reason we aborted for says more.
+    if (controller.signal.aborted && !(error instanceof BodyTooLargeError)) throw controller.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(deadline);
+    limits.signal?.removeEventListener('abort', cancel);
+  }
 }

@@ -3,13 +3,14 @@ import type { ScheduleHandle } from '@temporalio/client';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { formatVerification, verifyRun } from '../integrity/verify-run';
-import { openSink } from '../sinks/open-sink';
+import { openSink, readerBusyWaitMs } from '../sinks/open-sink';
 import type { Sink } from '../sinks/sink';
 import { sourceRequestBudget } from '../sources/request-budget';
 import { exportSpecSchema, type ExportSpecInput, type SinkConfig } from '../spec/export-spec';
 import { SpecError } from '../spec/parse-spec';
 import { pauseSignal, resumeSignal } from '../workflows/definitions';
-import { connectClient, exportStatus, readSpecFile, specOfRun, startExport, waitForReport } from './exports';
+import { cancelExport, connectClient, exportStatus, readSpecFile, specOfRun, startExport, waitForReport } from './exports';
+import { dumpRows } from './dump-rows';
 import { EXPORT_FORMATS, exportFile } from './export-file';
 import { formatDeletions } from './format-deletions';
 import { formatQuarantine } from './format-quarantine';
@@ -17,11 +18,15 @@ import { retryFailedSpec } from './retry-failed';
 import { createSchedule, describeSchedule, formatSchedule, listSchedules } from './schedules';
 import { formatReport } from './format-report';
 import { formatPlan, parseInterval, planExport } from './plan';
+import { formatReset, formatStates } from './format-state';
+import { readStates, resetState } from './incremental-state';
+import { resolveRun } from './resolve-run';
+import packageJson from '../../package.json';
 import { runWorkerProcess } from './worker';
 
 /** `lms-export`: the operator's verbs. Each connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. */
 export function buildCli(): Command {
-  const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal');
+  const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal').version(packageJson.version);
 
   program.command('worker').description('run a worker on the lms-export task queue').action(runWorkerProcess);
 
@@ -32,13 +37,16 @@ export function buildCli(): Command {
     .option('--wait', 'wait for the run to finish and print its report')
     .option('--json', 'print machine-readable JSON')
     .option('--full', 'traverse incremental resources from the beginning this run')
-    .option('--retry-failed <workflowId>', 'run only the parent keys that failed in that run (nested resources)')
+    .option('--retry-failed <run>', 'run only the parent keys that failed in that run (nested resources): spec file, spec name or workflow id')
     .description('validate a spec and start an export')
     .action(async (specPath: string, opts: { id?: string; wait?: boolean; json?: boolean; full?: boolean; retryFailed?: string }) => {
       const { raw } = readSpecFile(specPath);
       const client = await connectClient();
       let input = opts.full ? { ...(raw as ExportSpecInput), full: true } : (raw as ExportSpecInput);
-      if (opts.retryFailed !== undefined) input = retryFailedSpec(input, await waitForReport(client.workflow.getHandle(opts.retryFailed)));
+      if (opts.retryFailed !== undefined) {
+        const previous = await resolveRun(client, opts.retryFailed);
+        input = retryFailedSpec(input, await waitForReport(client.workflow.getHandle(previous.workflowId)));
+      }
       const handle = await startExport(client, input, { workflowId: opts.id });
       if (!opts.wait) {
         print(opts.json, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
@@ -51,11 +59,13 @@ export function buildCli(): Command {
 
   program
     .command('status')
-    .argument('<workflowId>')
+    .argument('<run>', 'spec file, spec name (its latest run, scheduled ones included) or workflow id')
     .option('--json', 'print machine-readable JSON')
     .description("show a run's progress, resource by resource")
-    .action(async (workflowId: string, opts: { json?: boolean }) => {
-      const status = await exportStatus(await connectClient(), workflowId);
+    .action(async (identifier: string, opts: { json?: boolean }) => {
+      const client = await connectClient();
+      const { workflowId } = await resolveRun(client, identifier);
+      const status = { workflowId, ...(await exportStatus(client, workflowId)) };
       const lines = [`${workflowId}: ${status.workflowStatus}${status.run.paused ? ' (paused)' : ''}, phase ${status.run.phase}`];
       for (const r of status.run.resources) {
         const p = status.resources[r.resource];
@@ -73,27 +83,63 @@ export function buildCli(): Command {
   for (const [verb, signal] of [['pause', pauseSignal], ['resume', resumeSignal]] as const) {
     program
       .command(verb)
-      .argument('<workflowId>')
+      .argument('<run>', 'spec file, spec name (its latest run) or workflow id')
       .description(`${verb} a running export between pages`)
-      .action(async (workflowId: string) => {
-        await (await connectClient()).workflow.getHandle(workflowId).signal(signal);
+      .action(async (identifier: string) => {
+        const client = await connectClient();
+        const { workflowId } = await resolveRun(client, identifier);
+        await client.workflow.getHandle(workflowId).signal(signal);
         console.log(`${verb} sent to ${workflowId}`);
       });
   }
+
+  program
+    .command('cancel')
+    .argument('<run>', 'spec file, spec name (its latest run) or workflow id')
+    .description('cancel a running export: its traversals stop, what was persisted stays, the run ends cancelled')
+    .action(async (identifier: string) => {
+      const client = await connectClient();
+      const { workflowId } = await resolveRun(client, identifier);
+      const { descendants } = await cancelExport(client, workflowId);
+      console.log(`cancel requested for ${workflowId} and the ${descendants} workflow(s) it runs`);
+    });
+
+  const state = program
+    .command('state')
+    .argument('<spec>', 'ExportSpec JSON file (names the sink)')
+    .option('--resource <name>', 'only this resource')
+    .option('--json', 'print machine-readable JSON')
+    .description("show each resource's incremental state: high-water mark, last complete run, last deletion scan")
+    .action(async (specPath: string, opts: { resource?: string; json?: boolean }) => {
+      const states = await readStates(readSpecFile(specPath).spec, opts.resource);
+      print(opts.json, states, formatStates(states));
+    });
+  state
+    .command('reset')
+    .argument('<spec>', 'ExportSpec JSON file (names the sink)')
+    .option('--resource <name>', 'the resource whose next run traverses everything (required)')
+    .option('--json', 'print machine-readable JSON')
+    .description("clear a resource's high-water mark so its next run is full; an audit row in _lms_actions records it")
+    .action(async (specPath: string, _opts: unknown, command: Command) => {
+      // `state` has --resource and --json too, and commander gives them to it: read them with the parent's.
+      const opts = command.optsWithGlobals<{ resource?: string; json?: boolean }>();
+      if (opts.resource === undefined) throw new Error('state reset: --resource <name> is required (the resource whose next run traverses everything)');
+      const outcome = await resetState(readSpecFile(specPath).spec, opts.resource, userInfo().username);
+      print(opts.json, outcome, formatReset(outcome));
+    });
 
   program
     .command('dump')
     .argument('<spec>', 'ExportSpec JSON file (names the sink)')
     .argument('<resource>', 'resource name')
     .option('--format <format>', 'jsonl', 'jsonl')
-    .description('print the stored rows of a resource, one JSON record per line')
-    .action(async (specPath: string, resource: string, opts: { format: string }) => {
+    .option('--exclude-deleted', 'leave out rows soft-deleted with deletions --apply')
+    .description('print the stored rows of a resource, one JSON record per line, with _first_run, _last_run and _deleted_at')
+    .action(async (specPath: string, resource: string, opts: { format: string; excludeDeleted?: boolean }) => {
       if (opts.format !== 'jsonl') throw new Error(`--format: expected jsonl, got "${opts.format}"`);
       const { spec } = readSpecFile(specPath);
       if (!spec.resources.some((r) => r.name === resource)) throw new Error(`resource "${resource}" is not in spec ${spec.name}`);
-      await withSink(spec.sink, async (sink) => {
-        for (const row of await sink.readRows(resource)) process.stdout.write(`${JSON.stringify(row.record)}\n`);
-      });
+      await withSink(spec.sink, (sink) => dumpRows(sink, resource, { excludeDeleted: opts.excludeDeleted }));
     });
 
   program
@@ -102,14 +148,15 @@ export function buildCli(): Command {
     .argument('<resource>', 'resource name')
     .requiredOption('--out <path>', 'file to write')
     .option('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`, 'parquet')
-    .description('write the stored records of a resource to a Parquet, JSON Lines or CSV file')
-    .action(async (specPath: string, resource: string, opts: { out: string; format: string }) => {
+    .option('--exclude-deleted', 'leave out rows soft-deleted with deletions --apply')
+    .description('write the stored records of a resource, with _first_run, _last_run and _deleted_at, to a Parquet, JSON Lines or CSV file')
+    .action(async (specPath: string, resource: string, opts: { out: string; format: string; excludeDeleted?: boolean }) => {
       const format = EXPORT_FORMATS.find((f) => f === opts.format);
       if (format === undefined) throw new Error(`--format: expected one of ${EXPORT_FORMATS.join(', ')}, got "${opts.format}"`);
       const { spec } = readSpecFile(specPath);
       if (!spec.resources.some((r) => r.name === resource)) throw new Error(`resource "${resource}" is not in spec ${spec.name}`);
       await withSink(spec.sink, async (sink) => {
-        const written = await exportFile(sink, resource, format, opts.out);
+        const written = await exportFile(sink, resource, format, opts.out, { excludeDeleted: opts.excludeDeleted });
         console.log(`wrote ${written.rows} rows of ${resource} to ${written.path}`);
       });
     });
@@ -176,7 +223,8 @@ export function buildCli(): Command {
     .description('ask each resource for its size and print the requests and time a run needs, before anything runs')
     .action(async (specPath: string, opts: { every?: string; rps?: string; estimate?: string[]; json?: boolean }) => {
       const { spec } = readSpecFile(specPath);
-      const requestsPerSecond = opts.rps === undefined ? sourceRequestBudget(spec.source).requestsPerSecond : Number(opts.rps);
+      const budget = sourceRequestBudget(spec.source);
+      const requestsPerSecond = opts.rps === undefined ? budget.requestsPerSecond : Number(opts.rps);
       if (!(requestsPerSecond > 0)) throw new Error(`--rps: expected a positive number, got "${opts.rps}"`);
       const estimates = Object.fromEntries(
         (opts.estimate ?? []).map((pair) => {
@@ -185,7 +233,8 @@ export function buildCli(): Command {
           return [name, Number(rows)];
         }),
       );
-      const plan = await planExport(spec, { estimates, requestsPerSecond, everySeconds: opts.every === undefined ? undefined : parseInterval(opts.every) });
+      const everySeconds = opts.every === undefined ? undefined : parseInterval(opts.every);
+      const plan = await planExport(spec, { estimates, requestsPerSecond, concurrentRequests: budget.concurrentRequestsPerWorker, everySeconds });
       print(opts.json, plan, formatPlan(plan));
     });
 
@@ -250,9 +299,12 @@ export function buildCli(): Command {
   return program;
 }
 
-/** Opens the spec's sink for one command and closes it whatever happens. */
+/**
+ * Opens the spec's sink for one command and closes it whatever happens. A DuckDB file a worker holds is waited
+ * for briefly (an idle worker lets go of it within seconds), then refused naming the process that holds it.
+ */
 async function withSink(config: SinkConfig, work: (sink: Sink) => Promise<void>): Promise<void> {
-  const sink = await openSink(config);
+  const sink = await openSink(config, { busyWaitMs: readerBusyWaitMs() });
   try {
     await work(sink);
   } finally {
@@ -273,7 +325,14 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
-    console.error(error instanceof SpecError ? error.message : `lms-export: ${(error as Error).message}`);
+    // Asked for JSON, a script gets the error as JSON on stdout too, invalid specs with every issue.
+    if (argv.includes('--json')) console.log(JSON.stringify(errorAsJson(error), null, 2));
+    else console.error(error instanceof SpecError ? error.message : `lms-export: ${(error as Error).message}`);
     process.exitCode = 2;
   }
+}
+
+function errorAsJson(error: unknown): { error: string; issues?: SpecError['issues'] } {
+  if (error instanceof SpecError) return { error: 'invalid spec', issues: error.issues };
+  return { error: (error as Error).message };
 }

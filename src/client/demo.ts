@@ -1,28 +1,31 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import { dirname } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { LmsSimulator } from '../simulator/server';
 import type { ExportSpecInput } from '../spec/export-spec';
-import { findTemporalCli } from './dev-server';
+import { startLocalTemporal } from './dev-server';
 import { exportStatus, startExport, waitForReport } from './exports';
 import { formatReport } from './format-report';
-import { temporalAddress, temporalNamespace } from './settings';
+import { installRuntimeLogger } from './runtime-logger';
+import { logLevel, TASK_QUEUE, temporalAddress, temporalNamespace } from './settings';
 import { createExportWorker } from './worker';
 
 /**
  * `npm run demo`: the whole product on embedded defaults. Uses the Temporal server at TEMPORAL_ADDRESS when one
- * answers, else starts a local dev server with its Web UI; runs the LMS simulator and a worker in this process;
- * exports Canvas-style users, courses and enrollments plus a generic cursor API into ./data/demo.duckdb; prints
- * the report and the Web UI link; then stops everything it started (`--keep` leaves it up until Ctrl-C).
+ * answers, else starts a local dev server with its Web UI (dev-server.ts says where its CLI comes from); runs the
+ * LMS simulator and a worker in this process, on a task queue of its own so that workers already polling
+ * `lms-export` (without the demo's token) never take its tasks; exports Canvas-style users, courses, enrollments
+ * and submissions into <data-dir>/demo.duckdb; prints the report and the Web UI link; then stops everything it
+ * started (`--keep` leaves it up until Ctrl-C).
  */
 
 const TOKEN_ENV = 'LMS_DEMO_TOKEN';
-const UI_PORT = 8233;
-const SPEC_FILE = 'data/demo-spec.json';
+const DEFAULT_UI_PORT = 8233;
+const DEMO_USERS = 5_000;
 
 function listening(address: string): Promise<boolean> {
   const [host, port] = address.split(':');
@@ -34,7 +37,7 @@ function listening(address: string): Promise<boolean> {
   });
 }
 
-export function demoSpec(simulatorUrl: string): ExportSpecInput {
+export function demoSpec(simulatorUrl: string, duckdbFile = './data/demo.duckdb'): ExportSpecInput {
   return {
     name: 'demo',
     source: { preset: 'canvas', baseUrl: `${simulatorUrl}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
@@ -44,48 +47,93 @@ export function demoSpec(simulatorUrl: string): ExportSpecInput {
       { name: 'enrollments', path: '/courses/1/enrollments', primaryKey: ['id'], pageSize: 100 },
       { name: 'submissions', path: '/courses/1/students/submissions', primaryKey: ['id'], pageSize: 100, query: { 'student_ids[]': ['all'] } },
     ],
-    sink: { kind: 'duckdb', path: './data/demo.duckdb' },
+    sink: { kind: 'duckdb', path: duckdbFile },
   };
 }
 
+function wholeNumber(option: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`${option} must be a whole number ≥ 1, got "${value}"`);
+  return number;
+}
+
+interface DemoServer {
+  address: string;
+  /** The Web UI of that server, when known. */
+  uiUrl: string | undefined;
+}
+
+/** The server at TEMPORAL_ADDRESS when one answers; else a dev server of our own, with its Web UI. */
+async function temporalServer(stops: Array<() => Promise<void>>): Promise<DemoServer> {
+  const address = temporalAddress();
+  if (await listening(address)) return { address, uiUrl: process.env['TEMPORAL_UI_URL']?.replace(/\/+$/, '') || undefined };
+  console.log(`No Temporal server at ${address}; starting a local dev server ...`);
+  const uiPort = await freePort(DEFAULT_UI_PORT);
+  // The server's start-up warnings (a generated cluster id, say) are noise here too, unless debugging.
+  const serverLog = { format: 'pretty', level: ['debug', 'trace'].includes(logLevel()) ? 'debug' : 'error' };
+  const { server, cli } = await startLocalTemporal({ ip: '127.0.0.1', ui: true, uiPort, log: serverLog });
+  stops.push(() => server.teardown());
+  console.log(`Temporal dev server at ${server.address} (${cli})`);
+  return { address: server.address, uiUrl: `http://127.0.0.1:${uiPort}` };
+}
+
+/** `preferred` if nothing listens there (a dev server of another project may), else any free port. */
+function freePort(preferred: number): Promise<number> {
+  const tryPort = (port: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const { port: bound } = server.address() as AddressInfo;
+        server.close(() => resolve(bound));
+      });
+    });
+  return tryPort(preferred).then(async (port) => port ?? (await tryPort(0)) ?? preferred);
+}
+
+function webUiLine(server: DemoServer, workflowId: string): string {
+  if (server.uiUrl === undefined) return `Web UI: not known for ${server.address}; set TEMPORAL_UI_URL (e.g. http://localhost:8233) to print a link`;
+  return `Web UI: ${server.uiUrl}/namespaces/${temporalNamespace()}/workflows/${workflowId}`;
+}
+
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const keep = process.argv.includes('--keep');
+  const options = new Command('demo')
+    .description('export Canvas-style records from the built-in LMS simulator into DuckDB, on Temporal')
+    .option('--keep', 'leave the server, simulator and worker up until Ctrl-C')
+    .option('--data-dir <dir>', 'where the DuckDB file and the spec are written', 'data')
+    .option('--users <count>', 'users in the simulated Canvas (a smaller demo with fewer)', (v) => wholeNumber('--users', v), DEMO_USERS)
+    .parse()
+    .opts<{ keep?: boolean; dataDir: string; users: number }>();
+  installRuntimeLogger();
+  const specFile = join(options.dataDir, 'demo-spec.json');
+  const duckdbFile = join(options.dataDir, 'demo.duckdb');
   const stops: Array<() => Promise<void>> = [];
   try {
-    let address = temporalAddress();
-    let uiUrl = process.env['TEMPORAL_UI_URL'] ?? `http://localhost:${UI_PORT}`;
-    if (!(await listening(address))) {
-      const cli = findTemporalCli();
-      console.log(`No Temporal server at ${address}; starting a local dev server (${cli ?? "the SDK's download"}) ...`);
-      const env = await TestWorkflowEnvironment.createLocal({
-        server: { executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' }, ip: '127.0.0.1', ui: true, uiPort: UI_PORT },
-      });
-      stops.push(() => env.teardown());
-      address = env.address;
-      uiUrl = `http://127.0.0.1:${UI_PORT}`;
-    }
+    const server = await temporalServer(stops);
+    const address = server.address;
 
-    const simulator = new LmsSimulator({ users: 5_000, courses: 40, enrollmentsPerCourse: 400, submissionsPerCourse: 600 });
+    const simulator = new LmsSimulator({ users: options.users, courses: 40, enrollmentsPerCourse: 400, submissionsPerCourse: 600 });
     const simulatorUrl = await simulator.start();
     stops.push(() => simulator.stop());
     process.env[TOKEN_ENV] = simulator.token;
     console.log(`LMS simulator at ${simulatorUrl}`);
 
+    const taskQueue = `${TASK_QUEUE}-demo-${process.pid}`;
     const nativeConnection = await NativeConnection.connect({ address });
     stops.push(() => nativeConnection.close());
-    const exportWorker = await createExportWorker({ connection: nativeConnection });
+    const exportWorker = await createExportWorker({ connection: nativeConnection, taskQueue });
     const running = exportWorker.run();
     stops.push(async () => (exportWorker.shutdown(), await running));
 
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: temporalNamespace() });
-    const spec = demoSpec(simulatorUrl);
-    mkdirSync(dirname(SPEC_FILE), { recursive: true });
-    writeFileSync(SPEC_FILE, `${JSON.stringify(spec, null, 2)}\n`);
-    const handle = await startExport(client, spec, { workflowId: `export-demo-${Date.now()}` });
-    console.log(`Started ${handle.workflowId}; Web UI: ${uiUrl}/namespaces/${temporalNamespace()}/workflows/${handle.workflowId}`);
+    const spec = demoSpec(simulatorUrl, duckdbFile);
+    mkdirSync(options.dataDir, { recursive: true });
+    writeFileSync(specFile, `${JSON.stringify(spec, null, 2)}\n`);
+    const handle = await startExport(client, spec, { workflowId: `export-demo-${Date.now()}`, taskQueue });
+    console.log(`Started ${handle.workflowId} on task queue ${taskQueue}`);
+    console.log(webUiLine(server, handle.workflowId));
 
     const total = spec.resources.reduce((sum, r) => sum + simulator.truth(`/api/v1${r.path}`).length, 0);
     const bar = new SingleBar({ format: 'exporting [{bar}] {value}/{total} records | {eta_formatted} left' });
@@ -107,10 +155,10 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
     const records = completed.resources.reduce((n, r) => n + r.recordsFetched, 0);
     console.log(`\n${formatReport(completed)}`);
-    console.log(`\n${records} records in ${seconds.toFixed(1)} s (${Math.round(records / seconds)} records/s) into ./data/demo.duckdb`);
-    console.log(`Web UI: ${uiUrl}/namespaces/${temporalNamespace()}/workflows/${handle.workflowId}`);
-    console.log(`Stored rows: npx lms-export dump ${SPEC_FILE} users`);
-    if (keep) {
+    console.log(`\n${records} records in ${seconds.toFixed(1)} s (${Math.round(records / seconds)} records/s) into ${duckdbFile}`);
+    console.log(webUiLine(server, handle.workflowId));
+    console.log(`Stored rows: npx lms-export dump ${specFile} users`);
+    if (options.keep) {
       console.log('--keep: everything stays up until Ctrl-C');
       await new Promise((resolve) => process.once('SIGINT', resolve));
     }
@@ -120,6 +168,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-    console.error(`demo failed: ${(error as Error).message}`);
-    process.exitCode = 1;
-  });
+  console.error(`demo failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+});

@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { ApplicationFailure, Client, Connection, defaultPayloadConverter, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  Client,
+  Connection,
+  defaultPayloadConverter,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
@@ -40,13 +49,32 @@ export async function startExport(
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof exportRun>> {
   const spec = parseExportSpec(raw);
   const queue = options.taskQueue ?? taskQueue();
-  return client.workflow.start<typeof exportRun>('exportRun', {
-    taskQueue: queue,
-    workflowId: options.workflowId ?? runWorkflowId(spec),
-    args: [raw],
-    // Published at start so workers begin polling the source's request queue before the first page is due.
-    memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
-  });
+  const workflowId = options.workflowId ?? runWorkflowId(spec);
+  try {
+    return await client.workflow.start<typeof exportRun>('exportRun', {
+      taskQueue: queue,
+      workflowId,
+      args: [raw],
+      // Published at start so workers begin polling the source's request queue before the first page is due.
+      memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    const running = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+    const since = running === undefined ? '' : ` (started ${running.startTime.toISOString()})`;
+    throw new ExportAlreadyRunningError(`export ${workflowId} is already running${since}; use lms-export status/pause/cancel ${workflowId}`, workflowId);
+  }
+}
+
+/** A start refused because a run with the same workflow id is still going: exports never run twice at once. */
+export class ExportAlreadyRunningError extends Error {
+  constructor(
+    message: string,
+    readonly workflowId: string,
+  ) {
+    super(message);
+    this.name = 'ExportAlreadyRunningError';
+  }
 }
 
 /** The run report, from a completed run or from the details of a failed one. */
@@ -99,4 +127,21 @@ export async function specOfRun(client: Client, runId: string): Promise<ExportSp
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (payload === undefined || payload === null) throw new Error(`run ${runId} has no input in its history`);
   return parseExportSpec(defaultPayloadConverter.fromPayload(payload));
+}
+
+/**
+ * Cancels a run and every workflow it has running below it (traversals, fan-outs, scans), so each ends
+ * cancelled at its next step; what was persisted stays. The run's own cancellation is not relied on to reach
+ * its children: they are asked directly, found in visibility by their root workflow id.
+ */
+export async function cancelExport(client: Client, workflowId: string): Promise<{ descendants: number }> {
+  await client.workflow.getHandle(workflowId).cancel();
+  let descendants = 0;
+  const query = `RootWorkflowId = '${workflowId}' AND WorkflowId != '${workflowId}' AND ExecutionStatus = 'Running'`;
+  for await (const execution of client.workflow.list({ query })) {
+    // One that finished meanwhile has nothing left to cancel.
+    await client.workflow.getHandle(execution.workflowId, execution.runId).cancel().catch(() => undefined);
+    descendants += 1;
+  }
+  return { descendants };
 }

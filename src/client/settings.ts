@@ -38,3 +38,15 @@ export function requestCeiling(env: NodeJS.ProcessEnv = process.env): RequestCei
   }
   return ceiling;
 }
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** How much the worker and the demo log (SDK and worker start-up messages appear from `debug`); default `warn`. */
+export function logLevel(env: NodeJS.ProcessEnv = process.env): LogLevelName {
+  const value = env['LMS_EXPORT_LOG_LEVEL'];
+  if (value === undefined || value === '') return 'warn';
+  const level = LOG_LEVELS.find((l) => l === value.toLowerCase());
+  if (level === undefined) throw new Error(`LMS_EXPORT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${value}"`);
+  return level;
+}

@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { SinkPool } from '../sinks/open-sink';
 import { requestQueueOf } from '../workflows/activity-options';
 import { requestCeiling, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
+import { installRuntimeLogger } from './runtime-logger';
 import { SourceQueuePollers } from './source-queue-pollers';
 
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
@@ -31,12 +32,14 @@ export interface ExportWorkerOptions {
   /** Defaults to the environment's (LMS_EXPORT_REQUESTS_PER_SECOND, LMS_EXPORT_CONCURRENT_REQUESTS). */
   requestCeiling?: RequestCeiling;
   discoveryIntervalMs?: number;
+  /** How long an idle DuckDB sink file stays open (default LMS_EXPORT_DUCKDB_IDLE_RELEASE_MS, else 3 s). */
+  duckDbIdleReleaseMs?: number;
   /** Told of each source queue this worker starts polling. */
   log?: (line: string) => void;
 }
 
 export async function createExportWorker(options: ExportWorkerOptions): Promise<ExportWorker> {
-  const sinks = new SinkPool();
+  const sinks = new SinkPool({ duckDbIdleReleaseMs: options.duckDbIdleReleaseMs });
   const activities = createActivities({ sinks });
   const namespace = options.namespace ?? temporalNamespace();
   const taskQueue = options.taskQueue ?? defaultTaskQueue();
@@ -91,6 +94,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
 
 /** `lms-export worker`: connect, poll the task queue until SIGINT/SIGTERM (the SDK handles both). */
 export async function runWorkerProcess(): Promise<void> {
+  installRuntimeLogger();
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   try {
     const exportWorker = await createExportWorker({ connection, log: (line) => console.log(line) });

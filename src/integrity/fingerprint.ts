@@ -51,9 +51,13 @@ export function fingerprintOf(records: unknown[]): { fingerprint: Fingerprint; f
 }
 
 function normalised(types: Map<string, Set<JsonType>>): Fingerprint {
-  const fingerprint: Fingerprint = {};
-  for (const path of [...types.keys()].sort()) fingerprint[path] = [...(types.get(path) ?? [])].sort();
-  return fingerprint;
+  // fromEntries defines own fields, so a record field named `__proto__` is described, not made the prototype.
+  return Object.fromEntries([...types.keys()].sort().map((path) => [path, [...(types.get(path) ?? [])].sort()]));
+}
+
+/** The types a fingerprint holds for a field; a field named `constructor` is not `Object.prototype.constructor`. */
+function typesOf(fingerprint: Fingerprint, field: string): JsonType[] | undefined {
+  return Object.hasOwn(fingerprint, field) ? fingerprint[field] : undefined;
 }
 
 export function mergeFingerprints(a: Fingerprint, b: Fingerprint): Fingerprint {
@@ -72,7 +76,7 @@ const valueTypes = (types: JsonType[] | undefined): JsonType[] => (types ?? []).
 export function pageDrift(known: Fingerprint, page: Fingerprint, pageNumber: number, firstSeen: Map<string, number>): DriftFinding[] {
   const findings: DriftFinding[] = [];
   for (const [field, types] of Object.entries(page)) {
-    const before = known[field];
+    const before = typesOf(known, field);
     if (before === undefined) {
       const type = types[0] as JsonType;
       findings.push({ kind: 'new-field', field, page: pageNumber, example: `record ${(firstSeen.get(`${field}:${type}`) ?? 0) + 1}: ${types.join('|')}` });
@@ -92,7 +96,7 @@ export function pageDrift(known: Fingerprint, page: Fingerprint, pageNumber: num
 export function runDrift(last: Fingerprint, current: Fingerprint): DriftFinding[] {
   const findings: DriftFinding[] = [];
   for (const [field, types] of Object.entries(current)) {
-    const before = last[field];
+    const before = typesOf(last, field);
     if (before === undefined) findings.push({ kind: 'new-field', field, page: null, example: `${types.join('|')}, not in the last run` });
     else {
       const added = valueTypes(types).filter((t) => !before.includes(t));
@@ -100,7 +104,7 @@ export function runDrift(last: Fingerprint, current: Fingerprint): DriftFinding[
     }
   }
   for (const field of Object.keys(last)) {
-    if (current[field] === undefined) findings.push({ kind: 'vanished-field', field, page: null, example: `${last[field]?.join('|')} in the last run, absent now` });
+    if (typesOf(current, field) === undefined) findings.push({ kind: 'vanished-field', field, page: null, example: `${typesOf(last, field)?.join('|')} in the last run, absent now` });
   }
   return findings;
 }

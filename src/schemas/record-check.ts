@@ -23,10 +23,13 @@ interface FieldTree {
   [name: string]: { type?: DeclaredFieldType; required: boolean; children: FieldTree };
 }
 
+/** A tree without a prototype, so a declared field named `constructor` is a field like any other. */
+const emptyTree = (): FieldTree => Object.create(null) as FieldTree;
+
 function addField(tree: FieldTree, path: string[], type: DeclaredFieldType, required: boolean): void {
   const [head, ...rest] = path;
   if (head === undefined) return;
-  const node = (tree[head] ??= { required: false, children: {} });
+  const node = (tree[head] ??= { required: false, children: emptyTree() });
   // A parent of a required field is itself required; of optional fields only, it may be absent.
   node.required ||= required;
   if (rest.length === 0) node.type = type;
@@ -34,20 +37,33 @@ function addField(tree: FieldTree, path: string[], type: DeclaredFieldType, requ
 }
 
 function objectOf(tree: FieldTree): z.ZodType {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [name, node] of Object.entries(tree)) {
+  const shape = Object.entries(tree).map(([name, node]): [string, z.ZodType] => {
     const field = node.type !== undefined ? declaredField(node.type) : objectOf(node.children);
-    shape[name] = node.required ? field : field.nullable().optional();
-  }
-  return z.looseObject(shape);
+    return [name, node.required ? field : field.nullable().optional()];
+  });
+  // fromEntries defines own fields, so even `__proto__` is a field name rather than the shape's prototype.
+  return z.looseObject(Object.fromEntries(shape));
 }
 
 /** The zod schema of a declared one: unknown fields pass, declared ones must have their type. */
 export function declaredSchema(declared: DeclaredSchema): z.ZodType {
-  const tree: FieldTree = {};
+  const tree = emptyTree();
   for (const [path, type] of Object.entries(declared.required)) addField(tree, path.split('.'), type, true);
   for (const [path, type] of Object.entries(declared.optional)) addField(tree, path.split('.'), type, false);
   return objectOf(tree);
+}
+
+/**
+ * A copy of parsed JSON whose objects have no prototype. zod reads a declared field with `record[name]`, which
+ * would find `Object.prototype.constructor` for a record without a `constructor` field; on the copy only the
+ * record's own fields exist.
+ */
+function ownFieldsOnly(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(ownFieldsOnly);
+  if (value === null || typeof value !== 'object') return value;
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const [name, field] of Object.entries(value)) copy[name] = ownFieldsOnly(field);
+  return copy;
 }
 
 /** The check a resource's records must pass, or none when its spec names no schema. */
@@ -55,7 +71,7 @@ export function recordCheckFor(choice: SchemaChoice | undefined): RecordCheck | 
   if (choice === undefined) return undefined;
   const schema = typeof choice === 'string' ? builtInSchemas[choice] : declaredSchema(choice);
   return (record) => {
-    const result = schema.safeParse(record);
+    const result = schema.safeParse(ownFieldsOnly(record));
     if (result.success) return [];
     return result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(record)', message: issue.message }));
   };

@@ -1,27 +1,58 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { lockHolderOf, SinkBusyError } from './sink-busy';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from './sql-driver';
 
+export interface DuckDbOptions {
+  /**
+   * Close the file once no statement has used it for this long, so another process (the CLI) may open it;
+   * the next statement opens it again. Unset: hold it until `close()`.
+   */
+  idleReleaseMs?: number;
+  /** How long opening waits for another process to let go of the file before it fails with SinkBusyError. */
+  busyWaitMs?: number;
+}
+
+const BUSY_POLL_MS = 200;
+
+interface OpenFile {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+}
+
 /**
- * The embedded default sink. DuckDB allows one writer process per file and one transaction per connection,
- * so every statement goes through a single connection and transactions are queued behind each other.
+ * The embedded default sink. DuckDB allows one process per file and one transaction per connection, so every
+ * statement goes through a single connection and transactions are queued behind each other. The queue is also
+ * the lease: the file is released only by a job of its own, after every statement queued before it finished,
+ * and never while a transaction is open.
  */
 export class DuckDbDriver implements SqlDriver {
   readonly dialect = 'duckdb' as const;
   readonly jsonType = 'VARCHAR';
   private queue: Promise<unknown> = Promise.resolve();
+  private file: OpenFile | undefined;
+  /** Statements queued or running. */
+  private pending = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    /** As the spec names it: what messages say. */
+    private readonly path: string,
+    private readonly options: DuckDbOptions,
   ) {}
 
-  static async open(path: string): Promise<DuckDbDriver> {
-    const file = resolve(path);
-    mkdirSync(dirname(file), { recursive: true });
-    const instance = await DuckDBInstance.create(file);
-    return new DuckDbDriver(instance, await instance.connect());
+  static async open(path: string, options: DuckDbOptions = {}): Promise<DuckDbDriver> {
+    const driver = new DuckDbDriver(path, options);
+    await driver.query('SELECT 1');
+    return driver;
+  }
+
+  /** Whether the file is open in this process now (it is released when idle). */
+  get holdsFile(): boolean {
+    return this.file !== undefined;
   }
 
   table(name: string): string {
@@ -36,38 +67,98 @@ export class DuckDbDriver implements SqlDriver {
     return placeholder;
   }
 
+  async tableExists(name: string): Promise<boolean> {
+    const rows = await this.query(
+      `SELECT 1 AS found FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`,
+      [name],
+    );
+    return rows.length > 0;
+  }
+
   query(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
-    return this.exclusive(() => this.run(sql, params));
+    return this.exclusive((connection) => run(connection, sql, params));
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.exclusive(async () => {
-      await this.run('BEGIN TRANSACTION');
+    return this.exclusive(async (connection) => {
+      await run(connection, 'BEGIN TRANSACTION');
       try {
-        const result = await work({ query: (sql, params = []) => this.run(sql, params) });
-        await this.run('COMMIT');
+        const result = await work({ query: (sql, params = []) => run(connection, sql, params) });
+        await run(connection, 'COMMIT');
         return result;
       } catch (error) {
-        await this.run('ROLLBACK');
+        await run(connection, 'ROLLBACK');
         throw error;
       }
     });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.idleTimer);
     await this.queue.catch(() => undefined);
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.releaseFile();
   }
 
-  private async run(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
-    const reader = await this.connection.runAndReadAll(sql, params);
-    return reader.getRowObjectsJS() as SqlRow[];
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
+  private exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`sink ${this.path} is closed`));
+    this.pending += 1;
+    clearTimeout(this.idleTimer);
+    const job = async (): Promise<T> => work(await this.connection());
+    const next = this.queue.then(job, job);
+    this.queue = next.then(
+      () => this.settled(),
+      () => this.settled(),
+    );
     return next;
   }
+
+  private settled(): void {
+    this.pending -= 1;
+    const idleMs = this.options.idleReleaseMs;
+    if (this.pending > 0 || idleMs === undefined || this.closed) return;
+    this.idleTimer = setTimeout(() => {
+      // Queued behind anything that arrived meanwhile; a statement after it opens the file again.
+      this.queue = this.queue.then(() => {
+        if (this.pending === 0) this.releaseFile();
+      });
+    }, idleMs);
+    this.idleTimer.unref();
+  }
+
+  private releaseFile(): void {
+    const file = this.file;
+    this.file = undefined;
+    file?.connection.closeSync();
+    file?.instance.closeSync();
+  }
+
+  private async connection(): Promise<DuckDBConnection> {
+    if (this.file !== undefined) return this.file.connection;
+    const fullPath = resolve(this.path);
+    mkdirSync(dirname(fullPath), { recursive: true });
+    const deadline = Date.now() + (this.options.busyWaitMs ?? 0);
+    for (;;) {
+      try {
+        const instance = await DuckDBInstance.create(fullPath);
+        try {
+          this.file = { instance, connection: await instance.connect() };
+        } catch (error) {
+          instance.closeSync();
+          throw error;
+        }
+        return this.file.connection;
+      } catch (error) {
+        const holder = lockHolderOf(error);
+        if (holder === undefined) throw error;
+        if (Date.now() >= deadline) throw new SinkBusyError(this.path, holder.pid);
+        await sleep(BUSY_POLL_MS);
+      }
+    }
+  }
+}
+
+async function run(connection: DuckDBConnection, sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
+  const reader = await connection.runAndReadAll(sql, params);
+  return reader.getRowObjectsJS() as SqlRow[];
 }

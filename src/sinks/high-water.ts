@@ -1,6 +1,6 @@
 import type { ResourceTable } from './sink';
 import { once } from './once';
-import type { SqlDriver } from './sql-driver';
+import type { SqlDriver, SqlExecutor } from './sql-driver';
 
 const HIGH_WATER = '_lms_high_water';
 
@@ -34,6 +34,20 @@ export class HighWaterMarks {
     const rows = await this.db.query(`SELECT value, run_id FROM ${this.db.table(HIGH_WATER)} WHERE resource = $1 AND cursor_field = $2`, [resource, cursorField]);
     const row = rows[0];
     return row === undefined ? undefined : { resource, cursorField, value: String(row['value']), runId: String(row['run_id']) };
+  }
+
+  /** The resource's stored mark whatever its cursor field, with when it was saved: what `lms-export state` shows. */
+  async stored(resource: string): Promise<(HighWaterMark & { savedAt: string }) | undefined> {
+    await this.ensureTables();
+    const rows = await this.db.query(`SELECT cursor_field, value, run_id, saved_at FROM ${this.db.table(HIGH_WATER)} WHERE resource = $1`, [resource]);
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    return { resource, cursorField: String(row['cursor_field']), value: String(row['value']), runId: String(row['run_id']), savedAt: new Date(String(row['saved_at'])).toISOString() };
+  }
+
+  /** Forgets the resource's mark inside the caller's transaction (call `stored` first: it creates the table). */
+  async clear(tx: SqlExecutor, resource: string): Promise<void> {
+    await tx.query(`DELETE FROM ${this.db.table(HIGH_WATER)} WHERE resource = $1`, [resource]);
   }
 
   /** Saves the greatest stored value of the cursor field; none is saved while no stored row has one. */

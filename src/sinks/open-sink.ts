@@ -1,5 +1,5 @@
 import type { SinkConfig } from '../spec/export-spec';
-import { DuckDbDriver } from './duckdb';
+import { DuckDbDriver, type DuckDbOptions } from './duckdb';
 import { PostgresDriver } from './postgres';
 import type { Sink } from './sink';
 import { SqlSink } from './sql-sink';
@@ -14,8 +14,30 @@ export function postgresUrl(config: Extract<SinkConfig, { kind: 'postgres' }>, e
   return config.url as string;
 }
 
-export async function openSink(config: SinkConfig): Promise<Sink> {
-  if (config.kind === 'duckdb') return new SqlSink(await DuckDbDriver.open(config.path));
+/** A worker lets go of an idle DuckDB file after this long, so the CLI can read it while the worker runs. */
+export const DEFAULT_DUCKDB_IDLE_RELEASE_MS = 3_000;
+/** How long a worker's activity waits for a CLI command to let go of a DuckDB file before failing (and retrying). */
+const WORKER_BUSY_WAIT_MS = 5_000;
+
+/** How long a CLI command waits for a DuckDB file a worker holds: longer than an idle worker keeps it. */
+export function readerBusyWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+  return duckDbIdleReleaseMs(env) + 2_000;
+}
+
+/** LMS_EXPORT_DUCKDB_IDLE_RELEASE_MS, or the default. */
+export function duckDbIdleReleaseMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env['LMS_EXPORT_DUCKDB_IDLE_RELEASE_MS'];
+  if (text === undefined || text === '') return DEFAULT_DUCKDB_IDLE_RELEASE_MS;
+  const ms = Number(text);
+  if (!(Number.isInteger(ms) && ms >= 0)) throw new Error(`LMS_EXPORT_DUCKDB_IDLE_RELEASE_MS must be a whole number of milliseconds ≥ 0, got "${text}"`);
+  return ms;
+}
+
+/** DuckDB only: how a process shares the file with others (PostgreSQL serves many clients and needs neither). */
+export type OpenSinkOptions = DuckDbOptions;
+
+export async function openSink(config: SinkConfig, options: OpenSinkOptions = {}): Promise<Sink> {
+  if (config.kind === 'duckdb') return new SqlSink(await DuckDbDriver.open(config.path, options));
   return new SqlSink(await PostgresDriver.open(postgresUrl(config), config.schema));
 }
 
@@ -24,15 +46,23 @@ export function sinkIdentity(config: SinkConfig): string {
   return config.kind === 'duckdb' ? `duckdb:${config.path}` : `postgres:${config.urlEnv ?? config.url}:${config.schema}`;
 }
 
-/** Sinks opened once per worker process and shared by every activity. */
+/**
+ * Sinks opened once per worker process and shared by every activity. A DuckDB sink's file is let go when idle
+ * (`idleReleaseMs`) and opened again by the next statement, so the same sink object serves every activity.
+ */
 export class SinkPool {
   private readonly open = new Map<string, Promise<Sink>>();
+  private readonly duckDb: DuckDbOptions;
+
+  constructor(options: { duckDbIdleReleaseMs?: number } = {}) {
+    this.duckDb = { idleReleaseMs: options.duckDbIdleReleaseMs ?? duckDbIdleReleaseMs(), busyWaitMs: WORKER_BUSY_WAIT_MS };
+  }
 
   get(config: SinkConfig): Promise<Sink> {
     const id = sinkIdentity(config);
     let sink = this.open.get(id);
     if (sink === undefined) {
-      sink = openSink(config);
+      sink = openSink(config, this.duckDb);
       sink.catch(() => this.open.delete(id));
       this.open.set(id, sink);
     }

@@ -46,7 +46,7 @@ export function keyPage(records: unknown[], primaryKey: string[], check?: Record
       reject([{ path: '(record)', message: 'record is not a JSON object' }], null);
       return;
     }
-    const values = primaryKey.map((field) => (record as Record<string, unknown>)[field]);
+    const values = primaryKey.map((field) => (Object.hasOwn(record, field) ? (record as Record<string, unknown>)[field] : undefined));
     const missing = primaryKey.filter((_, i) => values[i] === undefined || values[i] === null || values[i] === '');
     const keyValues = values.map((v) => (typeof v === 'string' ? v : canonicalJson(v)));
     const key = missing.length === 0 ? JSON.stringify(keyValues) : null;

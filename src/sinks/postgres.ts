@@ -35,6 +35,11 @@ export class PostgresDriver implements SqlDriver {
     return `${placeholder}::jsonb`;
   }
 
+  async tableExists(name: string): Promise<boolean> {
+    const rows = await this.query('SELECT 1 AS found FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [this.schema, name]);
+    return rows.length > 0;
+  }
+
   async query(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
     const result = await this.pool.query(sql, params);
     return result.rows as SqlRow[];

@@ -30,7 +30,11 @@ export interface RunRecord {
  * may only compare runs whose verdict was complete).
  */
 export class RunLedger {
-  constructor(private readonly db: SqlDriver) {}
+  constructor(
+    private readonly db: SqlDriver,
+    /** Told once a run's verdict on a resource is recorded (the typed view is rebuilt then). */
+    private readonly afterRun: (resource: string) => Promise<void> = async () => undefined,
+  ) {}
 
   readonly ensureTables = once(async (): Promise<void> => {
     await this.db.transaction(async (tx) => {
@@ -76,6 +80,7 @@ export class RunLedger {
         params,
       );
     });
+    await this.afterRun(run.resource);
   }
 
   /** The most recent assessed run of a resource other than `exceptRunId`. */

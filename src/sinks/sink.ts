@@ -3,6 +3,7 @@ import type { RecordCheck, RecordIssue } from '../schemas/record-check';
 import type { DeletionLedger } from './deletion-ledger';
 import type { HighWaterMarks } from './high-water';
 import type { RunLedger } from './run-ledger';
+import type { ReadRowsOptions } from './stored-rows';
 
 /** Where pages land. One interface for every database; activities see nothing else. */
 
@@ -94,9 +95,22 @@ export interface QuarantinedRecord {
   readmittedRun: string | null;
 }
 
+/** A stored row with the runs that first and last saw it, and when `deletions --apply` soft-deleted it (ISO time). */
 export interface StoredRow {
   key: unknown[];
   record: Record<string, unknown>;
+  firstRun: string;
+  lastRun: string;
+  deletedAt: string | null;
+}
+
+/** A stored row as text, for readers that stream a table. */
+export interface StoredRecord {
+  key: string;
+  recordJson: string;
+  firstRun: string;
+  lastRun: string;
+  deletedAt: string | null;
 }
 
 export interface Sink {
@@ -105,12 +119,13 @@ export interface Sink {
   persistPage(request: PersistRequest): Promise<PersistResult>;
   /** Whether a page of this run and resource was already persisted from this URL (the paging-loop guard). */
   wasRequested(runId: string, resource: string, url: string): Promise<boolean>;
-  readRows(resource: string): Promise<StoredRow[]>;
+  /** Every stored row of a resource, in key order; NoRowsYetError when nothing was ever stored for it. */
+  readRows(resource: string, options?: ReadRowsOptions): Promise<StoredRow[]>;
   /** Distinct values of a parent's key field, in text order, a batch at a time: what a fan-out walks. */
   parentKeys(query: ParentKeysQuery): Promise<ParentKey[]>;
   countParentKeys(query: Omit<ParentKeysQuery, 'afterKey' | 'limit' | 'with'>): Promise<number>;
   /** Up to `limit` stored records after a key, in key order: how big tables are read without holding them. */
-  readRowsAfter(resource: string, afterKey: string | null, limit: number): Promise<Array<{ key: string; recordJson: string }>>;
+  readRowsAfter(resource: string, afterKey: string | null, limit: number, options?: ReadRowsOptions): Promise<StoredRecord[]>;
   readAudit(runId: string, resource: string): Promise<AuditRow[]>;
   /** Quarantined records, newest last; re-admitted ones only when asked. */
   readQuarantine(filter?: { resource?: string; includeReadmitted?: boolean }): Promise<QuarantinedRecord[]>;

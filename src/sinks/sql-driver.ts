@@ -17,6 +17,8 @@ export interface SqlDriver extends SqlExecutor {
   jsonParam(placeholder: string): string;
   /** A record field (dotted path, already validated) as text: e.g. `_record ->> 'updated_at'`. */
   jsonText(column: string, path: string): string;
+  /** Whether the sink holds a table (or view) of this name. */
+  tableExists(name: string): Promise<boolean>;
   /** Runs `work` in one transaction; DDL from concurrent callers is serialized. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -5,7 +5,9 @@ import type { RecordIssue } from '../schemas/record-check';
 import { DeletionLedger } from './deletion-ledger';
 import { HighWaterMarks } from './high-water';
 import { RunLedger } from './run-ledger';
-import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ParentKey, ParentKeysQuery, ResourceTable, RunRow, Sink, StagedPage, StoredRow } from './sink';
+import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ParentKey, ParentKeysQuery, ResourceTable, RunRow, Sink, StagedPage, StoredRecord, StoredRow } from './sink';
+import { StoredRows, type ReadRowsOptions } from './stored-rows';
+import { TypedViews } from './typed-view';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
 
 const STAGING = '_lms_staging';
@@ -29,9 +31,13 @@ export class SqlSink implements Sink {
   readonly ledger: RunLedger;
   readonly deletions: DeletionLedger;
   readonly highWater: HighWaterMarks;
+  private readonly views: TypedViews;
+  private readonly storedRows: StoredRows;
 
   constructor(private readonly db: SqlDriver) {
-    this.ledger = new RunLedger(db);
+    this.views = new TypedViews(db);
+    this.storedRows = new StoredRows(db, (table) => this.ready.has(table));
+    this.ledger = new RunLedger(db, (resource) => this.views.afterRun(resource));
     const ensureTable = (table: ResourceTable): Promise<void> => this.ensureResourceTable(table.name, table.primaryKey);
     this.deletions = new DeletionLedger(db, ensureTable);
     this.highWater = new HighWaterMarks(db, ensureTable);
@@ -51,7 +57,8 @@ export class SqlSink implements Sink {
   async persistPage(request: PersistRequest): Promise<PersistResult> {
     await this.ensureInternalTables();
     await this.ensureResourceTable(request.resource.name, request.resource.primaryKey);
-    return this.db.transaction(async (tx) => {
+    let stored: unknown[] = [];
+    const result = await this.db.transaction(async (tx) => {
       const staged = await tx.query(`SELECT records FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
       const recordsJson = staged[0]?.['records'];
       if (typeof recordsJson !== 'string') return this.alreadyPersisted(tx, request);
@@ -75,8 +82,11 @@ export class SqlSink implements Sink {
       await this.quarantine(tx, request, rejected);
       await this.audit(tx, request, rows, rejected.length, result, shape.fingerprint);
       await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
+      stored = records;
       return result;
     });
+    await this.views.afterPage(request.resource.name, stored);
+    return result;
   }
 
   async wasRequested(runId: string, resource: string, url: string): Promise<boolean> {
@@ -88,19 +98,12 @@ export class SqlSink implements Sink {
     return found.length > 0;
   }
 
-  async readRows(resource: string): Promise<StoredRow[]> {
-    const rows = await this.db.query(`SELECT _key, CAST(_record AS VARCHAR) AS record FROM ${this.db.table(resource)} ORDER BY _key`);
-    return rows.map((r) => ({ key: JSON.parse(String(r['_key'])) as unknown[], record: JSON.parse(String(r['record'])) as Record<string, unknown> }));
+  readRows(resource: string, options?: ReadRowsOptions): Promise<StoredRow[]> {
+    return this.storedRows.all(resource, options);
   }
 
-  async readRowsAfter(resource: string, afterKey: string | null, limit: number): Promise<Array<{ key: string; recordJson: string }>> {
-    const params: SqlValue[] = afterKey === null ? [limit] : [afterKey, limit];
-    const rows = await this.db.query(
-      `SELECT _key, CAST(_record AS VARCHAR) AS record FROM ${this.db.table(resource)} ${afterKey === null ? '' : 'WHERE _key > $1'}
-       ORDER BY _key LIMIT $${params.length}`,
-      params,
-    );
-    return rows.map((r) => ({ key: String(r['_key']), recordJson: String(r['record']) }));
+  readRowsAfter(resource: string, afterKey: string | null, limit: number, options?: ReadRowsOptions): Promise<StoredRecord[]> {
+    return this.storedRows.after(resource, afterKey, limit, options);
   }
 
   async parentKeys(query: ParentKeysQuery): Promise<ParentKey[]> {

@@ -64,9 +64,14 @@ export const sourceSchema = z
           .positive()
           .default(10)
           .describe('How fast the source throttle bucket drains (Canvas: 10 units/s). Used to pace requests when answers carry X-Rate-Limit-Remaining.'),
+        highWater: z
+          .number()
+          .positive()
+          .default(700)
+          .describe('The bucket size (Canvas: 700 units): readings are clamped into 0..highWater, so no answer holds requests longer than the bucket takes to leak; one that asked for longer is reported.'),
       })
       .strict()
-      .default({ leakPerSecond: 10 }),
+      .default({ leakPerSecond: 10, highWater: 700 }),
     requestBudget: z
       .object({
         requestsPerSecond: z
@@ -92,7 +97,19 @@ export const sourceSchema = z
       .min(100)
       .max(600_000)
       .default(60_000)
-      .describe('Timeout for response headers and between body chunks.'),
+      .describe('Timeout for one whole request, from sending it to the last byte of its body.'),
+    maxPageBytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .default(64 * 1024 * 1024)
+      .describe('Largest response body read; a longer one fails the page and the connection is closed.'),
+    maxServerWaitSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(900)
+      .describe('Longest wait a throttled answer may ask for (Retry-After, rate-limit reset headers); a longer one fails the page naming the header.'),
   })
   .strict();
 

@@ -16,6 +16,7 @@ import { activityOptions } from './activity-options';
 import { shouldContinueAsNew } from './continue-as-new';
 import { blankReport, countersOf, fanOutProgressQuery, NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
 import { exportResource, type ResourceRunInput } from './export-resource';
+import { fillParentPath, placeholdersOf } from './parent-path';
 import { PausableChildren } from './pausable-children';
 import { runPool } from './run-pool';
 import { addWaits, NO_WAITS, type Waits } from './waits';
@@ -70,16 +71,6 @@ function parentGone(error: unknown): boolean {
   return root?.type === 'NotFound' || (root?.type === 'AuthRejected' && /\b403 on /.test(root.message));
 }
 
-/** The path's placeholders: `{as}` takes the parent key, any other `{name}` the parent record's field `name`. */
-function placeholdersOf(path: string): string[] {
-  return [...path.matchAll(/\{([A-Za-z][A-Za-z0-9_]*)\}/g)].map((m) => m[1] as string);
-}
-
-/** The child's path for one parent: every placeholder replaced, escaped for a URL path. */
-function pathFor(path: string, values: Record<string, string>): string {
-  return path.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ''));
-}
-
 /**
  * Walks a parent collection's keys (courses) and traverses the child resource under each (its enrollments), as
  * child workflows with at most `parent.maxParallel` in flight: the next starts as one finishes. Keys come from
@@ -99,6 +90,14 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
 
   const traverseUnder = async ({ key, values }: ParentKey): Promise<void> => {
     const fields = { ...values, [parent.as]: key };
+    const filled = fillParentPath(input.resource.path, fields);
+    if (filled.refused !== undefined && patched('refuse-parent-keys-leaving-the-path')) {
+      // Recorded like a parent whose traversal failed; no request is sent.
+      state.failedCount += 1;
+      if (state.failed.length < MAX_LISTED) state.failed.push({ key, reason: filled.refused });
+      state.done += 1;
+      return;
+    }
     const scope = `${parent.as}=${key}`;
     const workflowId = `${input.workflowId}-${encodeURIComponent(key)}`;
     inFlight += 1;
@@ -110,7 +109,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
           runId: input.runId,
           workflowId,
           source: input.source,
-          resource: { ...input.resource, path: pathFor(input.resource.path, fields), parent: undefined },
+          resource: { ...input.resource, path: filled.path, parent: undefined },
           sink: input.sink,
           execution: input.execution,
           scope,

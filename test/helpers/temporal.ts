@@ -1,7 +1,7 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/client/worker';
-import { findTemporalCli } from '../../src/client/dev-server';
+import { startLocalTemporal } from '../../src/client/dev-server';
 
 /** A test that hangs (an export that never ends) fails after this instead of stalling the suite. */
 export const TEST_TIMEOUT_MS = 180_000;
@@ -12,17 +12,14 @@ export const SUGGEST_CONTINUE_AS_NEW_AFTER = 120;
 // Worker lifecycle chatter at INFO drowns the test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-/** A real Temporal dev server (the `temporal` CLI on PATH, else the SDK's download) with our test settings. */
+/** A real Temporal dev server (see src/client/dev-server.ts for where its CLI comes from) with our test settings. */
 export async function startTemporal(extraArgs: string[] = [], dbFilename?: string, port?: number): Promise<TestWorkflowEnvironment> {
-  const cli = findTemporalCli();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
-      dbFilename,
-      port,
-      extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`, ...extraArgs],
-    },
+  const { server } = await startLocalTemporal({
+    dbFilename,
+    port,
+    extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`, ...extraArgs],
   });
+  return server;
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -59,6 +59,19 @@ describe('response classification', () => {
     assert.deepEqual([1, 2].map((a) => backoffMs(a, () => 0.999999)), [1_000, 2_000]);
     assert.equal(backoffMs(30, () => 1), 60_000);
   });
+  it('fails, naming the header and its value, a server-directed wait beyond source.maxServerWaitSeconds', () => {
+    const verdict = classifyResponse(facts(429, { headers: { 'retry-after': '999999999' } }));
+    assert.equal(verdict.kind, 'fatal');
+    assert.equal(verdict.kind === 'fatal' ? verdict.type : '', 'ServerWaitTooLong');
+    assert.match(verdict.kind === 'fatal' ? verdict.message : '', /^429 throttled on GET \/api\/v1\/courses\/1\/enrollments with Retry-After: 999999999, a wait of 32 years, beyond source\.maxServerWaitSeconds \(900 s\)/);
+    const reset = classifyResponse(facts(403, { headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '4102444800' }, now: Date.parse('2026-01-01T00:00:00Z') }));
+    assert.match(reset.kind === 'fatal' ? reset.message : '', /X-Rate-Limit-Reset: 4102444800, a wait of 74 years/);
+  });
+  it('obeys a server-directed wait up to the limit, which the spec may raise or lower', () => {
+    assert.deepEqual(classifyResponse(facts(429, { headers: { 'retry-after': '900' } })), { kind: 'throttled', message: '429 throttled on GET /api/v1/courses/1/enrollments', retryAfterMs: 900_000 });
+    assert.equal(classifyResponse(facts(429, { headers: { 'retry-after': '3600' }, maxServerWaitMs: 7_200_000 })).kind, 'throttled');
+    assert.match(JSON.stringify(classifyResponse(facts(429, { headers: { 'retry-after': '61' }, maxServerWaitMs: 60_000 }))), /Retry-After: 61, a wait of 61 s, beyond source.maxServerWaitSeconds \(60 s\)/);
+  });
   it('reads Retry-After as seconds or an HTTP date', () => {
     assert.equal(retryAfterMs('2', 0), 2_000);
     assert.equal(retryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1_000), 4_000);
