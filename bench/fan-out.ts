@@ -4,7 +4,7 @@
  * list, then per-course requests with a fixed 30 in flight, 50 ms apart, retrying a throttled answer after a
  * second). Prints time, throttled answers and whether each result is exact; figures from one run.
  *
- *   npm run bench:fan-out         (needs a `temporal` CLI on PATH or in Python's scripts folder)
+ *   npm run bench:fan-out         (finds or installs a `temporal` CLI as the demo does)
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';

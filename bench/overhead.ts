@@ -3,7 +3,7 @@
  * plain in-process loop (fetch, follow next, upsert through the same sink) on the same simulator and dataset,
  * at 0 ms and 50 ms simulated latency. Prints records/s of each and their ratio; figures from one run.
  *
- *   npm run bench            (needs a `temporal` CLI on PATH or in Python's scripts folder)
+ *   npm run bench            (finds or installs a `temporal` CLI as the demo does)
  */
 import { rmSync } from 'node:fs';
 import { DefaultLogger, Runtime } from '@temporalio/worker';

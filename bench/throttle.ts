@@ -3,7 +3,7 @@
  * bucket, timed, versus the theoretical minimum (the headroom spent at once, the rest at the sustainable rate).
  * Prints the ratio and the throttled answers; figures from one run.
  *
- *   npm run bench:throttle        (needs a `temporal` CLI on PATH or in Python's scripts folder)
+ *   npm run bench:throttle        (finds or installs a `temporal` CLI as the demo does)
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startLocalTemporal } from '../src/client/dev-server';

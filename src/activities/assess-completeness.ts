@@ -92,7 +92,9 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
   const fingerprint = await sink.ledger.runFingerprint(runId, resource.name);
   const drift = [...traversal.drift, ...(last === undefined ? [] : runDrift(last.fingerprint, fingerprint))];
 
-  const findings: CompletenessFindings = { count, gaps, spotChecks, drift, reconciledRows: traversal.reconciledRows };
+  // The traversal's counters say what it stored; the sink says what it still holds (a database dropped mid-run).
+  const lost = await sink.missingAuditedRows(runId, resource);
+  const findings: CompletenessFindings = { count, gaps, spotChecks, drift, reconciledRows: traversal.reconciledRows, lost };
   const verdict = verdictOf(findings);
 
   const digest = new RowsDigest();

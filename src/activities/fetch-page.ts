@@ -2,17 +2,21 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { assertSameOrigin, ForeignLinkError } from '../pagination/first-request';
 import { pagesByPosition } from '../pagination/positional';
+import { stageableRecords, stringifyJson } from '../pagination/record-json';
 import { readTotal } from '../pagination/total';
 import { PageFormatError, type PageCursor, type ParsedPage } from '../pagination/types';
 import type { SinkPool } from '../sinks/open-sink';
 import { pageRequestUrl, resolvePaging } from '../sources/resolve-paging';
 import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { priorAttempts, type AttemptLog } from './attempt-log';
+import { claimResourceTable } from './claim-table';
 import { credentialsFor } from './credentials';
 import { getJson } from './get-json';
 
 export interface FetchPageInput {
   runId: string;
+  /** The spec whose run this is, which owns the resource's table; absent in runs started before tables had owners. */
+  spec?: string;
   /** Names this traversal in staging, audit rows and the loop guard: the resource, or one of its partitions. */
   traversal: string;
   source: SourceConfig;
@@ -49,6 +53,8 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   const paging = resolvePaging(source, resource);
   const credentials = credentialsFor(source);
   const url = credentials.keepable(pageRequestUrl(paging, input.cursor));
+  const sink = await sinks.get(input.sink);
+  if (input.spec !== undefined) await claimResourceTable(sink, input.spec, source, resource);
   const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`, input.cursor !== null);
   const response = { url, headers: answer.headers, body };
   let parsed: ParsedPage;
@@ -65,7 +71,6 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     throw error;
   }
 
-  const sink = await sinks.get(input.sink);
   if (parsed.next !== null) {
     const nextUrl = paging.strategy.requestUrl(paging.request, parsed.next);
     if (nextUrl === url || (await sink.wasRequested(input.runId, input.traversal, nextUrl))) {
@@ -76,7 +81,7 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     }
   }
   const ref = stagingRef(input.runId, input.traversal, input.pageNumber);
-  await sink.stagePage({ ref, runId: input.runId, resource: input.traversal, pageNumber: input.pageNumber, recordsJson: JSON.stringify(parsed.records) });
+  await sink.stagePage({ ref, runId: input.runId, resource: input.traversal, pageNumber: input.pageNumber, recordsJson: stringifyJson(stageableRecords(parsed.records)) });
   return {
     ref,
     pageNumber: input.pageNumber,

@@ -8,6 +8,7 @@ import { classifyResponse, DEFAULT_MAX_SERVER_WAIT_MS } from './classify-respons
 import type { Credentials } from './credentials';
 import { pacer, type BucketShape } from './pacer';
 import { BodyTooLargeError, httpGet, limitsOf, type HttpAnswer, type RequestLimits } from './http-client';
+import { JsonNestingError, parseJson } from '../pagination/record-json';
 
 /** A retryable failure whose next attempt comes after `delayMs` (a jittered backoff unless the server said). */
 function retry(message: string, type: string, delayMs = backoffMs(attemptNumber())): ApplicationFailure {
@@ -41,6 +42,21 @@ function activityLimits(source: SourceConfig): RequestLimits {
     ...(attemptMs > 0 && attemptMs < limits.deadlineMs ? { deadlineMs: attemptMs, deadlineSetting: "the attempt's start-to-close timeout, execution.activityTimeoutSeconds" } : {}),
     signal: context.cancellationSignal,
   };
+}
+
+/** The attempt-log cause under which a page whose body was not valid UTF-8 is counted (see format-report.ts). */
+export const INVALID_UTF8_NOTICE = 'InvalidUtf8Repaired';
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8');
+
+/** The body as text, and whether it held bytes that are not UTF-8 (read as U+FFFD, as a browser reads them). */
+function bodyTextOf(body: Buffer): { text: string; repaired: boolean } {
+  try {
+    return { text: STRICT_UTF8.decode(body), repaired: false };
+  } catch {
+    return { text: LENIENT_UTF8.decode(body), repaired: true };
+  }
 }
 
 function bucketOf(source: SourceConfig): BucketShape {
@@ -78,7 +94,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     warn(`${what}: ${paceWarning}`, { origin });
     noteNotice('RateLimitHeaderOutOfRange');
   }
-  const bodyText = answer.body.toString('utf8');
+  const { text: bodyText, repaired } = bodyTextOf(answer.body);
   const verdict = classifyResponse({
     status: answer.status,
     headers: answer.headers,
@@ -99,9 +115,17 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
 
   let body: unknown;
   try {
-    body = JSON.parse(bodyText);
-  } catch {
+    body = parseJson(bodyText);
+  } catch (error) {
+    if (error instanceof JsonNestingError) {
+      const page = new URL(url);
+      throw ApplicationFailure.nonRetryable(`${what}: GET ${page.pathname}${page.search}: ${error.message}; a retry reads the same body`, 'PageTooDeep');
+    }
     throw retry(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody');
+  }
+  if (repaired) {
+    warn(`${what}: GET ${path} sent bytes that are not UTF-8; they are stored as U+FFFD`, { path });
+    noteNotice(INVALID_UTF8_NOTICE);
   }
   const bodyError = presetOf(source).bodyError?.(body);
   if (bodyError !== undefined) {

@@ -23,6 +23,7 @@ import { readStates, resetState } from './incremental-state';
 import { resolveRun } from './resolve-run';
 import packageJson from '../../package.json';
 import { runWorkerProcess } from './worker';
+import { stringifyJson } from '../pagination/record-json';
 
 /** `lms-export`: the operator's verbs. Each connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. */
 export function buildCli(): Command {
@@ -100,8 +101,8 @@ export function buildCli(): Command {
     .action(async (identifier: string) => {
       const client = await connectClient();
       const { workflowId } = await resolveRun(client, identifier);
-      const { descendants } = await cancelExport(client, workflowId);
-      console.log(`cancel requested for ${workflowId} and the ${descendants} workflow(s) it runs`);
+      await cancelExport(client, workflowId);
+      console.log(`cancel requested for ${workflowId}: its traversals stop at their next step`);
     });
 
   const state = program
@@ -313,7 +314,8 @@ async function withSink(config: SinkConfig, work: (sink: Sink) => Promise<void>)
 }
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
-  console.log(json ? JSON.stringify(value, null, 2) : text);
+  // Records may hold integers beyond 2^53 (bigint): stringifyJson writes their digits.
+  console.log(json ? stringifyJson(value, 2) : text);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,3 +1,4 @@
+import { parseJson, stringifyJson } from '../pagination/record-json';
 import type { StoredRecord } from '../sinks/sink';
 
 /**
@@ -18,5 +19,5 @@ export function consumerRecord(record: Record<string, unknown>, row: Pick<Stored
 }
 
 export function consumerLine(row: StoredRecord): string {
-  return JSON.stringify(consumerRecord(JSON.parse(row.recordJson) as Record<string, unknown>, row));
+  return stringifyJson(consumerRecord(parseJson(row.recordJson) as Record<string, unknown>, row));
 }

@@ -14,7 +14,9 @@ import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
 import { fanOutProgressQuery, progressQuery, runProgressQuery, type FanOutProgress, type ResourceProgress, type RunProgress, type RunReport } from '../workflows/definitions';
 import type { exportRun } from '../workflows/export-run';
+import { withReconnect } from './reconnect';
 import { taskQueue, temporalAddress, temporalNamespace } from './settings';
+import { assertSpecSize, isPayloadTooLarge, jsonBytes, MAX_SPEC_BYTES } from './spec-size';
 
 /** Typed helpers over the Temporal client: what the CLI, the demo and the tests do with an export. */
 
@@ -41,6 +43,7 @@ export function runWorkflowId(spec: Pick<ExportSpec, 'name'>): string {
 /**
  * Starts `exportRun` with the spec as the user wrote it (the workflow fills defaults itself), under an id
  * derived from the spec name, so a second start of a running export is refused instead of running twice.
+ * A spec too big for a workflow input is refused here (spec-size.ts), before anything is sent.
  */
 export async function startExport(
   client: Client,
@@ -48,6 +51,7 @@ export async function startExport(
   options: { workflowId?: string; taskQueue?: string } = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof exportRun>> {
   const spec = parseExportSpec(raw);
+  assertSpecSize(raw);
   const queue = options.taskQueue ?? taskQueue();
   const workflowId = options.workflowId ?? runWorkflowId(spec);
   try {
@@ -59,6 +63,10 @@ export async function startExport(
       memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
     });
   } catch (error) {
+    if (isPayloadTooLarge(error)) {
+      // A server configured below the default blob limit: say what was refused instead of "Failed to start Workflow".
+      throw new Error(`the Temporal server refused to start ${workflowId}: the spec (${jsonBytes(raw)} bytes of JSON) is over the server's payload size limit (limit.blobSize.error; ${MAX_SPEC_BYTES} bytes pass a default server). Make the spec smaller: split long parent.keys lists, query arrays or its resources over several specs`, { cause: error });
+    }
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     const running = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
     const since = running === undefined ? '' : ` (started ${running.startTime.toISOString()})`;
@@ -77,10 +85,15 @@ export class ExportAlreadyRunningError extends Error {
   }
 }
 
-/** The run report, from a completed run or from the details of a failed one. */
-export async function waitForReport(handle: WorkflowHandle<typeof exportRun>): Promise<RunReport> {
+/**
+ * The run report, from a completed run or from the details of a failed one. A server that goes away while the
+ * run goes on (a restart) is waited for, up to RECONNECT_BOUND_MS, saying so on stderr; the wait then resumes.
+ */
+export async function waitForReport(handle: WorkflowHandle<typeof exportRun>, options: { log?: (line: string) => void } = {}): Promise<RunReport> {
+  const { connection } = handle.client;
+  const address = connection instanceof Connection ? connection.options.address : temporalAddress();
   try {
-    return await handle.result();
+    return await withReconnect(() => handle.result(), { address, probe: () => handle.describe(), log: options.log });
   } catch (error) {
     // exportRun fails with the report as the failure's details when a resource failed (see export-run.ts).
     if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && (error.cause.type === 'ExportFailed' || error.cause.type === 'ExportIncomplete')) {
@@ -130,18 +143,9 @@ export async function specOfRun(client: Client, runId: string): Promise<ExportSp
 }
 
 /**
- * Cancels a run and every workflow it has running below it (traversals, fan-outs, scans), so each ends
- * cancelled at its next step; what was persisted stays. The run's own cancellation is not relied on to reach
- * its children: they are asked directly, found in visibility by their root workflow id.
+ * Cancels a run: each traversal, fan-out and scan under it ends cancelled at its next step (the run cancels its
+ * children by workflow id, so children that continued as new hear it too); what was persisted stays.
  */
-export async function cancelExport(client: Client, workflowId: string): Promise<{ descendants: number }> {
+export async function cancelExport(client: Client, workflowId: string): Promise<void> {
   await client.workflow.getHandle(workflowId).cancel();
-  let descendants = 0;
-  const query = `RootWorkflowId = '${workflowId}' AND WorkflowId != '${workflowId}' AND ExecutionStatus = 'Running'`;
-  for await (const execution of client.workflow.list({ query })) {
-    // One that finished meanwhile has nothing left to cancel.
-    await client.workflow.getHandle(execution.workflowId, execution.runId).cancel().catch(() => undefined);
-    descendants += 1;
-  }
-  return { descendants };
 }

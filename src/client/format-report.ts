@@ -1,3 +1,4 @@
+import { INVALID_UTF8_NOTICE } from '../activities/get-json';
 import type { CompletenessFindings } from '../integrity/verdict';
 import type { RunReport } from '../workflows/definitions';
 
@@ -13,6 +14,22 @@ function describeFindings(findings: CompletenessFindings): string {
   return lines.map((line) => `\n      ${line}`).join('');
 }
 
+/** Causes in `waits.retries` that count what was put up with, not a retry: said on their own line. */
+const REPAIRS: Record<string, string> = {
+  [INVALID_UTF8_NOTICE]: 'page(s) held bytes that are not UTF-8, stored as U+FFFD',
+};
+
+function retriesOf(retries: Record<string, number>): Array<[string, number]> {
+  return Object.entries(retries).filter(([cause]) => !Object.hasOwn(REPAIRS, cause));
+}
+
+function describeRepairs(retries: Record<string, number>): string {
+  return Object.entries(retries)
+    .filter(([cause]) => Object.hasOwn(REPAIRS, cause))
+    .map(([cause, n]) => `\n    repaired: ${n} ${REPAIRS[cause]}`)
+    .join('');
+}
+
 /** The run report as an operator reads it in a terminal. */
 export function formatReport(report: RunReport): string {
   const lines = [`export ${report.spec} (${report.workflowId}, run ${report.runId}): ${report.status}`];
@@ -26,9 +43,10 @@ export function formatReport(report: RunReport): string {
         (r.firstInvalid ? `\n    first invalid record: ${r.firstInvalid} (lms-export quarantine <spec> --resource ${r.resource})` : '') +
         (r.expectedAtStart !== null ? `\n    API total: ${r.expectedAtStart} at start, ${r.expectedAtEnd} at end` : '') +
         (r.reconciliation ? `\n    second pass (positional paging): ${r.reconciliation.inserted} rows the first pass missed, ${r.reconciliation.updated} changed meanwhile` : '') +
-        (Object.keys(r.waits.retries).length > 0
-          ? `\n    retried: ${Object.entries(r.waits.retries).map(([cause, n]) => `${n} × ${cause}`).join(', ')}; ${r.waits.throttled} throttled; ${(r.waits.waitedMs / 1000).toFixed(1)} s waiting`
+        (retriesOf(r.waits.retries).length > 0
+          ? `\n    retried: ${retriesOf(r.waits.retries).map(([cause, n]) => `${n} × ${cause}`).join(', ')}; ${r.waits.throttled} throttled; ${(r.waits.waitedMs / 1000).toFixed(1)} s waiting`
           : '') +
+        describeRepairs(r.waits.retries) +
         (r.circuitOpenings > 0 ? `\n    circuit opened ${r.circuitOpenings} time(s) while the source kept failing` : '') +
         (r.cursorRecoveries > 0 ? `\n    restarted ${r.cursorRecoveries} time(s) after the server rejected its cursor` : '') +
         (r.partitions ? `\n    ${r.partitions.length} partitions` : '') +

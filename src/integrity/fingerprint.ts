@@ -2,6 +2,7 @@
  * A page's shape: each field path and the JSON types its values had. Field names and types only — never a
  * value — so a fingerprint may travel in reports and workflow history. Nested objects are described one level
  * down (`schoolReference.schoolId`), deep enough for the references LMS APIs nest, small enough to store per page.
+ * The walk stops at NESTED_DEPTH, so it never recurses into a deeply nested record.
  */
 export type JsonType = 'null' | 'string' | 'number' | 'boolean' | 'object' | 'array';
 
@@ -21,6 +22,8 @@ export function jsonType(value: unknown): JsonType {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'array';
   const type = typeof value;
+  // An integer beyond 2^53 is read as a bigint (pagination/record-json.ts): in JSON it is a number.
+  if (type === 'bigint') return 'number';
   return type === 'string' || type === 'number' || type === 'boolean' ? type : 'object';
 }
 

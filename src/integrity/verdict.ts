@@ -1,5 +1,6 @@
 import type { DriftFinding } from './fingerprint';
 import type { KeyGap } from './key-gaps';
+import type { MissingAuditedRows } from '../sinks/audited-rows';
 
 /**
  * A resource's completeness verdict and the findings behind it. `incomplete` is kept for evidence that rows the
@@ -37,6 +38,8 @@ export interface CompletenessFindings {
   drift: DriftFinding[];
   /** Rows a second pass over positional paging found the first one missed (drift handled, but drift). */
   reconciledRows: number;
+  /** Rows and pages the run stored that the sink no longer holds (absent in findings recorded before the check). */
+  lost?: MissingAuditedRows;
 }
 
 /** Allowed shortfall: what the total itself moved during the run, plus the configured tolerance of it. */
@@ -60,6 +63,14 @@ export function verdictOf(findings: CompletenessFindings): Verdict {
   if (gaps !== null && gaps.length > 0) {
     const missing = gaps.reduce((n, g) => n + g.missing, 0);
     reasons.push(`${missing} ids missing in ${gaps.length} gap(s): ${gaps.slice(0, 5).map(range).join(', ')}${gaps.length > 5 ? ', …' : ''}`);
+  }
+  const lost = findings.lost;
+  if (lost !== undefined && lost.missing > 0 && lost.first !== null) {
+    const { key, traversal, page } = lost.first;
+    reasons.push(`${lost.missing} rows audited by this run are not stored (the sink lost them?), first ${key} from ${traversal} page ${page}`);
+  }
+  if (lost !== undefined && lost.lostPages.length > 0) {
+    reasons.push(`pages this run stored are gone from the sink with their rows (the sink lost them? run the export again): ${lost.lostPages.join('; ')}`);
   }
   if (reasons.length > 0) return `incomplete: ${reasons.join('; ')}`;
   const drifted =

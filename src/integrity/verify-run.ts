@@ -1,4 +1,5 @@
 import type { AuditRow, Sink } from '../sinks/sink';
+import { parseJson } from '../pagination/record-json';
 import { canonicalJson, sha256 } from '../sinks/page-rows';
 import { chainLink, genesisLink, RowsDigest, runSeal } from './audit-chain';
 
@@ -65,11 +66,18 @@ export async function verifyRun(sink: Sink, runId: string, primaryKeys: Map<stri
     let orphaned = 0;
     for (const row of rows) {
       digest.add(row.key, row.hash);
-      if (sha256(canonicalJson(JSON.parse(row.recordJson ?? 'null'))) !== row.hash && altered++ < MAX_PROBLEMS_PER_CHECK) {
+      if (sha256(canonicalJson(parseJson(row.recordJson ?? 'null'))) !== row.hash && altered++ < MAX_PROBLEMS_PER_CHECK) {
         problems.push(`row ${row.key}: its record no longer matches the hash stored with it (changed after the run)`);
       }
       if (!pages.has(row.pageSha256) && orphaned++ < MAX_PROBLEMS_PER_CHECK) problems.push(`row ${row.key}: its page is not in the run's audit chain`);
     }
+    // Re-hashing covers the rows present; a row the audit says was stored but the table lacks is a failure too.
+    const lost = await sink.missingAuditedRows(runId, table);
+    if (lost.first !== null) {
+      const { key, traversal, page } = lost.first;
+      problems.push(`row ${key}: stored by ${traversal} page ${page} but missing from the table (${lost.missing} audited row${lost.missing === 1 ? '' : 's'} missing)`);
+    }
+    for (const pagesGone of lost.lostPages) problems.push(`${pagesGone}: gone from the audit (the run stored them; the sink lost them?)`);
     const later = await sink.ledger.lastRun(run.resource, runId);
     const superseded = later !== undefined && later.assessedAt !== undefined && run.assessedAt !== undefined && later.assessedAt > run.assessedAt;
     if (superseded) {

@@ -43,7 +43,8 @@ function nextCursor(response: PageResponse, options: JsonCursorOptions): PageCur
   }
   if (options.nextCursorPath !== undefined) {
     const token = readJsonPath(response.body, options.nextCursorPath);
-    if (typeof token === 'number') return { kind: 'token', token: String(token) };
+    // A numeric cursor beyond 2^53 is read as a bigint (record-json.ts): its digits, unrounded.
+    if (typeof token === 'number' || typeof token === 'bigint') return { kind: 'token', token: String(token) };
     if (typeof token === 'string' && token !== '') return { kind: 'token', token };
     if (token !== undefined && token !== null && token !== '') throw new PageFormatError(`"${options.nextCursorPath}" is not a string cursor`);
   }

@@ -1,4 +1,5 @@
 import { firstPageUrl } from './first-request';
+import { parseJson, stringifyJson } from './record-json';
 import { readJsonPath } from './json-path';
 import { recordsAt } from './records';
 import { PageFormatError, type PageCursor, type PaginationStrategy, type PageResponse, type ParsedPage, type RequestContext } from './types';
@@ -23,7 +24,7 @@ export function keysetStrategy(options: KeysetOptions): PaginationStrategy {
     requestUrl(ctx: RequestContext, cursor: PageCursor | null): string {
       if (cursor === null) return firstPageUrl(ctx, options.pageSizeParam);
       if (cursor.kind !== 'token') throw new PageFormatError('keyset paging resumes only from a key');
-      const values = JSON.parse(cursor.token) as string[];
+      const values = parseJson(cursor.token) as string[];
       return firstPageUrl(ctx, options.pageSizeParam, Object.fromEntries(options.params.map((p, i) => [p, values[i] ?? ''])));
     },
     parse(response: PageResponse): ParsedPage {
@@ -36,7 +37,7 @@ export function keysetStrategy(options: KeysetOptions): PaginationStrategy {
         if (value === undefined || value === null) throw new PageFormatError(`keyset field "${field}" is missing from the last record of ${response.url}`);
         return String(value);
       });
-      return { records, next: { kind: 'token', token: JSON.stringify(values) } };
+      return { records, next: { kind: 'token', token: stringifyJson(values) } };
     },
   };
 }

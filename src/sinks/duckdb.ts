@@ -1,8 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { forgetCreatedTables, isMissingTable } from './once';
 import { lockHolderOf, SinkBusyError } from './sink-busy';
+import { classifyDuckDbOpenError } from './sink-errors';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from './sql-driver';
 
 export interface DuckDbOptions {
@@ -76,7 +78,7 @@ export class DuckDbDriver implements SqlDriver {
   }
 
   query(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
-    return this.exclusive((connection) => run(connection, sql, params));
+    return this.exclusive((connection) => run(connection, sql, params)).catch(forgettingMissingTables);
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -90,7 +92,7 @@ export class DuckDbDriver implements SqlDriver {
         await run(connection, 'ROLLBACK');
         throw error;
       }
-    });
+    }).catch(forgettingMissingTables);
   }
 
   async close(): Promise<void> {
@@ -136,7 +138,12 @@ export class DuckDbDriver implements SqlDriver {
   private async connection(): Promise<DuckDBConnection> {
     if (this.file !== undefined) return this.file.connection;
     const fullPath = resolve(this.path);
-    mkdirSync(dirname(fullPath), { recursive: true });
+    try {
+      mkdirSync(dirname(fullPath), { recursive: true });
+      if (statSync(fullPath, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('Is a directory'), { code: 'EISDIR' });
+    } catch (error) {
+      throw classifyDuckDbOpenError(error, this.path);
+    }
     const deadline = Date.now() + (this.options.busyWaitMs ?? 0);
     for (;;) {
       try {
@@ -150,12 +157,18 @@ export class DuckDbDriver implements SqlDriver {
         return this.file.connection;
       } catch (error) {
         const holder = lockHolderOf(error);
-        if (holder === undefined) throw error;
+        if (holder === undefined) throw classifyDuckDbOpenError(error, this.path);
         if (Date.now() >= deadline) throw new SinkBusyError(this.path, holder.pid);
         await sleep(BUSY_POLL_MS);
       }
     }
   }
+}
+
+/** A table we created is gone (the file replaced under us): the next use creates it again. */
+function forgettingMissingTables(error: unknown): never {
+  if (isMissingTable(error)) forgetCreatedTables();
+  throw error;
 }
 
 async function run(connection: DuckDBConnection, sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {

@@ -2,13 +2,15 @@ import type { SinkConfig } from '../spec/export-spec';
 import { DuckDbDriver, type DuckDbOptions } from './duckdb';
 import { PostgresDriver } from './postgres';
 import type { Sink } from './sink';
+import { sinkMisconfigured } from './sink-errors';
 import { SqlSink } from './sql-sink';
 
 /** The connection URL of a Postgres sink, read from the environment where the spec names a variable. */
 export function postgresUrl(config: Extract<SinkConfig, { kind: 'postgres' }>, env: NodeJS.ProcessEnv = process.env): string {
   if (config.urlEnv !== undefined) {
     const url = env[config.urlEnv];
-    if (url === undefined || url === '') throw new Error(`sink.urlEnv: environment variable ${config.urlEnv} is not set on this worker`);
+    // Non-retryable: a worker's environment does not change while it runs.
+    if (url === undefined || url === '') throw sinkMisconfigured(`sink.urlEnv: environment variable ${config.urlEnv} is not set on this worker: set it to the sink's connection URL and restart the worker`);
     return url;
   }
   return config.url as string;
@@ -38,7 +40,12 @@ export type OpenSinkOptions = DuckDbOptions;
 
 export async function openSink(config: SinkConfig, options: OpenSinkOptions = {}): Promise<Sink> {
   if (config.kind === 'duckdb') return new SqlSink(await DuckDbDriver.open(config.path, options));
-  return new SqlSink(await PostgresDriver.open(postgresUrl(config), config.schema));
+  return new SqlSink(await PostgresDriver.open(postgresUrl(config), config.schema, postgresUrlField(config)));
+}
+
+/** How the spec names a Postgres sink's connection, for messages (never the URL itself: it may hold a password). */
+export function postgresUrlField(config: Extract<SinkConfig, { kind: 'postgres' }>): string {
+  return config.urlEnv !== undefined ? `sink.urlEnv (${config.urlEnv})` : 'sink.url';
 }
 
 /** Identifies a sink without its secrets, so one process keeps one connection per database. */

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { forgetCreatedTables, isMissingTable, once } from './once';
+import { classifyPostgresError, type PostgresSinkFields } from './sink-errors';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from './sql-driver';
 
 /** Advisory lock id that serializes our DDL, so two activities never race on CREATE TABLE IF NOT EXISTS. */
@@ -11,16 +13,32 @@ export class PostgresDriver implements SqlDriver {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
+    private readonly fields: PostgresSinkFields,
   ) {}
 
-  static async open(url: string, schema = 'public'): Promise<PostgresDriver> {
+  /** `urlField` is how the spec names the connection (`sink.url`, `sink.urlEnv (NAME)`), for error messages. */
+  static async open(url: string, schema = 'public', urlField = 'sink.url'): Promise<PostgresDriver> {
     const pool = new pg.Pool({ connectionString: url, max: 8 });
     pool.on('error', () => undefined); // an idle client's lost connection is replaced on next use
-    const driver = new PostgresDriver(pool, schema);
-    await driver.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch((error: Error) => {
-      throw new Error(`cannot use PostgreSQL sink schema "${schema}": ${error.message}`);
-    });
+    const driver = new PostgresDriver(pool, schema, { url: urlField, schema });
+    await driver.ensureSchema();
     return driver;
+  }
+
+  /** The schema is created with the first table, and again after a drop (the created tables are forgotten then). */
+  private readonly ensureSchema = once(async (): Promise<void> => {
+    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`).catch((error: unknown) => {
+      throw this.classified(error);
+    });
+  });
+
+  /** A vanished table makes every memo of created tables forget (the next use creates it again); sink failures get their class. */
+  private classified(error: unknown): unknown {
+    if (isMissingTable(error)) {
+      forgetCreatedTables();
+      return error;
+    }
+    return classifyPostgresError(error, this.fields);
   }
 
   table(name: string): string {
@@ -41,17 +59,26 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async query(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
-    const result = await this.pool.query(sql, params);
-    return result.rows as SqlRow[];
+    try {
+      const result = await this.pool.query(sql, params);
+      return result.rows as SqlRow[];
+    } catch (error) {
+      throw this.classified(error);
+    }
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw this.classified(error);
+    });
     try {
       await client.query('BEGIN');
       const result = await work({
         query: async (sql, params = []) => {
-          if (/^\s*CREATE\s/i.test(sql)) await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+          if (/^\s*CREATE\s/i.test(sql)) {
+            await this.ensureSchema();
+            await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+          }
           return (await client.query(sql, params)).rows as SqlRow[];
         },
       });
@@ -59,7 +86,7 @@ export class PostgresDriver implements SqlDriver {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw this.classified(error);
     } finally {
       client.release();
     }

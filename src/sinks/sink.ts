@@ -1,3 +1,5 @@
+import type { MissingAuditedRows } from './audited-rows';
+import type { TableClaim } from './table-owners';
 import type { DriftFinding } from '../integrity/fingerprint';
 import type { RecordCheck, RecordIssue } from '../schemas/record-check';
 import type { DeletionLedger } from './deletion-ledger';
@@ -139,6 +141,10 @@ export interface Sink {
   readRunRows(runId: string, resource: ResourceTable, options?: { records?: boolean }): Promise<RunRow[]>;
   /** Which of these keys the resource table holds, or quarantine holds from this run. */
   knownKeys(runId: string, resource: ResourceTable, keys: string[]): Promise<Set<string>>;
+  /** Makes this writer the table's owner, or refuses it if another spec owns the table (sinks/table-owners.ts). */
+  claimTable(claim: TableClaim): Promise<void>;
+  /** Rows this run's audit says it stored that the sink no longer holds, and pages gone from its audit. */
+  missingAuditedRows(runId: string, resource: ResourceTable): Promise<MissingAuditedRows>;
   /** Every audit row of a resource in a run, over all its traversals (partitions, passes, restarts). */
   readRunAudit(runId: string, resource: string): Promise<AuditRow[]>;
   close(): Promise<void>;

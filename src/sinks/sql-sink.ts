@@ -1,18 +1,27 @@
 import { keyPage, type KeyedRow, type RejectedRecord } from './page-rows';
+import { KeyTypeLedger } from './key-types';
+import { mayHoldUnstorableText } from './record-admission';
+import { parseJson } from '../pagination/record-json';
 import { chainLink, genesisLink, rowsDigestOf } from '../integrity/audit-chain';
 import { fingerprintOf, mergeFingerprints, pageDrift, type DriftFinding, type Fingerprint } from '../integrity/fingerprint';
 import type { RecordIssue } from '../schemas/record-check';
+import { ApplicationFailure } from '@temporalio/common';
+import { auditedRowsMissing, type MissingAuditedRows } from './audited-rows';
 import { DeletionLedger } from './deletion-ledger';
+import { CreatedTables, forgetCreatedTables, isMissingTable } from './once';
 import { HighWaterMarks } from './high-water';
 import { RunLedger } from './run-ledger';
 import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ParentKey, ParentKeysQuery, ResourceTable, RunRow, Sink, StagedPage, StoredRecord, StoredRow } from './sink';
 import { StoredRows, type ReadRowsOptions } from './stored-rows';
+import { TableOwners, type TableClaim } from './table-owners';
 import { TypedViews } from './typed-view';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
 
 const STAGING = '_lms_staging';
 const AUDIT = '_lms_page_audit';
 const QUARANTINE = '_lms_quarantine';
+/** The failure type of a persist whose staged page vanished with the sink's tables (the traversal re-fetches it). */
+export const STAGED_PAGE_LOST = 'StagedPageLost';
 /** Where the first rejected record of a page is, and why: what a run report may say (no record content). */
 function firstIssueOf(pageNumber: number, recordIndex: number, reason: string): string {
   return `page ${pageNumber}, record ${recordIndex + 1}: ${reason}`;
@@ -27,23 +36,35 @@ const ROWS_PER_STATEMENT = 200;
  * the first and last run that saw it (the basis of deletion detection).
  */
 export class SqlSink implements Sink {
-  private readonly ready = new Set<string>();
+  private readonly ready = new CreatedTables();
   readonly ledger: RunLedger;
   readonly deletions: DeletionLedger;
   readonly highWater: HighWaterMarks;
+  private readonly owners: TableOwners;
   private readonly views: TypedViews;
   private readonly storedRows: StoredRows;
+  private readonly keyTypes: KeyTypeLedger;
 
   constructor(private readonly db: SqlDriver) {
     this.views = new TypedViews(db);
     this.storedRows = new StoredRows(db, (table) => this.ready.has(table));
+    this.keyTypes = new KeyTypeLedger(db);
     this.ledger = new RunLedger(db, (resource) => this.views.afterRun(resource));
     const ensureTable = (table: ResourceTable): Promise<void> => this.ensureResourceTable(table.name, table.primaryKey);
     this.deletions = new DeletionLedger(db, ensureTable);
     this.highWater = new HighWaterMarks(db, ensureTable);
+    this.owners = new TableOwners(db);
   }
 
-  async stagePage(page: StagedPage): Promise<void> {
+  claimTable(claim: TableClaim): Promise<void> {
+    return healingMissingTables(() => this.owners.claim(claim));
+  }
+
+  stagePage(page: StagedPage): Promise<void> {
+    return healingMissingTables(() => this.stagePageOnce(page));
+  }
+
+  private async stagePageOnce(page: StagedPage): Promise<void> {
     await this.ensureInternalTables();
     await this.db.transaction(async (tx) => {
       await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1`, [page.ref]);
@@ -54,7 +75,11 @@ export class SqlSink implements Sink {
     });
   }
 
-  async persistPage(request: PersistRequest): Promise<PersistResult> {
+  persistPage(request: PersistRequest): Promise<PersistResult> {
+    return healingMissingTables(() => this.persistPageOnce(request));
+  }
+
+  private async persistPageOnce(request: PersistRequest): Promise<PersistResult> {
     await this.ensureInternalTables();
     await this.ensureResourceTable(request.resource.name, request.resource.primaryKey);
     let stored: unknown[] = [];
@@ -62,10 +87,16 @@ export class SqlSink implements Sink {
       const staged = await tx.query(`SELECT records FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
       const recordsJson = staged[0]?.['records'];
       if (typeof recordsJson !== 'string') return this.alreadyPersisted(tx, request);
-      const served = JSON.parse(recordsJson) as unknown[];
+      const served = parseJson(recordsJson) as unknown[];
       const defaults = request.recordDefaults;
       const records = defaults === undefined ? served : served.map((r) => (r !== null && typeof r === 'object' && !Array.isArray(r) ? { ...defaults, ...r } : r));
-      const { rows, rejected } = keyPage(records, request.resource.primaryKey, request.check);
+      const knownKeyTypes = await this.keyTypes.read(tx, request.resource.name);
+      const { rows, rejected, keyTypes } = keyPage(records, request.resource.primaryKey, request.check, {
+        jsonb: this.db.dialect === 'postgres',
+        suspectText: mayHoldUnstorableText(recordsJson),
+        keyTypes: knownKeyTypes,
+      });
+      await this.keyTypes.learn(tx, request.resource.name, knownKeyTypes, keyTypes);
       const existing = await this.existingHashes(tx, request.resource.name, rows);
       const shape = await this.trackShape(tx, request, records);
       const result: PersistResult = { inserted: 0, updated: 0, unchanged: 0, quarantined: rejected.length, drift: shape.drift };
@@ -173,6 +204,13 @@ export class SqlSink implements Sink {
     return audit;
   }
 
+  /** Rows this run's audit says it stored that the resource table no longer holds (a sink that lost them). */
+  async missingAuditedRows(runId: string, resource: ResourceTable): Promise<MissingAuditedRows> {
+    await this.ensureInternalTables();
+    await this.ensureResourceTable(resource.name, resource.primaryKey);
+    return auditedRowsMissing(this.db, { audit: this.db.table(AUDIT), rows: this.db.table(resource.name) }, runId, await this.readRunAudit(runId, resource.name));
+  }
+
   async readRunRows(runId: string, resource: ResourceTable, options: { records?: boolean } = {}): Promise<RunRow[]> {
     await this.ensureResourceTable(resource.name, resource.primaryKey);
     const record = options.records ? ', CAST(_record AS VARCHAR) AS record' : '';
@@ -227,7 +265,7 @@ export class SqlSink implements Sink {
       key: (r['record_key'] as string | null) ?? null,
       reason: String(r['reason']),
       issues: r['issues'] === null || r['issues'] === undefined ? [] : (JSON.parse(String(r['issues'])) as RecordIssue[]),
-      record: JSON.parse(String(r['record'])) as unknown,
+      record: parseJson(String(r['record'])),
       quarantinedAt: new Date(String(r['quarantined_at'])).toISOString(),
       readmittedRun: (r['readmitted_run'] as string | null) ?? null,
     }));
@@ -244,7 +282,10 @@ export class SqlSink implements Sink {
       [request.runId, request.traversal, request.pageNumber],
     );
     const row = audit[0];
-    if (row === undefined) throw new Error(`staged page ${request.ref} is missing and was never persisted; fetch it again`);
+    // Only a sink that lost its tables (dropped, restored) loses a staged page: fetching it again is the cure.
+    if (row === undefined) {
+      throw ApplicationFailure.nonRetryable(`${request.traversal} page ${request.pageNumber}: the staged page ${request.ref} is no longer in the sink and was never persisted (was the sink's database dropped or restored?); fetching it again`, STAGED_PAGE_LOST);
+    }
     const result: PersistResult = {
       inserted: 0,
       updated: 0,
@@ -345,12 +386,12 @@ export class SqlSink implements Sink {
     const rowsDigest = rowsDigestOf(rows);
     await tx.query(
       `INSERT INTO ${this.db.table(AUDIT)} (run_id, resource, page_number, cursor_before, cursor_after, record_count, sha256,
-         inserted, updated, unchanged, quarantined, persisted_at, fingerprint, drift, rows_digest, chain_link)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CURRENT_TIMESTAMP, $12, $13, $14, $15)
+         inserted, updated, unchanged, quarantined, persisted_at, fingerprint, drift, rows_digest, chain_link, row_keys)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CURRENT_TIMESTAMP, $12, $13, $14, $15, $16)
        ON CONFLICT (run_id, resource, page_number) DO NOTHING`,
       [request.runId, request.traversal, request.pageNumber, request.cursorBefore, request.cursorAfter, rows.length + rejected,
         request.sha256, result.inserted, result.updated, result.unchanged, result.quarantined, JSON.stringify(fingerprint),
-        JSON.stringify(result.drift), rowsDigest, chainLink(previousLink, request.sha256, rowsDigest)],
+        JSON.stringify(result.drift), rowsDigest, chainLink(previousLink, request.sha256, rowsDigest), JSON.stringify(rows.map((r) => r.key))],
     );
   }
 
@@ -370,11 +411,13 @@ export class SqlSink implements Sink {
       for (const column of ['resource_table', 'record_key', 'issues', 'readmitted_run']) {
         await tx.query(`ALTER TABLE ${this.db.table(QUARANTINE)} ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);
       }
-      for (const column of ['fingerprint', 'drift', 'rows_digest', 'chain_link']) {
+      // row_keys: the keys the page stored, so completeness and verify can tell a row the sink lost.
+      for (const column of ['fingerprint', 'drift', 'rows_digest', 'chain_link', 'row_keys']) {
         await tx.query(`ALTER TABLE ${this.db.table(AUDIT)} ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);
       }
     });
     await this.ledger.ensureTables();
+    await this.keyTypes.ensureTable();
     this.ready.add(STAGING);
   }
 
@@ -389,5 +432,16 @@ export class SqlSink implements Sink {
     // Added after the first release: a table created before it grows the column in place.
     await this.db.transaction((tx) => tx.query(`ALTER TABLE ${this.db.table(name)} ADD COLUMN IF NOT EXISTS _deleted_at TIMESTAMP`));
     this.ready.add(name);
+  }
+}
+
+/** Runs `work`; if a table it needs vanished under us, once more, now that every memo of created tables is forgotten. */
+async function healingMissingTables<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isMissingTable(error)) throw error;
+    forgetCreatedTables();
+    return work();
   }
 }

@@ -1,3 +1,4 @@
+import { parseJson } from '../pagination/record-json';
 import type { StoredRecord, StoredRow } from './sink';
 import type { SqlDriver, SqlRow, SqlValue } from './sql-driver';
 
@@ -46,7 +47,7 @@ export class StoredRows {
       const stored = storedRecordOf(r);
       return {
         key: JSON.parse(stored.key) as unknown[],
-        record: JSON.parse(stored.recordJson) as Record<string, unknown>,
+        record: parseJson(stored.recordJson) as Record<string, unknown>,
         firstRun: stored.firstRun,
         lastRun: stored.lastRun,
         deletedAt: stored.deletedAt,

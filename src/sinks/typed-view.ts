@@ -24,6 +24,8 @@ function postgresColumn(field: string, kind: ColumnKind): string {
   switch (kind) {
     case 'bigint':
       return `CASE WHEN ${isType('number')} AND ${text} ~ '^-?[0-9]{1,18}$' THEN ${text}::bigint END`;
+    case 'decimal':
+      return `CASE WHEN ${isType('number')} THEN ${text}::numeric END`;
     case 'double':
       return `CASE WHEN ${isType('number')} THEN ${text}::double precision END`;
     case 'boolean':
@@ -42,6 +44,8 @@ function duckDbColumn(field: string, kind: ColumnKind): string {
   switch (kind) {
     case 'bigint':
       return `CASE WHEN ${type} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(${text} AS BIGINT) END`;
+    case 'decimal':
+      return `CASE WHEN ${type} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST(${text} AS DECIMAL(38, 0)) END`;
     case 'double':
       return `CASE WHEN ${type} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST(${text} AS DOUBLE) END`;
     case 'boolean':
@@ -53,29 +57,35 @@ function duckDbColumn(field: string, kind: ColumnKind): string {
   }
 }
 
-/** Per field, the JSON types its stored values have (and whether every number is whole), over the whole table. */
+/**
+ * Per field, the JSON types its stored values have over the whole table, whether every number is whole and
+ * short enough for BIGINT (`whole`), and whether every number is an integer of any length (`integral`).
+ */
 function tableTypesSql(db: SqlDriver, resource: string): string {
   if (db.dialect === 'postgres') {
-    return `SELECT e.key AS field, jsonb_typeof(e.value) AS type, bool_and(e.value::text ~ '^-?[0-9]{1,15}$') AS whole
+    return `SELECT e.key AS field, jsonb_typeof(e.value) AS type, bool_and(e.value::text ~ '^-?[0-9]{1,15}$') AS whole,
+      bool_and(e.value::text ~ '^-?[0-9]+$') AS integral
       FROM ${db.table(resource)} AS r, jsonb_each(CASE WHEN jsonb_typeof(r._record) = 'object' THEN r._record ELSE '{}'::jsonb END) AS e
       GROUP BY 1, 2`;
   }
-  return `SELECT j.key AS field, j.type AS type, bool_and(j.type NOT IN ('BIGINT', 'UBIGINT') OR abs(TRY_CAST(j.atom AS DOUBLE)) < 1e15) AS whole
+  return `SELECT j.key AS field, j.type AS type, bool_and(j.type NOT IN ('BIGINT', 'UBIGINT') OR abs(TRY_CAST(j.atom AS DOUBLE)) < 1e15) AS whole,
+    bool_and(regexp_matches(CAST(j.atom AS VARCHAR), '^-?[0-9]+$')) AS integral
     FROM ${db.table(resource)} AS r, json_each(CASE WHEN json_type(r._record) = 'OBJECT' THEN r._record ELSE '{}' END) AS j
     GROUP BY 1, 2`;
 }
 
-function kindOfType(type: string, whole: boolean): ColumnKind | undefined {
+function kindOfType(type: string, whole: boolean, integral: boolean): ColumnKind | undefined {
+  const number = whole ? 'bigint' : integral ? 'decimal' : 'double';
   switch (type.toLowerCase()) {
     case 'null':
       return undefined;
     case 'number':
-      return whole ? 'bigint' : 'double';
     case 'bigint':
     case 'ubigint':
-      return whole ? 'bigint' : 'double';
+      return number;
     case 'double':
-      return 'double';
+      // DuckDB types a JSON integer too long for UBIGINT as DOUBLE; its digits still fit DECIMAL(38, 0).
+      return integral ? 'decimal' : 'double';
     case 'boolean':
       return 'boolean';
     case 'string':
@@ -161,7 +171,7 @@ export class TypedViews {
     const rows = await tx.query(tableTypesSql(this.db, resource));
     let shape: ViewShape = {};
     for (const row of rows) {
-      const kind = kindOfType(String(row['type']), row['whole'] === true);
+      const kind = kindOfType(String(row['type']), row['whole'] === true, row['integral'] === true);
       if (kind !== undefined) shape = mergeShapes(shape, { [String(row['field'])]: kind });
     }
     return shape;

@@ -2,26 +2,37 @@
  * The column types of a resource's typed view, inferred from its records' top-level fields. Pure: the sink
  * feeds it records (a page) or type counts (a whole table) and turns the result into SQL (typed-view.ts).
  */
-export type ColumnKind = 'bigint' | 'double' | 'boolean' | 'text' | 'json';
+export type ColumnKind = 'bigint' | 'decimal' | 'double' | 'boolean' | 'text' | 'json';
 
 /** Field name → its column kind. Fields only ever null are left out: there is nothing to type them by. */
 export type ViewShape = Record<string, ColumnKind>;
 
-/** Integers up to 15 digits become BIGINT: JSON numbers beyond that were never exact in JavaScript anyway. */
+/**
+ * Integers up to 15 digits become BIGINT; longer ones (ids beyond 2^53 are read as bigint) become DECIMAL /
+ * NUMERIC, which keeps every digit where BIGINT would overflow or DOUBLE round — as the whole-table inference
+ * in typed-view.ts types them, so a page and the table agree.
+ */
 const WHOLE_LIMIT = 1e15;
 
 export function kindOf(value: unknown): ColumnKind | undefined {
   if (value === null || value === undefined) return undefined;
-  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) < WHOLE_LIMIT ? 'bigint' : 'double';
+  if (typeof value === 'bigint') return 'decimal';
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return 'double';
+    return Math.abs(value) < WHOLE_LIMIT ? 'bigint' : 'decimal';
+  }
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'string') return 'text';
   return 'json';
 }
 
-/** Two kinds one column must hold: whole and fractional numbers are DOUBLE; any other mix is text. */
+const NUMERIC_KINDS: ColumnKind[] = ['bigint', 'decimal', 'double'];
+
+/** Two kinds one column must hold: the wider number (BIGINT < DECIMAL < DOUBLE); any other mix is text. */
 export function mergeKinds(a: ColumnKind, b: ColumnKind): ColumnKind {
   if (a === b) return a;
-  if ((a === 'bigint' && b === 'double') || (a === 'double' && b === 'bigint')) return 'double';
+  const [x, y] = [NUMERIC_KINDS.indexOf(a), NUMERIC_KINDS.indexOf(b)];
+  if (x >= 0 && y >= 0) return NUMERIC_KINDS[Math.max(x, y)] as ColumnKind;
   return 'text';
 }
 

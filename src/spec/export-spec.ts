@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { BUILT_IN_SCHEMA_NAMES } from '../schemas/built-in';
 import { DECLARED_FIELD_TYPES } from '../schemas/field-types';
 import { INTERVAL_PATTERN } from './interval';
+import { keyColumnCollisions } from './key-columns';
+import { runSizeIssues } from './run-limits';
 
 /**
  * ExportSpec: the public, plain-JSON contract of an export. It travels as workflow input, so it holds no
@@ -54,6 +56,13 @@ export const sourceSchema = z
     auth: authSchema.optional(),
     headers: z
       .record(z.string(), z.string())
+      .superRefine((headers, ctx) => {
+        // CR/LF would split the request (or make every request fail): a configuration error, never worth a retry.
+        for (const [name, value] of Object.entries(headers)) {
+          if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `header name ${JSON.stringify(name)} is not a valid HTTP header name` });
+          else if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: `header ${name}: the value holds a line break or another control character` });
+        }
+      })
       .optional()
       .describe('Extra non-secret request headers, e.g. Accept.'),
     connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('TCP/TLS connect timeout.'),
@@ -222,6 +231,10 @@ export const resourceSchema = z
       .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a field name like id'))
       .min(1, 'needs at least one field')
       .describe('Field(s) that identify a record; upserts key on them.'),
+    sharedTable: z
+      .boolean()
+      .default(false)
+      .describe('Let resources of other specs (other sources) write this table too; every writer must set it.'),
     pageSize: z.number().int().min(1).max(10_000).optional().describe('Records per page requested.'),
     pagination: paginationSchema.optional().describe('How to page; the preset supplies it when omitted.'),
     total: totalSchema.optional().describe('Where the API reports the collection size; the preset supplies it when omitted.'),
@@ -373,7 +386,11 @@ export const sinkSchema = z.discriminatedUnion('kind', [
         .optional()
         .describe('Connection URL without a password (trust, .pgpass or PGPASSWORD supply it).'),
       urlEnv: z.string().regex(envVarName, 'expected an environment variable name').optional().describe('Environment variable holding the connection URL.'),
-      schema: z.string().regex(identifier, 'expected a lowercase identifier').default('public'),
+      schema: z
+        .string()
+        .regex(identifier, 'expected a lowercase identifier')
+        .refine((name) => !/^(pg_|information_schema$)/.test(name), 'is reserved by PostgreSQL (pg_catalog, pg_toast, pg_*, information_schema): choose another schema name')
+        .default('public'),
     })
     .strict()
     .refine((s) => s.url !== undefined || s.urlEnv !== undefined, { message: 'needs url or urlEnv', path: ['url'] }),
@@ -442,10 +459,12 @@ export const exportSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    for (const issue of runSizeIssues(spec.resources)) ctx.addIssue({ code: 'custom', ...issue });
     const seen = new Set<string>();
     spec.resources.forEach((r, i) => {
       if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'name'], message: `duplicate resource name "${r.name}"` });
       seen.add(r.name);
+      for (const collision of keyColumnCollisions(r.primaryKey)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'primaryKey', collision.index], message: collision.message });
       if (r.partitions !== undefined) {
         const edfiTokens = spec.source.preset === 'edfi' && (r.pagination === undefined || r.pagination.type === 'token-header');
         const keysetRanges = r.pagination?.type === 'keyset' && r.pagination.fields.length === 1;

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched } from '@temporalio/workflow';
 
 /** What the breaker remembers; part of the traversal state, so it survives continue-as-new. */
 export interface CircuitState {
@@ -10,6 +10,13 @@ export interface CircuitState {
 export interface CircuitSettings {
   coolDownSeconds: number;
   maxOpenings: number;
+}
+
+/** The sink's own failure types (sinks/sink-errors.ts, sinks/sink-busy.ts): the sink is down, not the source. */
+const SINK_DOWN = new Set(['SinkUnavailable', 'SinkBusyError']);
+
+function sinkDown(error: unknown): error is ActivityFailure {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && !error.cause.nonRetryable && SINK_DOWN.has(error.cause.type ?? '');
 }
 
 /** A failure that another try may fix: retries ran out, or an attempt timed out. Non-retryable ones are final. */
@@ -26,6 +33,8 @@ export class CircuitBreaker {
   constructor(
     private readonly state: CircuitState,
     private readonly settings: CircuitSettings,
+    /** Told each time the sink (not the source) was down and the page is tried again. */
+    private readonly onSinkDown: (message: string) => void = () => undefined,
   ) {}
 
   get openUntil(): string | null {
@@ -45,6 +54,11 @@ export class CircuitBreaker {
         this.state.openUntil = null;
         return result;
       } catch (error) {
+        // The activity's own retries already waited between attempts; the circuit stays closed and counts nothing.
+        if (sinkDown(error) && patched('sink-down-not-a-source-failure')) {
+          this.onSinkDown(error.cause?.message ?? error.message);
+          continue;
+        }
         if (!transient(error) || this.state.openings >= this.settings.maxOpenings) throw error;
         this.state.openings += 1;
         const coolDownMs = this.settings.coolDownSeconds * 1000;

@@ -33,6 +33,8 @@ export interface Partition {
 export interface ResourceRunInput {
   runId: string;
   workflowId: string;
+  /** The spec's name: its tables in the sink belong to it. Absent in runs started before tables had owners. */
+  spec?: string;
   source: SourceConfig;
   resource: ResourceConfig;
   sink: SinkConfig;
@@ -87,6 +89,11 @@ function cursorExpired(error: unknown): boolean {
   return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'CursorExpired';
 }
 
+/** A persist whose staged page vanished with the sink's tables (sinks/sql-sink.ts STAGED_PAGE_LOST). */
+function stagedPageLost(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'StagedPageLost';
+}
+
 interface PendingFetch {
   pageNumber: number;
   summary: Promise<PageSummary>;
@@ -132,7 +139,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     drift: [],
     ...input.carried,
   };
-  const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker);
+  const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, (message) => void (state.lastError = message));
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
     state.paused = false;
@@ -167,7 +174,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
   };
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
-    const request = { runId: input.runId, traversal: traversal(), source: input.source, resource, sink: input.sink, pageNumber, cursor };
+    const request = { runId: input.runId, spec: input.spec, traversal: traversal(), source: input.source, resource, sink: input.sink, pageNumber, cursor };
     const summary = breaker.run(() => fetchPage(request), () => probePage(request));
     const pending: PendingFetch = { pageNumber, summary, settled: false };
     // Settled-tracking doubles as the rejection handler, so a prefetch that fails is not "unhandled" before we await it.
@@ -241,6 +248,11 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       break;
     } catch (error) {
       if (error instanceof ActivityFailure) state.lastError = error.cause?.message ?? error.message;
+      if (stagedPageLost(error)) {
+        // The sink lost its tables (dropped, restored) with the page staged in them: fetch the page again.
+        prefetched = undefined;
+        continue;
+      }
       if (cursorExpired(error) && state.cursorRecoveries < MAX_CURSOR_RECOVERIES) {
         // The server no longer honours its own cursor: start the traversal again. Upserts keep the result exact.
         state.cursorRecoveries += 1;

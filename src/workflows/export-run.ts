@@ -120,6 +120,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
       args: [{
         runId: input.runId,
         workflowId: entry.workflowId,
+        spec: input.spec,
         source: input.source,
         resource: input.resource,
         sink: input.sink,
@@ -221,7 +222,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   /** One resource, phase by phase: traversal, update scan, completeness checks, deletion scan, high-water mark. */
   const exportOne = async (entry: ResourceEntry, configured: ResourceConfig): Promise<ResourceReport> => {
     const start = await startOf(configured);
-    const input = { runId, source: spec.source, resource: start.resource, sink: spec.sink, execution };
+    const input = { runId, spec: spec.name, source: spec.source, resource: start.resource, sink: spec.sink, execution };
     const report =
       configured.parent !== undefined
         ? await traverseUnderParents(entry, input)

@@ -108,6 +108,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
         args: [{
           runId: input.runId,
           workflowId,
+          spec: input.spec,
           source: input.source,
           resource: { ...input.resource, path: filled.path, parent: undefined },
           sink: input.sink,

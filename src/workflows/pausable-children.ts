@@ -1,4 +1,4 @@
-import { setHandler, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
+import { CancellationScope, getExternalWorkflowHandle, patched, setHandler, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
 import { pauseSignal, resumeSignal, type ResourceReport } from './definitions';
 
 type ReportingChild = ChildWorkflowHandle<Workflow & ((...args: never[]) => Promise<ResourceReport>)>;
@@ -19,12 +19,22 @@ export class PausableChildren {
   /** Waits for a child's report; `startedPaused` is what `paused` was when it was started. */
   async follow(handle: ReportingChild, startedPaused: boolean): Promise<ResourceReport> {
     this.running.add(handle);
+    CancellationScope.current().cancelRequested.catch(() => this.cancelCurrentRun(handle));
     try {
       if (this.paused !== startedPaused) await handle.signal(this.paused ? pauseSignal : resumeSignal);
       return await handle.result();
     } finally {
       this.running.delete(handle);
     }
+  }
+
+  /**
+   * The SDK cancels a child by the run it started; a child that has continued as new since never hears that
+   * request and runs to its end. Cancelling by workflow id reaches the run that is current.
+   */
+  private async cancelCurrentRun(handle: ReportingChild): Promise<void> {
+    if (!this.running.has(handle) || !patched('cancel-children-by-workflow-id')) return;
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(handle.workflowId).cancel()).catch(() => undefined);
   }
 
   private async set(paused: boolean): Promise<void> {

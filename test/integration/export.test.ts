@@ -179,7 +179,7 @@ describe('durable paged export', () => {
     assert.equal(report.resources[1]?.status, 'failed');
     assert.match(report.resources[1]?.error ?? '', /404 on GET \/api\/v1\/courses\/1\/no-such-collection/);
 
-    const unauthorized = simulatorSpec('bad-token', simulator.url, { kind: 'postgres', url: db.url, schema: 'partly' }, {
+    const unauthorized = simulatorSpec('bad-token', simulator.url, { kind: 'postgres', url: db.url, schema: 'bad_token' }, {
       source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: 'LMS_EXPORT_WRONG_TOKEN' } },
     });
     const rejected = await waitForReport(await startExport(env.client, unauthorized, { taskQueue: TASK_QUEUE }));
@@ -199,6 +199,29 @@ describe('durable paged export', () => {
       const audit = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM cancelled._lms_page_audit');
       const rows = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM cancelled.users');
       assert.equal(Number(rows[0]?.n), Number(audit[0]?.n) * 100, 'every audited page is fully stored, nothing half-written');
+    } finally {
+      simulator.latencyMs = 0;
+    }
+  });
+
+  it('cancels a child traversal that has continued as new, as a cancel from the Web UI would', { timeout: TEST_TIMEOUT_MS }, async () => {
+    try {
+      const { handle, child } = await startSlowUsersExport('cancel-continued', 'cancel_continued', 1);
+      const runsOfChild = async (): Promise<number> => {
+        let runs = 0;
+        for await (const _ of env.client.workflow.list({ query: `WorkflowId = '${child.workflowId}'` })) runs += 1;
+        return runs;
+      };
+      await waitFor('the child to continue as new', async () => (await runsOfChild()) >= 2);
+      await handle.cancel();
+      await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
+      const current = await child.describe();
+      assert.equal(current.status.name, 'CANCELLED', 'the run the child continued into was cancelled, not left to finish');
+      const report = await env.client.workflow.getHandle(child.workflowId).query(progressQuery).catch(() => undefined);
+      assert.ok(report === undefined || report.pages < USERS / 100, 'the child stopped before its last page');
+      const histories = [...(await allRunHistories(env.client, handle.workflowId)), ...(await allRunHistories(env.client, child.workflowId))];
+      recordHistoriesIfAsked(histories);
+      await assertReplays(await workflowBundle(), histories);
     } finally {
       simulator.latencyMs = 0;
     }

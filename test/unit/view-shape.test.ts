@@ -10,7 +10,7 @@ describe('the typed view of a resource', () => {
       { id: 1, score: 2, ok: true, name: 'a', school: { id: 9 }, tags: ['x'], gone: null },
       { id: 2, score: 2.5, ok: false, name: 'b', big: 1e21 },
     ]);
-    assert.deepEqual(shape, { big: 'double', id: 'bigint', name: 'text', ok: 'boolean', school: 'json', score: 'double', tags: 'json' });
+    assert.deepEqual(shape, { big: 'decimal', id: 'bigint', name: 'text', ok: 'boolean', school: 'json', score: 'double', tags: 'json' });
   });
 
   it('makes a field of mixed types text, and widens a shape with a later page', () => {

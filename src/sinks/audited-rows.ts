@@ -1,0 +1,76 @@
+import type { AuditRow } from './sink';
+import type { SqlExecutor } from './sql-driver';
+
+/** Keys per lookup statement. */
+const KEYS_PER_STATEMENT = 200;
+
+/** What a run's audit says it stored that the sink no longer holds. */
+export interface MissingAuditedRows {
+  /** Keys on audited pages (those that record their keys) absent from the resource table. */
+  missing: number;
+  /** The first of them, by traversal and page. */
+  first: { key: string; traversal: string; page: number } | null;
+  /** Pages absent from a traversal's audit, e.g. `users: pages 1–3`: they were stored, then lost with the audit. */
+  lostPages: string[];
+}
+
+/** A traversal's pages are numbered 1, 2, 3…; a second pass or a cursor restart carries on the numbering of its first. */
+function firstPageOf(traversal: string): number | null {
+  return /~(reconcile|restart\d+)/.test(traversal) ? null : 1;
+}
+
+function ranges(numbers: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < numbers.length; ) {
+    let j = i;
+    while (j + 1 < numbers.length && (numbers[j + 1] as number) === (numbers[j] as number) + 1) j += 1;
+    parts.push(i === j ? `${numbers[i]}` : `${numbers[i]}–${numbers[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** Page numbers missing from each traversal's audit: before its first row, or between two rows. */
+export function lostPagesOf(audit: AuditRow[]): string[] {
+  const byTraversal = new Map<string, number[]>();
+  for (const row of audit) byTraversal.set(row.resource, [...(byTraversal.get(row.resource) ?? []), row.pageNumber]);
+  const lost: string[] = [];
+  for (const [traversal, pages] of [...byTraversal].sort(([a], [b]) => a.localeCompare(b))) {
+    const sorted = [...new Set(pages)].sort((a, b) => a - b);
+    const from = firstPageOf(traversal) ?? sorted[0] ?? 1;
+    const absent: number[] = [];
+    for (let page = from, i = 0; i < sorted.length; page += 1) {
+      if ((sorted[i] as number) <= page) i += 1;
+      else absent.push(page);
+    }
+    if (absent.length > 0) lost.push(`${traversal}: page${absent.length > 1 ? 's' : ''} ${ranges(absent)}`);
+  }
+  return lost;
+}
+
+/**
+ * Compares the keys each audited page recorded with the rows the table holds (any run's: a later run may have
+ * rewritten them, which is not a loss), and the audit's page numbers with an unbroken 1, 2, 3….
+ */
+export async function auditedRowsMissing(db: SqlExecutor, tables: { audit: string; rows: string }, runId: string, audit: AuditRow[]): Promise<MissingAuditedRows> {
+  const traversals = new Set(audit.map((row) => row.resource));
+  const pages = await db.query(`SELECT resource, page_number, row_keys FROM ${tables.audit} WHERE run_id = $1 AND row_keys IS NOT NULL ORDER BY resource, page_number`, [runId]);
+  let missing = 0;
+  let first: MissingAuditedRows['first'] = null;
+  for (const page of pages) {
+    const traversal = String(page['resource']);
+    if (!traversals.has(traversal)) continue;
+    const keys = JSON.parse(String(page['row_keys'])) as string[];
+    for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
+      const chunk = keys.slice(start, start + KEYS_PER_STATEMENT);
+      const found = await db.query(`SELECT _key FROM ${tables.rows} WHERE _key IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`, chunk);
+      const stored = new Set(found.map((r) => String(r['_key'])));
+      for (const key of chunk) {
+        if (stored.has(key)) continue;
+        missing += 1;
+        first ??= { key, traversal, page: Number(page['page_number']) };
+      }
+    }
+  }
+  return { missing, first, lostPages: lostPagesOf(audit) };
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startExport, waitForReport } from '../../src/client/exports';
+import { LmsSimulator } from '../../src/simulator/server';
+import { progressQuery } from '../../src/workflows/definitions';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
+import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+import { exited, spawnWorkerProcess } from '../helpers/worker-process';
+
+const TASK_QUEUE = 'wait-reconnect';
+const USERS = 2_000;
+
+let simulator: LmsSimulator;
+let db: TestDatabase;
+let env: TestWorkflowEnvironment | undefined;
+let worker: ChildProcess | undefined;
+let connection: Connection | undefined;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+before(async () => {
+  // Slow pages, so the run is still going when the server goes down.
+  simulator = new LmsSimulator({ users: USERS, latencyMs: 100 });
+  await simulator.start();
+  db = await createTestDatabase();
+});
+
+after(async () => {
+  worker?.kill('SIGKILL');
+  await connection?.close();
+  await env?.teardown();
+  await simulator?.stop();
+  await db?.drop();
+});
+
+it('waits through a restart of the Temporal server and returns the completed report', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // The server keeps its state in a file, as a real deployment does: the run survives the restart.
+  const dbFile = join(mkdtempSync(join(tmpdir(), 'lms-wait-')), 'temporal.db');
+  const port = await freePort();
+  env = await startTemporal([], dbFile, port);
+  worker = spawnWorkerProcess({ LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token, TEMPORAL_ADDRESS: env.address });
+  // The waiting client has its own connection, as `lms-export start --wait` does: the server going away must not end it.
+  connection = await Connection.connect({ address: env.address });
+  const client = new Client({ connection });
+
+  const spec = simulatorSpec('wait-reconnect', simulator.url, { kind: 'postgres', url: db.url }, {
+    resources: [{ name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 50 }],
+  });
+  const handle = await startExport(client, spec, { taskQueue: TASK_QUEUE });
+  const lines: string[] = [];
+  const waiting = waitForReport(handle, { log: (line) => lines.push(line) });
+  const traversal = client.workflow.getHandle(`${handle.workflowId}-users`);
+  await waitFor('a few pages persisted', async () => ((await traversal.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 3, 60_000);
+
+  await env.teardown();
+  env = undefined;
+  await waitFor('the waiting client to notice the lost server', () => lines.length > 0, 30_000);
+  env = await startTemporal([], dbFile, port);
+  // A worker that gave up on the lost server is started again; the run itself never stopped being durable.
+  if (worker.exitCode !== null || worker.signalCode !== null) {
+    await exited(worker);
+    worker = spawnWorkerProcess({ LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token, TEMPORAL_ADDRESS: env.address });
+  }
+
+  const report = await waiting;
+  assert.equal(report.status, 'completed', report.resources[0]?.error);
+  assert.equal(report.resources[0]?.recordsFetched, USERS);
+  assert.deepEqual(lines, [`lost the Temporal server at ${env.address}; reconnecting…`, 'reconnected']);
+  assert.ok(simulator.stats.pageRequests < USERS / 50 + 10, 'the run went on where it was, not from the beginning');
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lostPagesOf } from '../../src/sinks/audited-rows';
+import type { AuditRow } from '../../src/sinks/sink';
+import { classifyPostgresError } from '../../src/sinks/sink-errors';
+import { parseExportSpec } from '../../src/spec/parse-spec';
+
+const source = { preset: 'canvas', baseUrl: 'https://school.example/api/v1', auth: { bearerTokenEnv: 'TOKEN' } };
+const resources = [{ name: 'users', path: '/accounts/1/users', primaryKey: ['id'] }];
+
+function audit(traversal: string, ...pages: number[]): AuditRow[] {
+  return pages.map((pageNumber) => ({ resource: traversal, pageNumber }) as AuditRow);
+}
+
+describe('configuration that can never work is refused up front', () => {
+  for (const schema of ['pg_catalog', 'information_schema', 'pg_toast', 'pg_mine']) {
+    it(`refuses the PostgreSQL schema ${schema}, naming sink.schema`, () => {
+      assert.throws(
+        () => parseExportSpec({ name: 'x', source, resources, sink: { kind: 'postgres', url: 'postgres://u@h/db', schema } }),
+        /sink\.schema: is reserved by PostgreSQL \(pg_catalog, pg_toast, pg_\*, information_schema\)/,
+      );
+    });
+  }
+
+  it('accepts an ordinary schema', () => {
+    assert.equal(parseExportSpec({ name: 'x', source, resources, sink: { kind: 'postgres', url: 'postgres://u@h/db', schema: 'lms' } }).sink.kind, 'postgres');
+  });
+
+  it('refuses a header value holding CR/LF, naming the header', () => {
+    const spec = { name: 'x', source: { ...source, headers: { Accept: 'application/json', 'X-Tenant': 'a\r\nInjected: yes' } }, resources, sink: { kind: 'duckdb', path: 'x.duckdb' } };
+    assert.throws(() => parseExportSpec(spec), /source\.headers\.X-Tenant: header X-Tenant: the value holds a line break or another control character/);
+  });
+
+  it('refuses a header name that is not a header name', () => {
+    const spec = { name: 'x', source: { ...source, headers: { 'Bad Name:': 'v' } }, resources, sink: { kind: 'duckdb', path: 'x.duckdb' } };
+    assert.throws(() => parseExportSpec(spec), /header name "Bad Name:" is not a valid HTTP header name/);
+  });
+
+  it('tells a sink that is down from a sink that is misconfigured', () => {
+    const fields = { url: 'sink.urlEnv (PG_URL)', schema: 'lms' };
+    const down = classifyPostgresError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5999'), { code: 'ECONNREFUSED' }), fields) as { type?: string; nonRetryable?: boolean; message: string };
+    assert.deepEqual([down.type, down.nonRetryable, down.message], ['SinkUnavailable', false, 'sink unavailable: connect ECONNREFUSED 127.0.0.1:5999; retrying']);
+    const missing = classifyPostgresError(Object.assign(new Error('database "nope" does not exist'), { code: '3D000' }), fields) as { type?: string; nonRetryable?: boolean; message: string };
+    assert.deepEqual([missing.type, missing.nonRetryable], ['SinkMisconfigured', true]);
+    assert.match(missing.message, /^sink\.urlEnv \(PG_URL\): database "nope" does not exist/);
+    const data = Object.assign(new Error('duplicate key'), { code: '23505' });
+    assert.equal(classifyPostgresError(data, fields), data, 'an error of the statement passes through');
+  });
+});
+
+describe('pages gone from a traversal’s audit', () => {
+  it('names pages missing before the first and between rows, but not before a second pass', () => {
+    assert.deepEqual(lostPagesOf([...audit('users', 4, 5, 7), ...audit('users~reconcile', 9, 10), ...audit('users/p1', 1, 2)]), ['users: pages 1–3, 6']);
+    assert.deepEqual(lostPagesOf(audit('users', 2)), ['users: page 1']);
+    assert.deepEqual(lostPagesOf(audit('users', 1, 2, 3)), []);
+  });
+});
