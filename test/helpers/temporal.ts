@@ -1,7 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/client/worker';
 import { startLocalTemporal } from '../../src/client/dev-server';
+import { WORKFLOWS_PATH } from '../../src/client/worker';
+import { freePort } from './ports';
 
 /** A test that hangs (an export that never ends) fails after this instead of stalling the suite. */
 export const TEST_TIMEOUT_MS = 180_000;
@@ -39,3 +43,43 @@ const quietLogger = {
   error: (message: string) => console.error(message),
 };
 
+
+/**
+ * A dev server that keeps its state in a file on a fixed port, as a real deployment does: stopped and started
+ * again on the same state and address, runs, workers and clients live through it.
+ */
+export class RestartableTemporal {
+  private running = true;
+
+  private constructor(
+    public env: TestWorkflowEnvironment,
+    private readonly dbFile: string,
+    private readonly port: number,
+  ) {}
+
+  static async start(): Promise<RestartableTemporal> {
+    const dbFile = join(mkdtempSync(join(tmpdir(), 'lms-temporal-')), 'temporal.db');
+    const port = await freePort();
+    return new RestartableTemporal(await startTemporal([], dbFile, port), dbFile, port);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.env.teardown();
+  }
+
+  async startAgain(): Promise<TestWorkflowEnvironment> {
+    this.env = await startTemporal([], this.dbFile, this.port);
+    this.running = true;
+    return this.env;
+  }
+
+  async restart(): Promise<TestWorkflowEnvironment> {
+    await this.stop();
+    return this.startAgain();
+  }
+
+  async teardown(): Promise<void> {
+    if (this.running) await this.stop();
+  }
+}

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { fanOutProgressQuery } from '../../src/workflows/definitions';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
 import { TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
+import { RestartableTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { exited, spawnWorkerProcess } from '../helpers/worker-process';
 
@@ -21,16 +16,8 @@ const COURSES = 200;
 
 let simulator: LmsSimulator;
 let db: TestDatabase;
-let env: TestWorkflowEnvironment | undefined;
+let temporal: RestartableTemporal | undefined;
 let worker: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 before(async () => {
   simulator = new LmsSimulator({ users: 1_000, courses: COURSES, enrollmentsPerCourseMax: 150, latencyMs: 20 });
@@ -40,16 +27,15 @@ before(async () => {
 
 after(async () => {
   worker?.kill('SIGKILL');
-  await env?.teardown();
+  await temporal?.teardown();
   await simulator?.stop();
   await db?.drop();
 });
 
 it('finishes exact after the worker is killed and the dev server restarted mid-fan-out, no course traversed twice in full', { timeout: TEST_TIMEOUT_MS }, async () => {
   // The server keeps its state in a file, as a real deployment does: a restart loses nothing.
-  const dbFile = join(mkdtempSync(join(tmpdir(), 'lms-fan-out-')), 'temporal.db');
-  const port = await freePort();
-  env = await startTemporal([], dbFile, port);
+  temporal = await RestartableTemporal.start();
+  let env = temporal.env;
   const workerEnv = { LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token };
   worker = spawnWorkerProcess({ ...workerEnv, TEMPORAL_ADDRESS: env.address });
 
@@ -73,8 +59,7 @@ it('finishes exact after the worker is killed and the dev server restarted mid-f
   // The machine goes down: worker killed, server stopped; then both come back.
   worker.kill('SIGKILL');
   await exited(worker);
-  await env.teardown();
-  env = await startTemporal([], dbFile, port);
+  env = await temporal.restart();
   worker = spawnWorkerProcess({ ...workerEnv, TEMPORAL_ADDRESS: env.address });
 
   const report = await waitForReport(env.client.workflow.getHandle(handle.workflowId));

@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { parseExportSpec } from '../../src/spec/parse-spec';
+import { freePort } from '../helpers/ports';
 import { exited } from '../helpers/worker-process';
 import { waitFor } from '../helpers/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'simulator', 'main.ts');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('npm run simulator', () => {
   it('serves the dataset its options describe, and prints the base URLs, the token and a spec for it', { timeout: 60_000 }, async () => {

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
 import { progressQuery } from '../../src/workflows/definitions';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
+import { RestartableTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { exited, spawnWorkerProcess } from '../helpers/worker-process';
 
@@ -21,17 +16,9 @@ const USERS = 2_000;
 
 let simulator: LmsSimulator;
 let db: TestDatabase;
-let env: TestWorkflowEnvironment | undefined;
+let temporal: RestartableTemporal | undefined;
 let worker: ChildProcess | undefined;
 let connection: Connection | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 before(async () => {
   // Slow pages, so the run is still going when the server goes down.
@@ -43,16 +30,15 @@ before(async () => {
 after(async () => {
   worker?.kill('SIGKILL');
   await connection?.close();
-  await env?.teardown();
+  await temporal?.teardown();
   await simulator?.stop();
   await db?.drop();
 });
 
 it('waits through a restart of the Temporal server and returns the completed report', { timeout: TEST_TIMEOUT_MS }, async () => {
   // The server keeps its state in a file, as a real deployment does: the run survives the restart.
-  const dbFile = join(mkdtempSync(join(tmpdir(), 'lms-wait-')), 'temporal.db');
-  const port = await freePort();
-  env = await startTemporal([], dbFile, port);
+  temporal = await RestartableTemporal.start();
+  let env = temporal.env;
   worker = spawnWorkerProcess({ LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token, TEMPORAL_ADDRESS: env.address });
   // The waiting client has its own connection, as `lms-export start --wait` does: the server going away must not end it.
   connection = await Connection.connect({ address: env.address });
@@ -67,10 +53,9 @@ it('waits through a restart of the Temporal server and returns the completed rep
   const traversal = client.workflow.getHandle(`${handle.workflowId}-users`);
   await waitFor('a few pages persisted', async () => ((await traversal.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 3, 60_000);
 
-  await env.teardown();
-  env = undefined;
+  await temporal.stop();
   await waitFor('the waiting client to notice the lost server', () => lines.length > 0, 30_000);
-  env = await startTemporal([], dbFile, port);
+  env = await temporal.startAgain();
   // A worker that gave up on the lost server is started again; the run itself never stopped being durable.
   if (worker.exitCode !== null || worker.signalCode !== null) {
     await exited(worker);
