@@ -19,6 +19,8 @@ export function isServerUnreachable(error: unknown): boolean {
   for (let at = error as { code?: unknown; message?: string; cause?: unknown } | undefined; at !== undefined && at !== null; at = at.cause as typeof at) {
     if (typeof at.code === 'number' && UNREACHABLE.has(at.code)) return true;
     if (typeof at.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(at.code)) return true;
+    // grpc-js gives up waiting for a channel that cannot connect with a plain Error and no code.
+    if (typeof at.message === 'string' && /Failed to connect before the deadline|No connection established/.test(at.message)) return true;
   }
   return false;
 }

@@ -39,6 +39,23 @@ export function requestCeiling(env: NodeJS.ProcessEnv = process.env): RequestCei
   return ceiling;
 }
 
+/** How long a stopping worker lets its running activities finish when LMS_EXPORT_SHUTDOWN_GRACE_SECONDS is not set. */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 5;
+
+/**
+ * How long a worker told to stop (SIGTERM, SIGINT) lets the activities it runs finish before it cancels them;
+ * a cancelled page request is aborted at once and retried by another worker, so the process exits soon after.
+ */
+export function shutdownGraceSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env['LMS_EXPORT_SHUTDOWN_GRACE_SECONDS'];
+  if (value === undefined || value.trim() === '') return DEFAULT_SHUTDOWN_GRACE_SECONDS;
+  const seconds = Number(value);
+  if (!(Number.isFinite(seconds) && seconds >= 0)) {
+    throw new Error(`LMS_EXPORT_SHUTDOWN_GRACE_SECONDS must be a number of seconds ≥ 0 (e.g. 5), got "${value}"`);
+  }
+  return seconds;
+}
+
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 

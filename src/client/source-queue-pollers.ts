@@ -1,8 +1,11 @@
 import { Client } from '@temporalio/client';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { ExportActivities } from '../activities';
 import { readRequestQueueMemo, type RequestQueueBudget } from '../sources/request-budget';
 import type { RequestCeiling } from './settings';
+
+/** How a worker stops: the grace its running activities get, and when it gives up on those that ignore cancellation. */
+export type WorkerShutdownOptions = Required<Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'>>;
 
 export interface SourceQueuePollersOptions {
   connection: NativeConnection;
@@ -14,6 +17,8 @@ export interface SourceQueuePollersOptions {
   /** How often the running exports are listed for new sources. */
   discoveryIntervalMs?: number;
   log?: (line: string) => void;
+  /** The process's shutdown grace, the same for every worker it runs. */
+  shutdownOptions?: WorkerShutdownOptions;
 }
 
 interface Poller {
@@ -97,6 +102,7 @@ export class SourceQueuePollers {
       activities: { fetchPage: this.options.fetchPage },
       maxConcurrentActivityTaskExecutions: budget.concurrentRequestsPerWorker,
       maxTaskQueueActivitiesPerSecond: budget.requestsPerSecond,
+      ...this.options.shutdownOptions,
     });
     const running = worker
       .then(async (w) => {

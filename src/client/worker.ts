@@ -3,14 +3,27 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { SinkPool } from '../sinks/open-sink';
 import { requestQueueOf } from '../workflows/activity-options';
-import { requestCeiling, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
+import { requestCeiling, shutdownGraceSeconds, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
 import { installRuntimeLogger } from './runtime-logger';
-import { SourceQueuePollers } from './source-queue-pollers';
+import { SourceQueuePollers, type WorkerShutdownOptions } from './source-queue-pollers';
 
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
 
 /** Concurrent page requests on the deployment-wide request queue when the environment sets no ceiling. */
 const LEGACY_QUEUE_CONCURRENCY = 8;
+
+/** After the grace, how long an activity that ignores its cancellation may hold a stopping worker before it gives up. */
+const FORCE_AFTER_GRACE_MS = 10_000;
+
+/**
+ * How every worker of the process stops: running activities get the grace to finish, then they are cancelled
+ * (which aborts their page requests; the server retries them elsewhere). Should one ignore the cancellation,
+ * the worker gives up on it a little later and `run()` fails, so the process still exits.
+ */
+export function workerShutdownOptions(graceSeconds: number): WorkerShutdownOptions {
+  const graceMs = Math.round(graceSeconds * 1000);
+  return { shutdownGraceTime: graceMs, shutdownForceTime: graceMs + FORCE_AFTER_GRACE_MS };
+}
 
 export interface ExportWorker {
   worker: Worker;
@@ -36,6 +49,8 @@ export interface ExportWorkerOptions {
   duckDbIdleReleaseMs?: number;
   /** Told of each source queue this worker starts polling. */
   log?: (line: string) => void;
+  /** How long running activities may finish after shutdown is asked (default LMS_EXPORT_SHUTDOWN_GRACE_SECONDS, else 5 s). */
+  shutdownGraceSeconds?: number;
 }
 
 export async function createExportWorker(options: ExportWorkerOptions): Promise<ExportWorker> {
@@ -44,6 +59,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
   const namespace = options.namespace ?? temporalNamespace();
   const taskQueue = options.taskQueue ?? defaultTaskQueue();
   const ceiling = options.requestCeiling ?? requestCeiling();
+  const shutdownOptions = workerShutdownOptions(options.shutdownGraceSeconds ?? shutdownGraceSeconds());
   const worker = await Worker.create({
     connection: options.connection,
     namespace,
@@ -51,6 +67,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+    ...shutdownOptions,
   });
   // Runs started before each source had its own queue fetch on this one until they finish.
   const legacyRequestWorker = await Worker.create({
@@ -60,6 +77,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     activities: { fetchPage: activities.fetchPage },
     maxConcurrentActivityTaskExecutions: ceiling.concurrentRequests ?? LEGACY_QUEUE_CONCURRENCY,
     ...(ceiling.requestsPerSecond === undefined ? {} : { maxTaskQueueActivitiesPerSecond: ceiling.requestsPerSecond }),
+    ...shutdownOptions,
   });
   const sourceQueues = new SourceQueuePollers({
     connection: options.connection,
@@ -69,6 +87,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     ceiling,
     discoveryIntervalMs: options.discoveryIntervalMs,
     log: options.log,
+    shutdownOptions,
   });
   const shutdown = (): void => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -92,7 +111,10 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
   };
 }
 
-/** `lms-export worker`: connect, poll the task queue until SIGINT/SIGTERM (the SDK handles both). */
+/**
+ * `lms-export worker`: connect, poll the task queue until SIGINT/SIGTERM (the SDK handles both), then let
+ * running activities finish within LMS_EXPORT_SHUTDOWN_GRACE_SECONDS, cancel the rest and exit.
+ */
 export async function runWorkerProcess(): Promise<void> {
   installRuntimeLogger();
   const connection = await NativeConnection.connect({ address: temporalAddress() });

@@ -71,6 +71,11 @@ export class PostgresDriver implements SqlDriver {
     const client = await this.pool.connect().catch((error: unknown) => {
       throw this.classified(error);
     });
+    // A connection lost mid-transaction fails the statement in flight; the client's own 'error' event must not
+    // crash the worker (the pool listens only to idle clients), and the broken client is dropped, not reused.
+    let lost: Error | undefined;
+    const onLost = (error: Error): void => void (lost = error);
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await work({
@@ -88,7 +93,8 @@ export class PostgresDriver implements SqlDriver {
       await client.query('ROLLBACK').catch(() => undefined);
       throw this.classified(error);
     } finally {
-      client.release();
+      client.off('error', onLost);
+      client.release(lost);
     }
   }
 

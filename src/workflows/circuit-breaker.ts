@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, condition, patched } from '@temporalio/workflow';
+import { sinkDown } from './sink-down';
 
 /** What the breaker remembers; part of the traversal state, so it survives continue-as-new. */
 export interface CircuitState {
@@ -10,13 +11,6 @@ export interface CircuitState {
 export interface CircuitSettings {
   coolDownSeconds: number;
   maxOpenings: number;
-}
-
-/** The sink's own failure types (sinks/sink-errors.ts, sinks/sink-busy.ts): the sink is down, not the source. */
-const SINK_DOWN = new Set(['SinkUnavailable', 'SinkBusyError']);
-
-function sinkDown(error: unknown): error is ActivityFailure {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && !error.cause.nonRetryable && SINK_DOWN.has(error.cause.type ?? '');
 }
 
 /** A failure that another try may fix: retries ran out, or an attempt timed out. Non-retryable ones are final. */

@@ -15,6 +15,7 @@ import { executionSchema, resourceSchema, type ExecutionConfig, type ResourceCon
 import { activityOptions, pageRequestQueue } from './activity-options';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { shouldContinueAsNew } from './continue-as-new';
+import { retryWhileSinkDown } from './sink-down';
 import type { DriftFinding } from '../integrity/fingerprint';
 import { withDrift } from './drift-log';
 import { checkInvalidRatio } from './invalid-records';
@@ -105,7 +106,8 @@ interface PendingFetch {
  * cursor. The next page is fetched while the current one is persisted. A crash anywhere replays at most the
  * pages in flight, and upserts make that replay harmless, so the export is exactly-once in effect. Pause holds
  * the loop between pages; a page that keeps failing opens a circuit breaker (a durable cool-down, then one
- * probe); continue-as-new carries the cursor, counters, pause and circuit state, so history stays small.
+ * probe); a sink that is down is waited out instead, fetch and persist alike, without blaming the source;
+ * continue-as-new carries the cursor, counters, pause and circuit state, so history stays small.
  */
 export async function exportResource(input: ExportResourceInput): Promise<ResourceReport> {
   // Inputs written by an older version of this code (a run continued-as-new across an upgrade) lack newer
@@ -139,7 +141,8 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     drift: [],
     ...input.carried,
   };
-  const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, (message) => void (state.lastError = message));
+  const noteSinkDown = (message: string): void => void (state.lastError = message);
+  const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, noteSinkDown);
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
     state.paused = false;
@@ -199,7 +202,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       const current = prefetched?.pageNumber === pageNumber ? prefetched : fetchAt(pageNumber, state.cursor);
       prefetched = current;
       const page = await current.summary;
-      const persisting = persistPage({
+      const persisting = retryWhileSinkDown(() => persistPage({
         runId: input.runId,
         traversal: traversal(),
         sink: input.sink,
@@ -209,7 +212,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         cursorBefore: page.requested,
         cursorAfter: describeCursor(page.next),
         sha256: page.sha256,
-      });
+      }), noteSinkDown);
       // Fetch page N+1 while page N is persisted; the cursor still advances only after the persist succeeds.
       const mayPrefetch = page.next !== null && !state.paused && !shouldContinueAsNew(pagesThisRun + 1, execution.pagesBeforeContinueAsNew);
       prefetched = mayPrefetch ? fetchAt(pageNumber + 1, page.next) : undefined;

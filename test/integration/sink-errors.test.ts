@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { startExport, waitForReport } from '../../src/client/exports';
+import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { progressQuery } from '../../src/workflows/definitions';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { simulatorSpec } from '../helpers/specs';
-import { allRunHistories, assertReplays, recordHistoriesIfAsked } from '../helpers/history';
+import { allRunHistories, assertReplays, historyText, recordHistoriesIfAsked } from '../helpers/history';
 import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
@@ -30,15 +33,6 @@ async function exportInto(name: string, sink: ExportSpecInput['sink']) {
   return { report, seconds: (Date.now() - started) / 1000 };
 }
 
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Forwards `port` to the test's PostgreSQL: the sink "comes back". */
 async function proxyToPostgres(port: number, target: URL): Promise<Server> {
   const sockets = new Set<Socket>();
@@ -54,6 +48,51 @@ async function proxyToPostgres(port: number, target: URL): Promise<Server> {
   server.on('close', () => sockets.forEach((s) => s.destroy()));
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return server;
+}
+
+/** A proxy to the test's PostgreSQL that can go down at once (every connection cut) and come back on its port. */
+class PostgresOutage {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    readonly port: number,
+    private readonly target: URL,
+  ) {}
+
+  async up(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(Number(this.target.port || 5432), this.target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.sockets.forEach((s) => s.destroy());
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** The persistPage attempts of a workflow's history that failed, by failure type. */
+async function failedPersistTypes(workflowId: string): Promise<string[]> {
+  const types: string[] = [];
+  for (const { history } of await allRunHistories(harness.env.client, workflowId)) {
+    const events = history.events ?? [];
+    const persists = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'persistPage').map((e) => String(e.eventId)));
+    for (const event of events) {
+      const failed = event.activityTaskFailedEventAttributes;
+      if (failed && persists.has(String(failed.scheduledEventId))) types.push(failed.failure?.applicationFailureInfo?.type ?? failed.failure?.cause?.applicationFailureInfo?.type ?? 'unknown');
+    }
+  }
+  return types;
 }
 
 describe('sink errors: final when they cannot heal, retried apart from the source when the sink is down', () => {
@@ -125,6 +164,68 @@ describe('sink errors: final when they cannot heal, retried apart from the sourc
       await assertReplays(await workflowBundle(), histories);
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it('waits out a PostgreSQL sink that goes down while a page is persisted, keeping the page, then completes', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const records = 1_000;
+    const simulator = new LmsSimulator({ users: records, latencyMs: 150 });
+    await simulator.start();
+    const outage = new PostgresOutage(await freePort(), new URL(harness.db.url));
+    const url = new URL(harness.db.url);
+    url.port = String(outage.port);
+    // Trust authentication never asks for it: a secret that must not reach any history.
+    url.password = 'down-mid-run-secret';
+    process.env['SINK_ERRORS_DOWN_MID_RUN_URL'] = url.toString();
+    await outage.up();
+    // Holds the next persist mid-transaction, so the outage lands on a persist, not between pages.
+    const blocker = new pg.Client({ connectionString: harness.db.url });
+    await blocker.connect();
+    try {
+      const spec = simulatorSpec('pg-down-mid-run', simulator.url, { kind: 'postgres', urlEnv: 'SINK_ERRORS_DOWN_MID_RUN_URL', schema: 'down_mid_run' }, {
+        execution: { activityTimeoutSeconds: 10, maxAttempts: 2, circuitBreaker: { failures: 2, coolDownSeconds: 300, maxOpenings: 12 } },
+      });
+      const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
+      const child = harness.env.client.workflow.getHandle(`${handle.workflowId}-users`);
+      await waitFor('two persisted pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 2);
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE down_mid_run.users IN ACCESS EXCLUSIVE MODE');
+      const database = url.pathname.slice(1);
+      await waitFor('a persist waiting on the table', async () => {
+        const waiting = await blocker.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()", [database]);
+        return waiting.rows.length > 0;
+      });
+      const pagesBeforeOutage = (await child.query(progressQuery)).pages;
+      await outage.down();
+      await blocker.query('ROLLBACK');
+
+      const whileDown = await waitFor('a persist that failed with the sink down', async () => {
+        const progress = await child.query(progressQuery).catch(() => undefined);
+        return progress?.lastError?.startsWith('sink unavailable:') && (await failedPersistTypes(child.workflowId)).includes('SinkUnavailable') ? progress : undefined;
+      });
+      assert.match(whileDown.lastError ?? '', /^sink unavailable: .+; retrying$/);
+      assert.equal(whileDown.circuitOpenUntil, null, 'the source is not blamed');
+      assert.equal(whileDown.pages, pagesBeforeOutage, 'the page waits; the cursor does not move past it');
+      assert.equal((await handle.describe()).status.name, 'RUNNING');
+
+      await outage.up();
+      const report = await waitForReport(handle);
+      const users = report.resources[0];
+      assert.equal(users?.status, 'completed', users?.error);
+      assert.equal(users?.circuitOpenings, 0);
+      assert.equal(users?.completeness?.verdict, 'complete');
+      const rows = await queryRows<{ n: string }>(harness.db.url, 'SELECT count(*) AS n FROM down_mid_run.users');
+      assert.equal(Number(rows[0]?.n), records);
+
+      // The persist that waited out the sink replays on today's workflow code.
+      const histories = [...(await allRunHistories(harness.env.client, handle.workflowId)), ...(await allRunHistories(harness.env.client, child.workflowId))];
+      assert.ok(!histories.some((h) => historyText(h.history).includes(url.password)), 'the password is in no history');
+      recordHistoriesIfAsked(histories);
+      await assertReplays(await workflowBundle(), histories);
+    } finally {
+      await blocker.end();
+      await outage.down();
+      await simulator.stop();
     }
   });
 });

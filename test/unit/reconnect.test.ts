@@ -8,6 +8,7 @@ describe('waiting through a lost Temporal server', () => {
   it('tells an unreachable server from one that answered with an error', () => {
     assert.ok(isServerUnreachable(unavailable()));
     assert.ok(isServerUnreachable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:7233'), { code: 'ECONNREFUSED' })));
+    assert.ok(isServerUnreachable(new Error('Failed to connect before the deadline')), "grpc-js's own connect timeout");
     assert.ok(!isServerUnreachable(Object.assign(new Error('5 NOT_FOUND: workflow not found'), { code: 5 })));
     assert.ok(!isServerUnreachable(new Error('the run failed')));
   });
