@@ -1,11 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startLocalTemporal } from '../../src/client/dev-server';
 import { WORKFLOWS_PATH } from '../../src/client/worker';
-import { freePort } from './ports';
+import { freePort, portIsFree } from './ports';
+import { waitFor } from './wait';
 
 /** A test that hangs (an export that never ends) fails after this instead of stalling the suite. */
 export const TEST_TIMEOUT_MS = 180_000;
@@ -50,6 +52,8 @@ const quietLogger = {
  */
 export class RestartableTemporal {
   private running = true;
+  /** Set when the server was started but `createLocal` gave up on it, and this environment attached to it instead. */
+  private attached = false;
 
   private constructor(
     public env: TestWorkflowEnvironment,
@@ -66,10 +70,23 @@ export class RestartableTemporal {
   async stop(): Promise<void> {
     this.running = false;
     await this.env.teardown();
+    // An attached environment does not own the server process: end it here.
+    if (this.attached) for (const pid of serverProcesses(this.dbFile)) process.kill(pid, 'SIGTERM');
+    this.attached = false;
   }
 
   async startAgain(): Promise<TestWorkflowEnvironment> {
-    this.env = await startTemporal([], this.dbFile, this.port);
+    // The stopped server may still be exiting (holding its port and database file) after its clients lost it.
+    await waitFor(`the stopped server on port ${this.port} to exit`, async () => serverProcesses(this.dbFile).length === 0 && (await portIsFree(this.port)), 60_000);
+    try {
+      this.env = await startTemporal([], this.dbFile, this.port);
+    } catch (error) {
+      // createLocal gives its client 10 s to connect; a server restarted on its database can take longer to answer.
+      // Its process is up: attach to it once it answers.
+      if (serverProcesses(this.dbFile).length === 0) throw error;
+      this.attached = true;
+      this.env = await waitFor('the restarted server to answer', () => TestWorkflowEnvironment.createFromExistingServer({ address: `127.0.0.1:${this.port}` }).catch(() => undefined), 60_000);
+    }
     this.running = true;
     return this.env;
   }
@@ -82,4 +99,13 @@ export class RestartableTemporal {
   async teardown(): Promise<void> {
     if (this.running) await this.stop();
   }
+}
+
+/** The processes running with `dbFile` in their command line: a dev server keeping its state there. */
+function serverProcesses(dbFile: string): number[] {
+  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(dbFile))
+    .map((line) => Number(line.trim().split(/\s+/)[0]))
+    .filter((pid) => Number.isInteger(pid) && pid !== process.pid);
 }
