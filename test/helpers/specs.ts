@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
+import { parseExportSpec, SpecError } from '../../src/spec/parse-spec';
 
 export const TOKEN_ENV = 'LMS_EXPORT_TEST_TOKEN';
 
@@ -12,4 +14,15 @@ export function simulatorSpec(name: string, simulatorUrl: string, sink: ExportSp
     execution: { activityTimeoutSeconds: 10, maxAttempts: 5 },
     ...overrides,
   };
+}
+
+/** The message a spec is refused with; fails the test when the spec is accepted. */
+export function specRejection(input: unknown): string {
+  try {
+    parseExportSpec(input);
+  } catch (error) {
+    assert.ok(error instanceof SpecError);
+    return error.message;
+  }
+  assert.fail('the spec was accepted');
 }

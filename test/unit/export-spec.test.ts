@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import { parseExportSpec, SpecError } from '../../src/spec/parse-spec';
+import { parseExportSpec } from '../../src/spec/parse-spec';
+import { specRejection as rejection } from '../helpers/specs';
 
 const valid: ExportSpecInput = {
   name: 'canvas-nightly',
@@ -14,16 +15,6 @@ function withChange(change: (spec: Record<string, any>) => void): unknown {
   const spec = structuredClone(valid) as Record<string, any>;
   change(spec);
   return spec;
-}
-
-function rejection(input: unknown): string {
-  try {
-    parseExportSpec(input);
-  } catch (error) {
-    assert.ok(error instanceof SpecError);
-    return error.message;
-  }
-  assert.fail('the spec was accepted');
 }
 
 describe('ExportSpec validation', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertSpecSize, isPayloadTooLarge, MAX_SPEC_BYTES, SpecTooLargeError } from '../../src/client/spec-size';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import { parseExportSpec, SpecError } from '../../src/spec/parse-spec';
+import { parseExportSpec } from '../../src/spec/parse-spec';
+import { specRejection as rejection } from '../helpers/specs';
 import { MAX_PARTITIONS_PER_SPEC, MAX_RESOURCES_PER_SPEC } from '../../src/spec/run-limits';
 
 type Resource = ExportSpecInput['resources'][number];
@@ -18,16 +19,6 @@ function specWith(resources: Resource[], preset: ExportSpecInput['source']['pres
 
 function users(count: number): Resource[] {
   return Array.from({ length: count }, (_, i) => ({ name: `users_${i}`, path: '/accounts/1/users', primaryKey: ['id'] }));
-}
-
-function rejection(input: unknown): string {
-  try {
-    parseExportSpec(input);
-  } catch (error) {
-    assert.ok(error instanceof SpecError);
-    return error.message;
-  }
-  assert.fail('the spec was accepted');
 }
 
 describe('the resource cap', () => {
