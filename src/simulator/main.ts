@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { DatasetOptions } from './dataset';
 import { FAULT_KINDS, type FaultKind } from './faults';
 import { DEFAULT_SIMULATOR_TOKEN, LmsSimulator, type SimulatorOptions } from './server';
 
@@ -24,16 +25,11 @@ const API_STYLES: Array<{ preset: string; basePath: string; paths: string }> = [
   { preset: 'generic', basePath: '/generic/v1', paths: '/records (JSON cursor), /events (keyset), /pages (page numbers)' },
 ];
 
-interface CliOptions {
+/** The dataset's own sizes, as options of the same names, and how to serve and disturb it. */
+interface CliOptions extends Pick<DatasetOptions, 'seed' | 'users' | 'courses' | 'enrollmentsPerCourse' | 'submissionsPerCourse' | 'records'> {
   port: number;
   host: string;
   token: string;
-  seed: number;
-  users: number;
-  courses: number;
-  enrollmentsPerCourse: number;
-  submissionsPerCourse: number;
-  records: number;
   latency: number;
   insertsPerPage?: number;
   updatesPerPage?: number;

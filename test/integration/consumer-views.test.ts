@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import type { RunReport } from '../../src/workflows/definitions';
@@ -14,6 +13,7 @@ import { queryRows } from '../helpers/postgres';
 import { simulatorSpec } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { duckQuery as duck } from '../helpers/duckdb';
 
 const TASK_QUEUE = 'consumer-views-test';
 const USERS = 400;
@@ -49,19 +49,6 @@ function specFile(spec: ExportSpecInput): string {
   const file = join(dir, `${spec.name}.json`);
   writeFileSync(file, JSON.stringify(spec));
   return file;
-}
-
-/** SQL on a DuckDB database file or a file DuckDB reads, from the test process (a separate one for sink files). */
-async function duck(sql: string, database = ':memory:'): Promise<Array<Record<string, unknown>>> {
-  const instance = await DuckDBInstance.create(database);
-  const connection = await instance.connect();
-  try {
-    const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
-    return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
 }
 
 /** SQL on a sink's DuckDB file from another process, once the idle worker has let go of it. */

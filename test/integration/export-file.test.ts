@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { exportFile } from '../../src/client/export-file';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
+import { duckQuery as readBack } from '../helpers/duckdb';
 
 const TASK_QUEUE = 'export-file-test';
 const USERS = 10_000;
@@ -27,19 +27,6 @@ before(async () => {
 after(async () => {
   await harness?.stop();
 });
-
-async function readBack(sql: string): Promise<Array<Record<string, unknown>>> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
-    // Counts and BIGINT ids come back as bigint; the assertions compare plain numbers.
-    return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('export files', () => {
   it('writes a 10,000-row resource from PostgreSQL to Parquet that reads back with the same rows and keys', { timeout: TEST_TIMEOUT_MS }, async () => {
