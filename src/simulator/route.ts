@@ -21,8 +21,43 @@ export interface SimContext {
   data: Dataset;
 }
 
+/**
+ * A request rule the real server enforces, with where it is written down and what the server answers when it is
+ * broken. The simulator enforces every rule of a route unless it runs `lenient`; either way a broken rule is
+ * counted (`stats.breaches`), so a contract test can assert that a preset never sends what the real API refuses.
+ */
+export interface RequestRule {
+  /** `<api>.<rule>`, e.g. `edfi.page-size-needs-token`: named in docs/sources.md beside the rule. */
+  id: string;
+  /** The rule, as the vendor states it. */
+  rule: string;
+  /** The vendor document or source file it comes from. */
+  source: string;
+  /** A request (path and query, on this route) that breaks it: the rule's own test sends it. */
+  breaking: string;
+  /** The real server's answer to a request that breaks the rule, or undefined when the request keeps it. */
+  check(request: SimRequest): SimResponse | undefined;
+}
+
+/** What a rule may look at: the URL and the request headers (lowercase names). */
+export interface SimRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** A request that broke a rule: which rule, and the request as sent (its token removed). */
+export interface RuleBreach {
+  rule: string;
+  request: string;
+  /** Whether the simulator refused it (strict) or served it anyway (lenient). */
+  refused: boolean;
+}
+
 export interface SimRoute {
   pattern: RegExp;
+  /** The request rules of the real API for this route, checked in order after authentication. */
+  rules?: RequestRule[];
   collection: CollectionName;
   /** `query`: the token is the `wstoken` parameter (Moodle); otherwise a bearer header. */
   auth?: 'bearer' | 'query';

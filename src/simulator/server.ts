@@ -11,7 +11,7 @@ import { FaultInjector, inflict, type FaultOptions } from './faults';
 import { LeakyBucket, type BucketOptions } from './leaky-bucket';
 import { isMalformed, malformBody, type MalformedOptions } from './malformed';
 import { changeShape } from './schema-change';
-import { intParam, type SimResponse, type SimRoute } from './route';
+import { intParam, type RuleBreach, type SimResponse, type SimRoute } from './route';
 
 /**
  * A real HTTP server on 127.0.0.1 that behaves like the LMS APIs we export from (Canvas, Ed-Fi, OneRoster,
@@ -47,6 +47,12 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   malformed?: MalformedOptions;
   /** Answer these request numbers 429 with a Retry-After of `seconds`, as a number or as an HTTP date. */
   throttle?: { requests: number[]; seconds: number; form: 'seconds' | 'http-date' };
+  /**
+   * Serve requests that break the real API's rules (apis/*: each route's `rules`) instead of refusing them as the
+   * real server does. Only for tests of our own behaviour on a server that lets them through; breaches are
+   * counted either way.
+   */
+  lenient?: boolean;
 }
 
 export interface SimulatorStats {
@@ -64,6 +70,8 @@ export interface SimulatorStats {
   /** When each API request arrived (ms since the epoch), and which got a 429. */
   arrivals: number[];
   throttled: number[];
+  /** Requests that broke a rule of the real API (refused unless the simulator is lenient). */
+  breaches: RuleBreach[];
 }
 
 const ROUTES: SimRoute[] = [...canvasRoutes, ...edfiRoutes, ...onerosterRoutes, ...blackboardRoutes, ...moodleRoutes, ...genericRoutes];
@@ -72,7 +80,7 @@ export const DEFAULT_SIMULATOR_TOKEN = 'sim-token';
 
 export class LmsSimulator {
   readonly data: Dataset;
-  readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, notFound: 0, byCollection: {}, byPath: {}, peakInFlight: 0, inFlight: 0, arrivals: [], throttled: [] };
+  readonly stats: SimulatorStats = { pageRequests: 0, unauthorized: 0, notFound: 0, byCollection: {}, byPath: {}, peakInFlight: 0, inFlight: 0, arrivals: [], throttled: [], breaches: [] };
   readonly bucket: LeakyBucket | undefined;
   /** Replace it mid-run to start or stop a fault storm. */
   faults: FaultInjector | undefined;
@@ -188,6 +196,8 @@ export class LmsSimulator {
         this.stats.unauthorized += 1;
         return send(res, route.unauthorized?.() ?? { status: 401, body: { error: 'unauthorized' } });
       }
+      const refusedByRule = this.checkRules(route, { url, method: req.method ?? 'GET', headers: req.headers });
+      if (refusedByRule !== undefined) return send(res, refusedByRule);
       if (bucket !== undefined && !admitted) {
         this.stats.throttled.push(Date.now());
         const status = bucket.throttleWith;
@@ -222,6 +232,19 @@ export class LmsSimulator {
     } finally {
       this.stats.inFlight -= 1;
     }
+  }
+
+  /** The first rule of the route this request breaks: counted, and answered as the real server would unless lenient. */
+  private checkRules(route: SimRoute, request: Parameters<NonNullable<SimRoute['rules']>[number]['check']>[0]): SimResponse | undefined {
+    for (const rule of route.rules ?? []) {
+      const answer = rule.check(request);
+      if (answer === undefined) continue;
+      const shown = new URL(request.url);
+      if (shown.searchParams.has('wstoken')) shown.searchParams.set('wstoken', '***');
+      this.stats.breaches.push({ rule: rule.id, request: `${request.method} ${shown.pathname}${shown.search}`, refused: this.options.lenient !== true });
+      return this.options.lenient === true ? undefined : answer;
+    }
+    return undefined;
   }
 
   private throttle(res: ServerResponse, throttle: NonNullable<SimulatorOptions['throttle']>): void {
