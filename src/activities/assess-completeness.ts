@@ -10,6 +10,7 @@ import type { AuditRow, Sink } from '../sinks/sink';
 import { resolvePaging } from '../sources/resolve-paging';
 import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { credentialsFor } from './credentials';
+import { countRecords } from './count-records';
 import { getJson } from './get-json';
 
 export interface AssessCompletenessInput {
@@ -39,9 +40,12 @@ export interface CompletenessReport {
   storedRows: number;
 }
 
-/** First, middle and last page of the traversal proper (second passes and update scans re-read parts of it). */
+/**
+ * First, middle and last page of the traversal proper (second passes and update scans re-read parts of it) among
+ * those that held records: an empty last page (Ed-Fi ends every traversal with one) proves nothing.
+ */
 function spotCheckPages(audit: AuditRow[]): AuditRow[] {
-  const main = audit.filter((row) => !/~(reconcile|updates)/.test(row.resource) && row.cursorBefore !== null);
+  const main = audit.filter((row) => !/~(reconcile|updates)/.test(row.resource) && row.cursorBefore !== null && row.recordCount > 0);
   const picks = [main[0], main[Math.floor(main.length / 2)], main[main.length - 1]];
   return [...new Set(picks.filter((row): row is AuditRow => row !== undefined))];
 }
@@ -71,7 +75,9 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
   const sink = await sinks.get(input.sink);
   const stored = await sink.readRunRows(runId, resource);
 
-  const count = countCheck(stored.length + traversal.quarantined, traversal.expectedAtStart, traversal.expectedAtEnd, resource.completeness.countTolerance);
+  // A source whose pages carry no total (Ed-Fi key-set paging) is asked it now, on its own.
+  const expectedAtEnd = traversal.expectedAtEnd ?? (await countRecords(input.source, resource));
+  const count = countCheck(stored.length + traversal.quarantined, traversal.expectedAtStart, expectedAtEnd, resource.completeness.countTolerance);
   const maxGap = resource.completeness.maxKeyGap;
   const gaps = maxGap !== undefined && resource.primaryKey.length === 1 && input.fullTraversal !== false ? keyGaps(stored.map((r) => (JSON.parse(r.key) as string[])[0] ?? ''), maxGap) : null;
 
@@ -84,7 +90,8 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
       // A passing fault retries the whole assessment (it writes nothing until the end). A page that cannot be
       // read at all is evidence, not the export: the verdict is left to the other checks.
       if (error instanceof ApplicationFailure && !error.nonRetryable) throw error;
-      spotChecks.push({ page: page.pageNumber, traversal: page.resource, keys: 0, notStored: 0, example: null, error: (error as Error).message });
+      const unverified = error instanceof ApplicationFailure && error.type === 'CursorExpired' ? 'cursor expired' : 'could not re-fetch';
+      spotChecks.push({ page: page.pageNumber, traversal: page.resource, keys: 0, notStored: 0, example: null, error: (error as Error).message, unverified });
     }
   }
 

@@ -1,3 +1,4 @@
+import { edfiApiRoot } from '../sources/edfi';
 import type { ResourceConfig, SourceConfig } from '../spec/export-spec';
 import { credentialsFor } from './credentials';
 import { getJson } from './get-json';
@@ -11,9 +12,7 @@ export interface ChangeVersions {
 export function changeVersionsUrl(source: SourceConfig, resource: ResourceConfig): string {
   const configured = resource.updateScan?.changeVersionsUrl;
   if (configured !== undefined) return configured;
-  const base = new URL(source.baseUrl);
-  const apiRoot = base.pathname.replace(/\/data\/v\d+.*$/, '').replace(/\/$/, '');
-  return `${base.origin}${apiRoot}/ChangeQueries/v1/availableChangeVersions`;
+  return `${edfiApiRoot(source.baseUrl)}ChangeQueries/v1/availableChangeVersions`;
 }
 
 /** The range of change versions the ODS can answer for now. */

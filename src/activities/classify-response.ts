@@ -15,6 +15,7 @@ export interface ResponseFacts {
   /** The start of the body, for the server's own error message. */
   bodyText: string;
   method: string;
+  /** The request's path and query as messages show it (activities/shown-request.ts). */
   path: string;
   tokenEnv?: string;
   /** The request continued a traversal from a server-issued cursor (token, bookmark or next link). */

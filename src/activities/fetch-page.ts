@@ -1,17 +1,19 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import { assertSameOrigin, ForeignLinkError } from '../pagination/first-request';
+import { assertSameOrigin, firstPageUrl, ForeignLinkError } from '../pagination/first-request';
 import { pagesByPosition } from '../pagination/positional';
 import { stageableRecords, stringifyJson } from '../pagination/record-json';
 import { readTotal } from '../pagination/total';
 import { PageFormatError, type PageCursor, type ParsedPage } from '../pagination/types';
 import type { SinkPool } from '../sinks/open-sink';
 import { pageRequestUrl, resolvePaging } from '../sources/resolve-paging';
+import type { ResolvedPaging } from '../sources/source-preset';
 import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { priorAttempts, type AttemptLog } from './attempt-log';
 import { claimResourceTable } from './claim-table';
 import { credentialsFor } from './credentials';
 import { getJson } from './get-json';
+import { partitionTokens } from './list-partitions';
 
 export interface FetchPageInput {
   runId: string;
@@ -41,6 +43,8 @@ export interface PageSummary {
   positional: boolean;
   /** What earlier attempts at this page went through (retries by cause, throttles, waits). */
   attempts: AttemptLog;
+  /** Why the traversal must stop after this page although it has a next one (a next link off the source's origin). */
+  refusedNext?: string;
 }
 
 export function stagingRef(runId: string, resource: string, pageNumber: number): string {
@@ -52,23 +56,30 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   const { source, resource } = input;
   const paging = resolvePaging(source, resource);
   const credentials = credentialsFor(source);
-  const url = credentials.keepable(pageRequestUrl(paging, input.cursor));
   const sink = await sinks.get(input.sink);
   if (input.spec !== undefined) await claimResourceTable(sink, input.spec, source, resource);
-  const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`, input.cursor !== null);
+  const start = await startOf(paging, source, resource, input.cursor);
+  const url = credentials.keepable(start.url);
+  const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`, start.carriesCursor);
   const response = { url, headers: answer.headers, body };
   let parsed: ParsedPage;
+  let refusedNext: string | undefined;
   try {
     parsed = paging.strategy.parse(response);
-    if (parsed.next?.kind === 'url') {
+  } catch (error) {
+    if (error instanceof PageFormatError) throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${error.message}`, error.name);
+    throw error;
+  }
+  if (parsed.next?.kind === 'url') {
+    try {
       assertSameOrigin(parsed.next.url, source.baseUrl);
       parsed.next = { kind: 'url', url: credentials.keepable(parsed.next.url) };
+    } catch (error) {
+      if (!(error instanceof ForeignLinkError)) throw error;
+      // The page itself came from the source: its records are stored, and the traversal stops after it.
+      refusedNext = error.message;
+      parsed.next = null;
     }
-  } catch (error) {
-    if (error instanceof PageFormatError || error instanceof ForeignLinkError) {
-      throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${error.message}`, error.name);
-    }
-    throw error;
   }
 
   if (parsed.next !== null) {
@@ -92,5 +103,18 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     total: readTotal(response, paging.total),
     positional: pagesByPosition(paging.pagination, parsed.next, url),
     attempts: priorAttempts(),
+    ...(refusedNext === undefined ? {} : { refusedNext }),
   };
+}
+
+/**
+ * Where this page's request goes. A traversal on a server that pages only from its own tokens (Ed-Fi key-set
+ * paging refuses `pageSize` without one) starts from the first token the server hands out; a collection with
+ * none is empty, and its count request (no rows) stands for the page.
+ */
+async function startOf(paging: ResolvedPaging, source: SourceConfig, resource: ResourceConfig, cursor: PageCursor | null): Promise<{ url: string; carriesCursor: boolean }> {
+  if (cursor !== null || paging.firstTokenFromPartitions !== true) return { url: pageRequestUrl(paging, cursor), carriesCursor: cursor !== null };
+  const [first] = await partitionTokens(source, resource, 1);
+  if (first !== undefined) return { url: pageRequestUrl(paging, { kind: 'token', token: first }), carriesCursor: true };
+  return { url: firstPageUrl({ ...paging.request, pageSize: undefined }, undefined, paging.countQuery ?? {}), carriesCursor: false };
 }

@@ -9,6 +9,7 @@ import type { Credentials } from './credentials';
 import { pacer, type BucketShape } from './pacer';
 import { BodyTooLargeError, httpGet, limitsOf, type HttpAnswer, type RequestLimits } from './http-client';
 import { JsonNestingError, parseJson } from '../pagination/record-json';
+import { shownRequest } from './shown-request';
 
 /** A retryable failure whose next attempt comes after `delayMs` (a jittered backoff unless the server said). */
 function retry(message: string, type: string, delayMs = backoffMs(attemptNumber())): ApplicationFailure {
@@ -70,7 +71,8 @@ function bucketOf(source: SourceConfig): BucketShape {
  * `url` is the URL we keep; credentials are added only to the request sent.
  */
 export async function getJson(url: string, source: SourceConfig, credentials: Credentials, what: string, carriesCursor = false): Promise<JsonAnswer> {
-  const path = new URL(url).pathname;
+  // Messages name the request as sent (query included, credentials and cursors masked): which parameter was refused.
+  const path = shownRequest(url);
   const origin = new URL(url).origin;
   const bucket = bucketOf(source);
   await pacer.wait(origin, bucket);
@@ -118,13 +120,12 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     body = parseJson(bodyText);
   } catch (error) {
     if (error instanceof JsonNestingError) {
-      const page = new URL(url);
-      throw ApplicationFailure.nonRetryable(`${what}: GET ${page.pathname}${page.search}: ${error.message}; a retry reads the same body`, 'PageTooDeep');
+      throw ApplicationFailure.nonRetryable(`${what}: GET ${path}: ${error.message}; a retry reads the same body`, 'PageTooDeep');
     }
     throw retry(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody');
   }
   if (repaired) {
-    warn(`${what}: GET ${path} sent bytes that are not UTF-8; they are stored as U+FFFD`, { path });
+    warn(`${what}: GET ${path} sent bytes that are not UTF-8; they are stored as U+FFFD`, { path: new URL(url).pathname });
     noteNotice(INVALID_UTF8_NOTICE);
   }
   const bodyError = presetOf(source).bodyError?.(body);

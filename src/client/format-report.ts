@@ -8,7 +8,7 @@ function describeFindings(findings: CompletenessFindings): string {
   if (count !== null) lines.push(`count: ${count.seen} seen of ${count.expectedAtEnd} announced (${count.missing} short, ${count.allowed} allowed for live changes)`);
   for (const gap of findings.gaps ?? []) lines.push(`gap: ids ${gap.from}–${gap.to} (${gap.missing}) missing`);
   for (const check of findings.spotChecks) {
-    lines.push(check.error ? `spot check page ${check.page}: could not re-fetch (${check.error})` : `spot check page ${check.page}: ${check.keys - check.notStored}/${check.keys} keys stored`);
+    lines.push(check.error ? `spot check page ${check.page}: not verified, ${check.unverified ?? 'could not re-fetch'} (${check.error})` : `spot check page ${check.page}: ${check.keys - check.notStored}/${check.keys} keys stored`);
   }
   for (const drift of findings.drift) lines.push(`drift: ${drift.kind} ${drift.field}${drift.page === null ? '' : ` on page ${drift.page}`} (${drift.example})`);
   return lines.map((line) => `\n      ${line}`).join('');
@@ -41,6 +41,7 @@ export function formatReport(report: RunReport): string {
         (r.incrementalSince ? `\n    incremental: rows changed since ${r.incrementalSince}` : '') +
         (r.highWater !== undefined ? `\n    high-water mark for the next run: ${r.highWater ?? 'none yet'}` : '') +
         (r.firstInvalid ? `\n    first invalid record: ${r.firstInvalid} (lms-export quarantine <spec> --resource ${r.resource})` : '') +
+        (r.paging ? `\n    paging: ${r.paging.mode} — ${r.paging.reason}` : '') +
         (r.expectedAtStart !== null ? `\n    API total: ${r.expectedAtStart} at start, ${r.expectedAtEnd} at end` : '') +
         (r.reconciliation ? `\n    second pass (positional paging): ${r.reconciliation.inserted} rows the first pass missed, ${r.reconciliation.updated} changed meanwhile` : '') +
         (retriesOf(r.waits.retries).length > 0

@@ -6,9 +6,11 @@ import type { MissingAuditedRows } from '../sinks/audited-rows';
  * A resource's completeness verdict and the findings behind it. `incomplete` is kept for evidence that rows the
  * source holds are missing from the store (a count short of the announced total beyond what live changes
  * explain, a gap in a dense key); changes that a live source makes while we read it — schema drift, rows a
- * re-fetched page holds that were added since, counts within tolerance — make it `complete-with-drift`.
+ * re-fetched page holds that were added since, counts within tolerance — make it `complete-with-drift`. A check
+ * that could not run is not a pass: a spot check whose page could not be re-read (the server expired the
+ * cursor, say) makes it `complete-unverified: <why>` when nothing else is wrong.
  */
-export type Verdict = 'complete' | 'complete-with-drift' | `incomplete: ${string}`;
+export type Verdict = 'complete' | 'complete-with-drift' | `complete-unverified: ${string}` | `incomplete: ${string}`;
 
 export interface CountCheck {
   /** Rows this run stored or quarantined (the source served them). */
@@ -27,8 +29,10 @@ export interface SpotCheck {
   /** Keys on the re-fetched page that are neither stored nor quarantined. */
   notStored: number;
   example: string | null;
-  /** The page could not be re-fetched (the check is then silent). */
+  /** The page could not be re-fetched: the check did not run, and the verdict says so. */
   error?: string;
+  /** Why the page was not verified, short (`cursor expired`, `could not re-fetch`). */
+  unverified?: string;
 }
 
 export interface CompletenessFindings {
@@ -73,6 +77,11 @@ export function verdictOf(findings: CompletenessFindings): Verdict {
     reasons.push(`pages this run stored are gone from the sink with their rows (the sink lost them? run the export again): ${lost.lostPages.join('; ')}`);
   }
   if (reasons.length > 0) return `incomplete: ${reasons.join('; ')}`;
+  const unverified = findings.spotChecks.filter((s) => s.error !== undefined);
+  if (unverified.length > 0) {
+    const pages = unverified.map((s) => `${s.traversal} page ${s.page} not verified (${s.unverified ?? 'could not re-fetch'})`);
+    return `complete-unverified: ${pages.join('; ')}`;
+  }
   const drifted =
     findings.drift.length > 0 ||
     findings.reconciledRows > 0 ||

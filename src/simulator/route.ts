@@ -17,6 +17,8 @@ export interface SimContext {
   expireCursor: boolean;
   /** A server bug: the next cursor this answer hands out skips a page's worth of rows. */
   skipNextPage?: boolean;
+  /** The Ed-Fi ODS/API version served (`7.3.0`): key-set paging exists from 7.3 on. */
+  edfiVersion: string;
   /** The whole dataset, for answers about it rather than rows of it (Ed-Fi change versions, tombstones). */
   data: Dataset;
 }
@@ -59,8 +61,8 @@ export interface SimRoute {
   /** The request rules of the real API for this route, checked in order after authentication. */
   rules?: RequestRule[];
   collection: CollectionName;
-  /** `query`: the token is the `wstoken` parameter (Moodle); otherwise a bearer header. */
-  auth?: 'bearer' | 'query';
+  /** `query`: the token is the `wstoken` parameter (Moodle); `none`: a public document; otherwise a bearer header. */
+  auth?: 'bearer' | 'query' | 'none';
   /** Rows of the collection this request sees (a course's enrollments, say). */
   filter?: (row: Row, match: RegExpMatchArray, url: URL) => boolean;
   serve(rows: Row[], ctx: SimContext): SimResponse;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { blackboardRoutes } from './apis/blackboard';
 import { canvasRoutes } from './apis/canvas';
-import { edfiRoutes } from './apis/edfi';
+import { EDFI_DEFAULT_VERSION, edfiRoutesFor } from './apis/edfi';
 import { genericRoutes } from './apis/generic';
 import { moodleRoutes } from './apis/moodle';
 import { onerosterRoutes } from './apis/oneroster';
@@ -53,6 +53,8 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
    * counted either way.
    */
   lenient?: boolean;
+  /** The Ed-Fi ODS/API version to play (default 7.3.0); before 7.3 there is no key-set paging. */
+  edfiVersion?: string;
 }
 
 export interface SimulatorStats {
@@ -74,7 +76,9 @@ export interface SimulatorStats {
   breaches: RuleBreach[];
 }
 
-const ROUTES: SimRoute[] = [...canvasRoutes, ...edfiRoutes, ...onerosterRoutes, ...blackboardRoutes, ...moodleRoutes, ...genericRoutes];
+function routesOf(options: SimulatorOptions): SimRoute[] {
+  return [...canvasRoutes, ...edfiRoutesFor(options.edfiVersion ?? EDFI_DEFAULT_VERSION), ...onerosterRoutes, ...blackboardRoutes, ...moodleRoutes, ...genericRoutes];
+}
 
 export const DEFAULT_SIMULATOR_TOKEN = 'sim-token';
 
@@ -89,6 +93,7 @@ export class LmsSimulator {
   latencyMs: number;
   private server: Server | undefined;
   private baseUrl = '';
+  private readonly routes: SimRoute[];
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.data = new Dataset({
@@ -102,6 +107,7 @@ export class LmsSimulator {
       assignmentsPerCourse: options.assignmentsPerCourse,
       submissionsPerAssignment: options.submissionsPerAssignment,
     });
+    this.routes = routesOf(options);
     this.latencyMs = options.latencyMs ?? 0;
     this.faults = options.faults && new FaultInjector(options.faults);
     this.bucket = options.canvasBucket && new LeakyBucket(options.canvasBucket);
@@ -151,7 +157,7 @@ export class LmsSimulator {
   }
 
   private route(path: string): { route: SimRoute; match: RegExpMatchArray } | undefined {
-    for (const route of ROUTES) {
+    for (const route of this.routes) {
       const match = path.match(route.pattern);
       if (match !== null) return { route, match };
     }
@@ -192,7 +198,7 @@ export class LmsSimulator {
     try {
       if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       const presented = route.auth === 'query' ? url.searchParams.get('wstoken') : req.headers.authorization?.replace(/^Bearer /, '');
-      if (presented !== this.token) {
+      if (route.auth !== 'none' && presented !== this.token) {
         this.stats.unauthorized += 1;
         return send(res, route.unauthorized?.() ?? { status: 401, body: { error: 'unauthorized' } });
       }
@@ -221,6 +227,7 @@ export class LmsSimulator {
         repeatTokenAfterPages: this.options.repeatTokenAfterPages,
         expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest,
         skipNextPage: this.stats.pageRequests === this.options.dropPageAfterRequests,
+        edfiVersion: this.options.edfiVersion ?? EDFI_DEFAULT_VERSION,
         data: this.data,
       };
       const answer = route.serve(this.rowsFor(route, match, url), ctx);

@@ -1,12 +1,15 @@
-import type { BodyError, SourcePreset } from './source-preset';
+import type { BodyError, PresetDefaults, SourcePreset } from './source-preset';
 
 /**
  * Moodle web services (`baseUrl` is the site; `path` is `/webservice/rest/server.php`; `query` names the
  * `wsfunction` and its arguments). The token travels as the `wstoken` query parameter (spec:
  * `"auth": {"queryTokenEnv": "MOODLE_TOKEN"}`): the worker adds it to each request and it is kept out of
- * cursors, audit rows and history. Functions that page take `limitfrom`/`limitnumber`, and a page shorter than
- * `limitnumber` is the last. Moodle reports errors with HTTP 200 and `{"exception", "errorcode", "message"}`:
- * those are errors, not data.
+ * cursors, audit rows and history. Moodle refuses any parameter a function does not declare, so paging goes where
+ * the function declares it: `core_enrol_get_enrolled_users` takes `limitfrom`/`limitnumber` as two of its
+ * `options` (name/value pairs, keyed here `options[limitfrom]` and `options[limitnumber]` so a resource's own
+ * `options[0]`… never collide with them), and a page shorter than `limitnumber` is the last. Other functions are one
+ * request without paging parameters: Moodle sends no Link header, so link-header paging ends after the first answer.
+ * Moodle reports errors with HTTP 200 and `{"exception", "errorcode", "message"}`: those are errors, not data.
  */
 const AUTH_ERRORS = new Set(['invalidtoken', 'accessexception', 'webservice_access_exception', 'servicerequireslogin', 'requireloginerror']);
 
@@ -20,14 +23,21 @@ export function moodleBodyError(body: unknown): BodyError | undefined {
   return { retryable: false, type: 'BadRequest', message: text };
 }
 
+/** Functions that page by the options limitfrom/limitnumber and return a bare array (enrol/externallib.php). */
+const PAGED_BY_OPTIONS = new Set(['core_enrol_get_enrolled_users']);
+
+const pagedByOptions: PresetDefaults = {
+  pagination: { type: 'offset', offsetParam: 'options[limitfrom][value]', limitParam: 'options[limitnumber][value]', recordsPath: '', stopOnShortPage: true },
+  pageSize: 100,
+  query: { moodlewsrestformat: 'json', 'options[limitfrom][name]': 'limitfrom', 'options[limitnumber][name]': 'limitnumber' },
+};
+
+const oneRequest: PresetDefaults = { pagination: { type: 'link-header', pageSizeParam: 'per_page' }, query: { moodlewsrestformat: 'json' } };
+
 export const moodlePreset: SourcePreset = {
   name: 'moodle',
   // Moodle web services run inside the PHP site itself; every call competes with students' page loads.
   requestBudget: { requestsPerSecond: 5, concurrentRequestsPerWorker: 4 },
-  defaults: () => ({
-    pagination: { type: 'offset', offsetParam: 'limitfrom', limitParam: 'limitnumber', recordsPath: '', stopOnShortPage: true },
-    pageSize: 100,
-    query: { moodlewsrestformat: 'json' },
-  }),
+  defaults: (resource) => (PAGED_BY_OPTIONS.has(String(resource.query?.['wsfunction'] ?? '')) ? pagedByOptions : oneRequest),
   bodyError: moodleBodyError,
 };

@@ -41,5 +41,7 @@ export function resolvePaging(source: SourceConfig, resource: ResourceConfig): R
     request: { baseUrl: source.baseUrl, path: resource.path, pageSize, query: { ...defaults.query, ...resource.query } },
     firstQuery: defaults.firstQuery ?? {},
     total: resource.total ?? defaults.total ?? {},
+    // Only a token-header traversal starts from a server token; a spec that pages otherwise asks nothing first.
+    ...(pagination.type === 'token-header' && defaults.firstTokenFromPartitions === true ? { firstTokenFromPartitions: true, countQuery: defaults.countQuery } : {}),
   };
 }

@@ -7,10 +7,18 @@ export interface ResolvedPaging {
   pagination: PaginationConfig;
   strategy: PaginationStrategy;
   request: RequestContext;
-  /** Query parameters only the first request carries (Ed-Fi `totalCount=true`). */
+  /** Query parameters only the first request carries (Ed-Fi `totalCount=true` on limit/offset paging). */
   firstQuery: Record<string, string>;
   total: TotalSource;
+  /**
+   * The server pages only from tokens it handed out (Ed-Fi ODS/API 7.3 key-set paging): a traversal without a
+   * token starts from the first of `GET <resource>/partitions?number=1` (activities/list-partitions.ts).
+   */
+  firstTokenFromPartitions?: boolean;
+  /** The request that asks the collection's size on its own, when pages cannot carry it (Ed-Fi key-set paging). */
+  countQuery?: Record<string, string>;
 }
+
 
 /** An error an API reports inside a 200 body (Moodle). */
 export interface BodyError {
@@ -27,6 +35,8 @@ export interface PresetDefaults {
   maxPageSize?: number;
   total?: TotalSource;
   firstQuery?: Record<string, string>;
+  firstTokenFromPartitions?: boolean;
+  countQuery?: Record<string, string>;
   /** Query parameters every request carries (a resource's own `query` wins). */
   query?: Record<string, string>;
 }

@@ -108,6 +108,8 @@ export interface ResourceReport extends PageCounters {
   expectedAtEnd: number | null;
   /** Restarts after the server rejected its own cursor; the pages before a restart count in `pages` too. */
   cursorRecoveries: number;
+  /** How the source was paged when the server decided (Ed-Fi: key-set from ODS/API 7.3, limit/offset before), and why. */
+  paging?: { mode: 'key-set' | 'offset'; reason: string };
   /** Where the first record that failed validation is and why (`quarantined` counts them all). */
   firstInvalid: string | null;
   /** Schema drift seen page by page during the traversal (new fields, changed types), the first few of each. */

@@ -240,6 +240,11 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       pagesThisRun += 1;
       // A second pass sees the same invalid records again: the main pass's counts are the ones that judge.
       checkInvalidRatio(resource, state, page.next === null && state.pass === 'main');
+      if (page.refusedNext !== undefined) {
+        // The page's own records are stored; where it pointed next is not followed.
+        state.lastError = page.refusedNext;
+        throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${page.refusedNext}`, 'ForeignLinkError');
+      }
       if (page.next !== null) continue;
       if (state.pass === 'main' && page.positional && resource.reconcile) {
         // Offsets and page numbers shift when rows come and go mid-run: a second pass picks up what slipped by.

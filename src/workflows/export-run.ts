@@ -36,6 +36,8 @@ import { PausableChildren } from './pausable-children';
 import { splitIdRange } from './id-ranges';
 import { partitionedReport } from './partitioned-report';
 import { runPool } from './run-pool';
+import type { PagingChoice } from '../activities/choose-paging';
+import { EDFI_OFFSET_PAGINATION, pagesByKeySet } from '../sources/edfi';
 
 interface ResourceEntry {
   resource: string;
@@ -72,7 +74,7 @@ function failureMessage(error: unknown): string {
 export async function exportRun(input: unknown): Promise<RunReport> {
   const spec = validSpec(input);
   const execution = spec.execution ?? executionSchema.parse({});
-  const { listPartitions, readHighWater, saveHighWater, availableChangeVersions } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
+  const { listPartitions, readHighWater, saveHighWater, availableChangeVersions, choosePaging } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
   // Reads every key the run stored and re-fetches three pages: far longer than one page's timeout on a big table.
   const { assessCompleteness } = proxyActivities<ExportActivities>({ ...activityOptions(execution, execution.maxAttempts), startToCloseTimeout: '1h' });
   const info = workflowInfo();
@@ -219,8 +221,21 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     return { resource: { ...resource, query: { ...resource.query, [changes.sinceParam]: since } }, since };
   };
 
+  /**
+   * Ed-Fi pages by key set from ODS/API 7.3 on and by limit/offset before: the server decides (choose-paging.ts),
+   * and the report says which it chose and why. Runs started before the choice existed page as they began.
+   */
+  const settlePaging = async (resource: ResourceConfig): Promise<{ resource: ResourceConfig; choice?: PagingChoice }> => {
+    if (spec.source.preset !== 'edfi' || !pagesByKeySet(resource) || !patched('edfi-paging-choice')) return { resource };
+    const choice = await choosePaging({ source: spec.source, resource });
+    if (choice.mode === 'key-set') return { resource, choice };
+    const unpartitioned = resource.partitions === undefined ? '' : '; partitions need key-set paging, so the resource is read in one traversal';
+    return { resource: { ...resource, pagination: EDFI_OFFSET_PAGINATION, partitions: undefined }, choice: { ...choice, reason: choice.reason + unpartitioned } };
+  };
+
   /** One resource, phase by phase: traversal, update scan, completeness checks, deletion scan, high-water mark. */
-  const exportOne = async (entry: ResourceEntry, configured: ResourceConfig): Promise<ResourceReport> => {
+  const exportOne = async (entry: ResourceEntry, asConfigured: ResourceConfig): Promise<ResourceReport> => {
+    const { resource: configured, choice } = await settlePaging(asConfigured);
     const start = await startOf(configured);
     const input = { runId, spec: spec.name, source: spec.source, resource: start.resource, sink: spec.sink, execution };
     const report =
@@ -229,6 +244,11 @@ export async function exportRun(input: unknown): Promise<RunReport> {
         : configured.partitions === undefined
           ? await traverse(entry.workflowId, input)
           : await traversePartitions(entry, input);
+    if (choice !== undefined) {
+      report.paging = { mode: choice.mode, reason: choice.reason };
+      // Key-set pages carry no total: the one asked on its own before the traversal stands for its start.
+      report.expectedAtStart ??= choice.total;
+    }
     if (start.since !== undefined) report.incrementalSince = start.since;
     entry.report = report;
     if (report.status !== 'completed') return report;
@@ -240,6 +260,8 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     if (patched('completeness-checks')) {
       entry.status = 'checking';
       report.completeness = await assessCompleteness({ ...input, fullTraversal: start.since === undefined, traversal: traversalFacts(report) });
+      // Where no page carried a total, the checks asked it at the end (count-records.ts).
+      report.expectedAtEnd ??= report.completeness.findings.count?.expectedAtEnd ?? null;
     }
     if (report.completeness !== undefined && configured.deletionScan.enabled && patched('deletion-scan')) {
       entry.status = 'scanning-deletions';

@@ -12,14 +12,17 @@ import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 
 const TASK_QUEUE = 'edfi-changes-test';
 const STUDENTS = '/data/v3/ed-fi/students';
-/** Students on the first page (ids 1–500), changed at the third request: behind the cursor by then. */
+/**
+ * Students on the first page (ids 1–500), changed at the sixth request (after availableChangeVersions, the
+ * version document, the total, the first token and the first page): behind the cursor by then.
+ */
 const CHANGED = [10, 20, 30];
 
 let harness: Harness;
 let runs = 0;
 
 before(async () => {
-  harness = await startHarness(TASK_QUEUE, { users: 3_000, mutationPlan: [{ atRequest: 3, collection: 'users', update: CHANGED }] });
+  harness = await startHarness(TASK_QUEUE, { users: 3_000, mutationPlan: [{ atRequest: 6, collection: 'users', update: CHANGED }] });
 });
 
 after(async () => {

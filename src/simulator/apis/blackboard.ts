@@ -1,12 +1,13 @@
 import type { Row } from '../dataset';
 import { intParam, type SimContext, type SimResponse, type SimRoute } from '../route';
+import { BLACKBOARD_MAX_LIMIT, blackboardCollectionRules, restException } from './blackboard-rules';
 
-/** Blackboard Learn: `{results, paging: {nextPage}}` with a relative next link; `limit` above 100 is refused. */
-export const BLACKBOARD_MAX_LIMIT = 100;
-
+/**
+ * Blackboard Learn: `{results, paging: {nextPage}}` with a relative next link. `limit` above 100 is refused
+ * (blackboard-rules.ts); a limit below 1, which Learn does not document, is served as one record a page.
+ */
 function serve(rows: Row[], ctx: SimContext): SimResponse {
-  const limit = intParam(ctx.url, 'limit', BLACKBOARD_MAX_LIMIT);
-  if (limit < 1 || limit > BLACKBOARD_MAX_LIMIT) return { status: 400, body: { status: 400, message: `Invalid limit: must be between 1 and ${BLACKBOARD_MAX_LIMIT}` } };
+  const limit = Math.max(1, intParam(ctx.url, 'limit', BLACKBOARD_MAX_LIMIT));
   const offset = Math.max(0, intParam(ctx.url, 'offset', 0));
   const body: { results: Row[]; paging?: { nextPage: string } } = { results: rows.slice(offset, offset + limit) };
   if (offset + limit < rows.length) {
@@ -18,9 +19,14 @@ function serve(rows: Row[], ctx: SimContext): SimResponse {
   return { status: 200, body };
 }
 
-const unauthorized = (): SimResponse => ({ status: 401, body: { status: 401, message: 'Bearer token is invalid' } });
+const unauthorized = (): SimResponse => restException(401, 'Bearer token is invalid');
 
-export const blackboardRoutes: SimRoute[] = [
-  { pattern: /^\/learn\/api\/public\/v1\/users$/, collection: 'users', serve, unauthorized },
-  { pattern: /^\/learn\/api\/public\/v3\/courses$/, collection: 'courses', serve, unauthorized },
-];
+const collection = (path: string, rows: SimRoute['collection']): SimRoute => ({
+  pattern: new RegExp(`^${path}$`),
+  collection: rows,
+  serve,
+  unauthorized,
+  rules: blackboardCollectionRules(path),
+});
+
+export const blackboardRoutes: SimRoute[] = [collection('/learn/api/public/v1/users', 'users'), collection('/learn/api/public/v3/courses', 'courses')];

@@ -1,16 +1,20 @@
 import type { Row } from '../dataset';
 import { assignmentExists, byAssignment, byCourse, courseExists, intParam, linkFrom, rowsAfter, type SimContext, type SimResponse, type SimRoute } from '../route';
+import { numberedPageRules } from './canvas-rules';
 
 /**
  * Canvas-style Link-header collections. Numbered pages are offsets (and drift when rows move, as the real API
  * does); bookmark pages are keyset positions hidden in an opaque `bookmark:` token, with no `rel="last"`.
+ * The request rules Canvas enforces are in canvas-rules.ts; what it serves instead of refusing is served here.
  */
 export const CANVAS_DEFAULT_PER_PAGE = 10;
 export const CANVAS_MAX_PER_PAGE = 100;
 
+/** `per_page` as Api.per_page_for reads it: Ruby's `to_i` (leading digits, else 0), then brought into 1…max, never refused. */
 function perPageOf(url: URL): number {
-  const asked = intParam(url, 'per_page', CANVAS_DEFAULT_PER_PAGE);
-  return Math.min(Math.max(1, asked), CANVAS_MAX_PER_PAGE);
+  const asked = url.searchParams.get('per_page');
+  const number = asked === null ? CANVAS_DEFAULT_PER_PAGE : Number.parseInt(asked, 10) || 0;
+  return Math.min(Math.max(1, number), CANVAS_MAX_PER_PAGE);
 }
 
 function linkHeader(links: Array<[string, string]>): string {
@@ -33,6 +37,7 @@ export function encodeBookmark(lastId: number): string {
   return `bookmark:${Buffer.from(JSON.stringify([lastId])).toString('base64url')}`;
 }
 
+/** A bookmark Canvas cannot decode is no bookmark: the first page is served (BookmarkedCollection::Collection#page_to_bookmark). */
 function decodeBookmark(page: string | null): number {
   if (page === null || !page.startsWith('bookmark:')) return 0;
   try {
@@ -64,7 +69,7 @@ const unauthorized = (): SimResponse => ({
 
 export const canvasRoutes: SimRoute[] = [
   { pattern: /^\/api\/v1\/accounts\/\d+\/users$/, collection: 'users', serve: bookmarked, unauthorized },
-  { pattern: /^\/api\/v1\/courses$/, collection: 'courses', serve: numbered, unauthorized },
+  { pattern: /^\/api\/v1\/courses$/, collection: 'courses', serve: numbered, unauthorized, rules: numberedPageRules('/api/v1/courses') },
   { pattern: /^\/api\/v1\/courses\/(\d+)\/enrollments$/, collection: 'enrollments', filter: byCourse, serve: bookmarked, unauthorized, parentExists: courseExists },
   { pattern: /^\/api\/v1\/courses\/(\d+)\/assignments$/, collection: 'assignments', filter: byCourse, serve: bookmarked, unauthorized, parentExists: courseExists },
   {
@@ -74,6 +79,14 @@ export const canvasRoutes: SimRoute[] = [
     serve: numbered,
     unauthorized,
     parentExists: assignmentExists,
+    rules: numberedPageRules('/api/v1/courses/1/assignments/1/submissions'),
   },
-  { pattern: /^\/api\/v1\/courses\/(\d+)\/students\/submissions$/, collection: 'submissions', filter: byCourse, serve: numbered, unauthorized },
+  {
+    pattern: /^\/api\/v1\/courses\/(\d+)\/students\/submissions$/,
+    collection: 'submissions',
+    filter: byCourse,
+    serve: numbered,
+    unauthorized,
+    rules: numberedPageRules('/api/v1/courses/1/students/submissions'),
+  },
 ];

@@ -1,17 +1,23 @@
 import type { Row } from '../dataset';
-import { intParam, type SimContext, type SimResponse, type SimRoute } from '../route';
+import type { SimContext, SimResponse, SimRoute } from '../route';
+import { COURSES_FUNCTION, enrolOption, moodleRules } from './moodle-rules';
 
 /**
  * Moodle web services: one endpoint, the function in `wsfunction`, the token in `wstoken`, and errors as HTTP 200
- * bodies. `core_enrol_get_enrolled_users` pages by `limitfrom`/`limitnumber` and returns a bare array.
+ * bodies. `core_enrol_get_enrolled_users` returns a bare array of a course's participants and pages by the options
+ * `limitfrom`/`limitnumber`; `core_course_get_courses` returns every course in one answer. What a call must look
+ * like to be run at all is in moodle-rules.ts.
  */
+
+/** An option value as the function reads it: clean_param(PARAM_INT), and the DML layer's floor of 0. */
+function intOption(url: URL, name: string): number {
+  return Math.max(0, Number.parseInt(enrolOption(url, name) ?? '0', 10) || 0);
+}
+
 function serve(rows: Row[], ctx: SimContext): SimResponse {
-  const fn = ctx.url.searchParams.get('wsfunction');
-  if (fn !== 'core_enrol_get_enrolled_users') {
-    return { status: 200, body: { exception: 'webservice_access_exception', errorcode: 'accessexception', message: `Access control exception (${fn})` } };
-  }
-  const from = Math.max(0, intParam(ctx.url, 'limitfrom', 0));
-  const number = intParam(ctx.url, 'limitnumber', 0);
+  if (ctx.url.searchParams.get('wsfunction') === COURSES_FUNCTION) return { status: 200, body: ctx.data.list('courses') };
+  const from = intOption(ctx.url, 'limitfrom');
+  const number = intOption(ctx.url, 'limitnumber');
   return { status: 200, body: number > 0 ? rows.slice(from, from + number) : rows.slice(from) };
 }
 
@@ -28,5 +34,6 @@ export const moodleRoutes: SimRoute[] = [
     filter: (row, _match, url) => row['course_id'] === Number(url.searchParams.get('courseid')),
     serve,
     unauthorized,
+    rules: moodleRules,
   },
 ];

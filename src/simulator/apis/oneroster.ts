@@ -1,7 +1,11 @@
 import type { Row } from '../dataset';
 import { intParam, linkFrom, type SimContext, type SimResponse, type SimRoute } from '../route';
+import { imsxStatus, onerosterCollectionRules } from './oneroster-rules';
 
-/** OneRoster 1.2 rostering collections: limit (default 100) / offset, `X-Total-Count`, a Link header, an envelope. */
+/**
+ * OneRoster 1.2 rostering collections: limit (default 100) / offset, `X-Total-Count`, a Link header, an envelope.
+ * The rules a limit and offset must keep are in oneroster-rules.ts.
+ */
 function envelope(key: string) {
   return (rows: Row[], ctx: SimContext): SimResponse => {
     const limit = Math.max(1, intParam(ctx.url, 'limit', 100));
@@ -12,14 +16,15 @@ function envelope(key: string) {
   };
 }
 
-const unauthorized = (): SimResponse => ({
-  status: 401,
-  body: { imsx_codeMajor: 'failure', imsx_severity: 'error', imsx_description: 'Unauthorized', imsx_CodeMinor: { imsx_codeMinorField: [{ imsx_codeMinorFieldName: 'TargetEndSystem', imsx_codeMinorFieldValue: 'unauthorisedrequest' }] } },
+const unauthorized = (): SimResponse => imsxStatus(401, 'Unauthorized', 'unauthorisedrequest');
+
+const base = '/ims/oneroster/rostering/v1p2';
+const collection = (name: string, rows: SimRoute['collection']): SimRoute => ({
+  pattern: new RegExp(`^${base}/${name}$`),
+  collection: rows,
+  serve: envelope(name),
+  unauthorized,
+  rules: onerosterCollectionRules(`${base}/${name}`),
 });
 
-const base = '\\/ims\\/oneroster\\/rostering\\/v1p2';
-export const onerosterRoutes: SimRoute[] = [
-  { pattern: new RegExp(`^${base}\\/users$`), collection: 'users', serve: envelope('users'), unauthorized },
-  { pattern: new RegExp(`^${base}\\/enrollments$`), collection: 'enrollments', serve: envelope('enrollments'), unauthorized },
-  { pattern: new RegExp(`^${base}\\/classes$`), collection: 'courses', serve: envelope('classes'), unauthorized },
-];
+export const onerosterRoutes: SimRoute[] = [collection('users', 'users'), collection('enrollments', 'enrollments'), collection('classes', 'courses')];
