@@ -35,6 +35,8 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   repeatTokenAfterPages?: number;
   /** The page request with this number, if it carries a cursor (Ed-Fi token, Canvas bookmark), finds it expired. */
   expireCursorAtRequest?: number;
+  /** Once an empty page has been served (a traversal's end), every cursor finds itself expired (a short token lifetime). */
+  expireCursorsAfterLastPage?: boolean;
   /** Fail this share of requests in the ways real APIs fail. */
   faults?: FaultOptions;
   /** Throttle Canvas routes with Canvas's leaky bucket (its defaults unless given). */
@@ -55,6 +57,8 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   lenient?: boolean;
   /** The Ed-Fi ODS/API version to play (default 7.3.0); before 7.3 there is no key-set paging. */
   edfiVersion?: string;
+  /** Serve no version document at the API root (a deployment that hides it): clients must tell the version otherwise. */
+  edfiHideVersion?: boolean;
 }
 
 export interface SimulatorStats {
@@ -77,7 +81,7 @@ export interface SimulatorStats {
 }
 
 function routesOf(options: SimulatorOptions): SimRoute[] {
-  return [...canvasRoutes, ...edfiRoutesFor(options.edfiVersion ?? EDFI_DEFAULT_VERSION), ...onerosterRoutes, ...blackboardRoutes, ...moodleRoutes, ...genericRoutes];
+  return [...canvasRoutes, ...edfiRoutesFor(options.edfiVersion ?? EDFI_DEFAULT_VERSION, options.edfiHideVersion === true), ...onerosterRoutes, ...blackboardRoutes, ...moodleRoutes, ...genericRoutes];
 }
 
 export const DEFAULT_SIMULATOR_TOKEN = 'sim-token';
@@ -94,6 +98,8 @@ export class LmsSimulator {
   private server: Server | undefined;
   private baseUrl = '';
   private readonly routes: SimRoute[];
+  /** Set when `expireCursorsAfterLastPage` has seen its empty page. */
+  private cursorsExpired = false;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.data = new Dataset({
@@ -225,12 +231,13 @@ export class LmsSimulator {
         url,
         linkOrigin: this.options.linkOrigin ?? this.baseUrl,
         repeatTokenAfterPages: this.options.repeatTokenAfterPages,
-        expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest,
+        expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest || this.cursorsExpired,
         skipNextPage: this.stats.pageRequests === this.options.dropPageAfterRequests,
         edfiVersion: this.options.edfiVersion ?? EDFI_DEFAULT_VERSION,
         data: this.data,
       };
       const answer = route.serve(this.rowsFor(route, match, url), ctx);
+      if (this.options.expireCursorsAfterLastPage === true && carriesCursor(url) && Array.isArray(answer.body) && answer.body.length === 0) this.cursorsExpired = true;
       if (this.options.malformed !== undefined) answer.body = malformBody(answer.body, route.collection, this.options.malformed);
       const changeAt = this.options.schemaChangeAtRequest;
       if (changeAt !== undefined && this.stats.pageRequests >= changeAt) answer.body = changeShape(answer.body);
@@ -284,10 +291,16 @@ export class LmsSimulator {
   }
 }
 
+/** Whether a request continues a traversal from a server cursor (an Ed-Fi token, a JSON cursor, a Canvas bookmark). */
+function carriesCursor(url: URL): boolean {
+  return url.searchParams.has('pageToken') || url.searchParams.has('cursor') || (url.searchParams.get('page') ?? '').startsWith('bookmark:');
+}
+
 function send(res: ServerResponse, response: SimResponse): void {
   const text = JSON.stringify(response.body);
   res.writeHead(response.status, {
-    'Content-Type': 'application/json; charset=utf-8',
+    // An API's own content type (Ed-Fi's problem+json) replaces the default instead of being sent beside it.
+    ...(Object.keys(response.headers ?? {}).some((name) => name.toLowerCase() === 'content-type') ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
     ...response.headers,
     'Content-Length': Buffer.byteLength(text),
   });

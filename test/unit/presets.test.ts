@@ -19,14 +19,19 @@ describe('source presets', () => {
     assert.equal(paging.request.pageSize, 100);
   });
 
-  it('edfi: Next-Page-Token cursor paging at pageSize ≤ 500, a total asked on the first request only', () => {
+  it('edfi: key-set paging from a server token at pageSize ≤ 500, the total asked on its own; limit/offset asks it on the first page', () => {
     const paging = resolved({ preset: 'edfi', baseUrl: 'https://ods.example.org/data/v3' }, { path: '/ed-fi/students', pageSize: 1000 });
     assert.equal(paging.pagination.type, 'token-header');
     assert.equal(paging.request.pageSize, 500);
-    assert.deepEqual(paging.firstQuery, { totalCount: 'true' });
+    assert.equal(paging.firstTokenFromPartitions, true, 'ODS/API 7.3 refuses pageSize without a token');
+    assert.deepEqual(paging.firstQuery, {}, 'ODS/API 7.3 refuses totalCount with key-set paging');
+    assert.deepEqual(paging.countQuery, { limit: '0', totalCount: 'true' });
     assert.deepEqual(paging.total, { header: 'Total-Count' });
     const offset = resolved({ preset: 'edfi', baseUrl: 'https://ods.example.org/data/v3' }, { pagination: { type: 'offset' } });
     assert.equal(offset.strategy.requestUrl(offset.request, null), 'https://ods.example.org/data/v3/r?limit=500&offset=0');
+    assert.deepEqual(offset.firstQuery, { totalCount: 'true' });
+    assert.equal(offset.firstTokenFromPartitions, undefined);
+    assert.equal(offset.countQuery, undefined);
   });
 
   it('oneroster: limit/offset at 100 with X-Total-Count, records in the collection envelope', () => {
@@ -44,9 +49,22 @@ describe('source presets', () => {
     assert.deepEqual(page.next, { kind: 'url', url: 'https://learn.example.edu/learn/api/public/v1/users?offset=100' });
   });
 
-  it('moodle: limitfrom/limitnumber, short page ends, JSON format asked', () => {
+  it('moodle: limitfrom/limitnumber as options of the enrolled-users function, short page ends, JSON format asked', () => {
     const paging = resolved({ preset: 'moodle', baseUrl: 'https://moodle.example.edu', auth: { queryTokenEnv: 'MOODLE_TOKEN' } }, { path: '/webservice/rest/server.php', query: { wsfunction: 'core_enrol_get_enrolled_users', courseid: 2 } });
-    assert.equal(paging.strategy.requestUrl(paging.request, null), 'https://moodle.example.edu/webservice/rest/server.php?moodlewsrestformat=json&wsfunction=core_enrol_get_enrolled_users&courseid=2&limitnumber=100&limitfrom=0');
+    const url = new URL(paging.strategy.requestUrl(paging.request, null));
+    assert.deepEqual([...url.searchParams], [
+      ['moodlewsrestformat', 'json'], ['options[limitfrom][name]', 'limitfrom'], ['options[limitnumber][name]', 'limitnumber'],
+      ['wsfunction', 'core_enrol_get_enrolled_users'], ['courseid', '2'], ['options[limitnumber][value]', '100'], ['options[limitfrom][value]', '0'],
+    ]);
+    const short = paging.strategy.parse({ url: url.toString(), headers: {}, body: [{ id: 1 }] });
+    assert.equal(short.next, null);
+  });
+
+  it('moodle: a function without paging is one request with no paging parameters', () => {
+    const paging = resolved({ preset: 'moodle', baseUrl: 'https://moodle.example.edu', auth: { queryTokenEnv: 'MOODLE_TOKEN' } }, { path: '/webservice/rest/server.php', query: { wsfunction: 'core_course_get_courses' } });
+    const url = paging.strategy.requestUrl(paging.request, null);
+    assert.equal(url, 'https://moodle.example.edu/webservice/rest/server.php?moodlewsrestformat=json&wsfunction=core_course_get_courses');
+    assert.equal(paging.strategy.parse({ url, headers: {}, body: [{ id: 1 }, { id: 2 }] }).next, null);
   });
 
   it("moodle: 200 error bodies are errors, classified by errorcode", () => {

@@ -143,14 +143,14 @@ function deletes(collection: 'users' | 'enrollments') {
 }
 
 /** The routes of an ODS/API of this version: with key-set paging and its rules from 7.3 on, without before. */
-export function edfiRoutesFor(version: string): SimRoute[] {
+export function edfiRoutesFor(version: string, hideVersion = false): SimRoute[] {
   const keySet = hasKeySetPaging(version);
   // Before 7.3 the validator knows only offset/limit: key-set parameters are not rules there, just ignored.
   const collectionRules = keySet ? edfiCollectionRules : edfiCollectionRules.filter((r) => ['edfi.offset-not-negative', 'edfi.limit-range'].includes(r.id));
   const partitionsRoute = (pattern: RegExp, collection: 'users' | 'enrollments'): SimRoute =>
     keySet ? { pattern, collection, serve: partitions, unauthorized, rules: edfiPartitionRules } : { pattern, collection, serve: notFound, unauthorized };
   return [
-    { pattern: /^\/$/, collection: 'users', auth: 'none', serve: versionDocument },
+    { pattern: /^\/$/, collection: 'users', auth: 'none', serve: hideVersion ? notFound : versionDocument },
     { pattern: /^\/ChangeQueries\/v1\/availableChangeVersions$/, collection: 'users', serve: availableChangeVersions, unauthorized },
     { pattern: /^\/data\/v3\/ed-fi\/students\/deletes$/, collection: 'users', serve: deletes('users'), unauthorized, rules: collectionRules },
     { pattern: /^\/data\/v3\/ed-fi\/studentSchoolAssociations\/deletes$/, collection: 'enrollments', serve: deletes('enrollments'), unauthorized, rules: collectionRules },
