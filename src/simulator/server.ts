@@ -41,8 +41,11 @@ export interface SimulatorOptions extends Partial<DatasetOptions> {
   faults?: FaultOptions;
   /** Throttle Canvas routes with Canvas's leaky bucket (its defaults unless given). */
   canvasBucket?: BucketOptions;
-  /** After this many page requests, the answer's next cursor skips a page (Ed-Fi cursor paging): a page silently dropped. */
-  dropPageAfterRequests?: number;
+  /**
+   * The answer to the request with this number among those carrying a cursor (Ed-Fi key-set pages: the first
+   * page's token comes from the server too) hands out a next cursor that skips a page: a page silently dropped.
+   */
+  dropPageAfterPages?: number;
   /** From this page request on, records change shape: a new field and a field whose type changes. */
   schemaChangeAtRequest?: number;
   /** Serve this share of records damaged (missing field, wrong type, null key); see malformed.ts. */
@@ -100,6 +103,8 @@ export class LmsSimulator {
   private readonly routes: SimRoute[];
   /** Set when `expireCursorsAfterLastPage` has seen its empty page. */
   private cursorsExpired = false;
+  /** Requests carrying a cursor so far (see `dropPageAfterPages`). */
+  private cursorRequests = 0;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.data = new Dataset({
@@ -227,12 +232,13 @@ export class LmsSimulator {
       if (route.parentExists !== undefined && !route.parentExists(match, this.data)) {
         return send(res, { status: 404, body: { errors: [{ message: 'The specified resource does not exist.' }] } });
       }
+      if (carriesCursor(url)) this.cursorRequests += 1;
       const ctx = {
         url,
         linkOrigin: this.options.linkOrigin ?? this.baseUrl,
         repeatTokenAfterPages: this.options.repeatTokenAfterPages,
         expireCursor: this.stats.pageRequests === this.options.expireCursorAtRequest || this.cursorsExpired,
-        skipNextPage: this.stats.pageRequests === this.options.dropPageAfterRequests,
+        skipNextPage: carriesCursor(url) && this.cursorRequests === this.options.dropPageAfterPages,
         edfiVersion: this.options.edfiVersion ?? EDFI_DEFAULT_VERSION,
         data: this.data,
       };

@@ -118,7 +118,7 @@ describe('deletion detection', () => {
 
   it('flags nothing after an incomplete traversal', { timeout: TEST_TIMEOUT_MS }, async () => {
     const whole = new LmsSimulator({ users: 3_000 });
-    const dropping = new LmsSimulator({ users: 3_000, dropPageAfterRequests: 2 });
+    const dropping = new LmsSimulator({ users: 3_000, dropPageAfterPages: 2 });
     const edfi = (simulator: LmsSimulator): ExportSpecInput => ({
       name: 'deletions-b',
       source: { preset: 'edfi', baseUrl: `${simulator.url}/data/v3`, auth: { bearerTokenEnv: TOKEN_ENV } },

@@ -88,7 +88,7 @@ describe('schema drift', () => {
 
 describe('completeness', () => {
   it('calls a run with a silently dropped page incomplete, naming the count and the missing ids, and fails it plainly', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const simulator = new LmsSimulator({ users: 5_000, dropPageAfterRequests: 3 });
+    const simulator = new LmsSimulator({ users: 5_000, dropPageAfterPages: 3 });
     await started(simulator, async () => {
       const spec: ExportSpecInput = {
         name: 'dropped-page',
