@@ -6,7 +6,9 @@ import { readJsonPath } from '../pagination/json-path';
 import { pagesByPosition } from '../pagination/positional';
 import { readTotal } from '../pagination/total';
 import type { PageCursor } from '../pagination/types';
+import { firstPageUrl } from '../pagination/first-request';
 import { pageRequestUrl, resolvePaging } from '../sources/resolve-paging';
+import type { ResolvedPaging } from '../sources/source-preset';
 import type { ExportSpec, PaginationConfig, ResourceConfig } from '../spec/export-spec';
 
 /**
@@ -43,6 +45,14 @@ export function requestsFor(rows: number, pageSize: number, pagination: Paginati
   return Math.max(1, pages + (endsOnEmptyPage && !shortPageEnds ? 1 : 0));
 }
 
+/**
+ * Requests a run sends for a resource besides its pages: an Ed-Fi key-set resource asks the version document,
+ * the total before the traversal, its first token, and the total again in the checks (see docs/sources.md).
+ */
+export function settlingRequests(paging: ResolvedPaging): number {
+  return paging.firstTokenFromPartitions === true ? 4 : 0;
+}
+
 function isGone(error: unknown): boolean {
   return error instanceof ApplicationFailure && (error.type === 'NotFound' || (error.type === 'AuthRejected' && /\b403 on /.test(error.message)));
 }
@@ -54,7 +64,8 @@ function isGone(error: unknown): boolean {
 export async function sizeTraversal(spec: ExportSpec, resource: ResourceConfig, maxPages: number): Promise<TraversalSize> {
   const paging = resolvePaging(spec.source, resource);
   const credentials = credentialsFor(spec.source);
-  const first = pageRequestUrl(paging, null);
+  // A source whose pages cannot carry a total (Ed-Fi key-set) is sized by its count request, as a run asks it.
+  const first = paging.countQuery !== undefined ? firstPageUrl({ ...paging.request, pageSize: undefined }, undefined, paging.countQuery) : pageRequestUrl(paging, null);
   const latenciesMs: number[] = [];
   let records: unknown[] = [];
   let seen = 0;

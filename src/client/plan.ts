@@ -1,7 +1,7 @@
 import { openSink } from '../sinks/open-sink';
 import { intervalSeconds } from '../spec/interval';
 import { executionSchema, type ExportSpec, type ResourceConfig } from '../spec/export-spec';
-import { childPath, placeholdersOf, requestsFor, sampleParents, sizeTraversal, type SampleParent, type TraversalSize } from './plan-sizing';
+import { childPath, placeholdersOf, requestsFor, sampleParents, settlingRequests, sizeTraversal, type SampleParent, type TraversalSize } from './plan-sizing';
 import { runTiming, type RunTiming, type TimedResource } from './plan-timing';
 import { resolvePaging } from '../sources/resolve-paging';
 
@@ -85,7 +85,7 @@ async function planTopLevel(spec: ExportSpec, resource: ResourceConfig, estimate
       rows,
       source: size.fromTotal ? 'api' : estimate !== undefined ? 'estimate' : rows !== null ? 'api' : 'unknown',
       pageSize: size.pageSize,
-      requests: onePass === null ? null : onePass * (size.secondPass ? 2 : 1) + spotChecks,
+      requests: onePass === null ? null : onePass * (size.secondPass ? 2 : 1) + spotChecks + settlingRequests(paging),
       secondPass: size.secondPass,
     },
     records: asRecords(size.records),

@@ -117,18 +117,19 @@ describe('lms-export plan', () => {
     const { stdout } = await lmsExport(['plan', file, '--rps', '2', '--every', '30s', '--json']);
     const plan = JSON.parse(stdout) as { requests: number; seconds: number; resources: Array<{ rows: number; requests: number; secondPass: boolean }>; fitsEverySeconds: { fits: boolean } };
     // 700 students at 200 a page: 4 pages, plus the empty page Ed-Fi ends with; offsets get a second pass.
-    // Then 3 spot-check re-fetches each.
-    assert.deepEqual(plan.resources.map((r) => [r.rows, r.requests, r.secondPass]), [[700, 8, false], [700, 13, true]]);
-    assert.equal(plan.requests, 21);
-    assert.equal(plan.seconds, 10.5);
+    // Then 3 spot-check re-fetches each. Key-set paging also asks the version document, the total (before and
+    // after) and its first token.
+    assert.deepEqual(plan.resources.map((r) => [r.rows, r.requests, r.secondPass]), [[700, 12, false], [700, 13, true]]);
+    assert.equal(plan.requests, 25);
+    assert.equal(plan.seconds, 12.5);
     assert.equal(plan.fitsEverySeconds.fits, true);
     assert.equal(simulator.stats.pageRequests - before, 2, 'one request per resource');
 
     // And a real run sends exactly that many.
     const run = await waitForReport(await startExport(env.client, JSON.parse(readFileSync(file, 'utf8')), { taskQueue: TASK_QUEUE }));
     assert.equal(run.status, 'completed');
-    assert.equal(simulator.stats.pageRequests - before - 2, 21);
+    assert.equal(simulator.stats.pageRequests - before - 2, 25);
     const text = (await lmsExport(['plan', file, '--rps', '0.1', '--every', '1m'])).stdout;
-    assert.match(text, /total: 21 requests, 3 min 30 s at 0\.1 requests\/s\nschedule every 1 min 0 s: does NOT fit/);
+    assert.match(text, /total: 25 requests, 4 min 10 s at 0\.1 requests\/s\nschedule every 1 min 0 s: does NOT fit/);
   });
 });
