@@ -83,6 +83,10 @@ describe('Ed-Fi paging against a strict ODS/API', () => {
     assert.equal(checks.length, 3);
     assert.ok(checks.every((c) => c.keys === 500 && c.notStored === 0), JSON.stringify(checks));
     assert.equal(students?.updateScan?.status, 'completed');
+    // Every kind of request the preset sends was among those the strict server accepted.
+    for (const path of ['/', '/ChangeQueries/v1/availableChangeVersions', `${STUDENTS}/partitions`, STUDENTS, `${STUDENTS}/deletes`]) {
+      assert.ok((simulator.stats.byPath[path] ?? 0) > 0, `no request of ${path}`);
+    }
 
     // The version choice, the update scan and the deletion scan replay on today's code.
     const histories = [
