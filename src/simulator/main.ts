@@ -39,6 +39,8 @@ interface CliOptions extends Pick<DatasetOptions, 'seed' | 'users' | 'courses' |
   malformedRate?: number;
   canvasThrottle?: boolean;
   throttleStatus?: 403 | 429;
+  edfiVersion: string;
+  lenient?: boolean;
 }
 
 function wholeNumber(option: string, min = 0, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -91,6 +93,11 @@ function parseSimulatorArgs(argv: string[]): CliOptions {
       if (v !== '403' && v !== '429') throw new InvalidArgumentError(`--throttle-status must be 403 or 429, got "${v}"`);
       return Number(v) as 403 | 429;
     })
+    .option('--edfi-version <version>', 'the Ed-Fi ODS/API version to play: key-set paging from 7.3, limit/offset only before', (v) => {
+      if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError(`--edfi-version must be like 7.3.0, got "${v}"`);
+      return v;
+    }, '7.3.0')
+    .option('--lenient', "serve requests the real APIs refuse instead of answering as they do (the breaches still count in /_sim/stats)")
     .parse(argv, { from: 'user' });
   const options = program.opts<CliOptions>();
   if (options.faultKinds !== undefined && options.faultRate === undefined) program.error('--fault-kinds needs --fault-rate (the share of requests that fail)');
@@ -115,6 +122,8 @@ function simulatorOptions(cli: CliOptions): SimulatorOptions {
     ...(cli.faultRate === undefined ? {} : { faults: { rate: cli.faultRate, kinds: cli.faultKinds } }),
     ...(cli.malformedRate === undefined ? {} : { malformed: { rate: cli.malformedRate } }),
     ...(cli.canvasThrottle === true ? { canvasBucket: { throttleWith: cli.throttleStatus ?? 403 } } : {}),
+    edfiVersion: cli.edfiVersion,
+    lenient: cli.lenient === true,
   };
 }
 
@@ -122,7 +131,7 @@ function simulatorOptions(cli: CliOptions): SimulatorOptions {
 function startBanner(url: string, cli: CliOptions): string {
   const lines = [
     `LMS simulator at ${url}`,
-    `  data: seed ${cli.seed}, ${cli.users} users, ${cli.courses} courses, ${cli.enrollmentsPerCourse} enrollments and ${cli.submissionsPerCourse} submissions per course, ${cli.records} generic records; latency ${cli.latency} ms`,
+    `  data: seed ${cli.seed}, ${cli.users} users, ${cli.courses} courses, ${cli.enrollmentsPerCourse} enrollments and ${cli.submissionsPerCourse} submissions per course, ${cli.records} generic records; latency ${cli.latency} ms; Ed-Fi ODS/API ${cli.edfiVersion}; ${cli.lenient === true ? 'lenient: requests the real APIs refuse are served' : "strict: requests the real APIs refuse get the real APIs' answers"}`,
     '',
     'Base URL (source.baseUrl) per API style, and its collections:',
     ...API_STYLES.map((s) => `  ${s.preset.padEnd(11)}${(url + s.basePath).padEnd(url.length + 31)}${s.paths}`),

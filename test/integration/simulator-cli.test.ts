@@ -15,7 +15,7 @@ const MAIN = join(ROOT, 'src', 'simulator', 'main.ts');
 describe('npm run simulator', () => {
   it('serves the dataset its options describe, and prints the base URLs, the token and a spec for it', { timeout: 60_000 }, async () => {
     const port = await freePort();
-    const args = ['--port', String(port), '--users', '1234', '--courses', '7', '--latency', '200', '--token', 'cli-token'];
+    const args = ['--port', String(port), '--users', '1234', '--courses', '7', '--latency', '200', '--token', 'cli-token', '--edfi-version', '7.1.0'];
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -37,6 +37,11 @@ describe('npm run simulator', () => {
       assert.ok(Date.now() - started >= 200, '--latency 200 delays the answer');
       assert.equal(((await page.json()) as unknown[]).length, 10);
       assert.equal((await fetch(`${url}/api/v1/accounts/1/users`, { headers: { authorization: 'Bearer sim-token' } })).status, 401, '--token replaces the default token');
+
+      // --edfi-version plays an older ODS/API: its version document says so, and it has no key-set paging.
+      assert.match(stdout, /Ed-Fi ODS\/API 7\.1\.0; strict/);
+      assert.equal(((await (await fetch(`${url}/`)).json()) as { version: string }).version, '7.1');
+      assert.equal((await fetch(`${url}/data/v3/ed-fi/students/partitions?number=1`, { headers: { authorization: 'Bearer cli-token' } })).status, 404);
 
       const users = (await (await fetch(`${url}/_sim/truth/api/v1/accounts/1/users`)).json()) as unknown[];
       const courses = (await (await fetch(`${url}/_sim/truth/api/v1/courses`)).json()) as unknown[];
