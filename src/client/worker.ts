@@ -1,13 +1,13 @@
-import { join } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { SinkPool } from '../sinks/open-sink';
 import { requestQueueOf } from '../workflows/activity-options';
 import { requestCeiling, shutdownGraceSeconds, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
 import { installRuntimeLogger } from './runtime-logger';
 import { SourceQueuePollers, type WorkerShutdownOptions } from './source-queue-pollers';
+import { cachedWorkflowBundle, describeWorkflowCode, workflowBundleOption } from './workflow-bundle';
 
-export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
+export { WORKFLOWS_PATH } from './workflow-bundle';
 
 /** Concurrent page requests on the deployment-wide request queue when the environment sets no ceiling. */
 const LEGACY_QUEUE_CONCURRENCY = 8;
@@ -39,7 +39,7 @@ export interface ExportWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
-  /** A pre-built bundle (tests build one per file); otherwise the workflows are bundled at start. */
+  /** A pre-built bundle; otherwise the cached bundle of the current sources (workflow-bundle.ts), built if missing. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
   /** Defaults to the environment's (LMS_EXPORT_REQUESTS_PER_SECOND, LMS_EXPORT_CONCURRENT_REQUESTS). */
@@ -47,7 +47,7 @@ export interface ExportWorkerOptions {
   discoveryIntervalMs?: number;
   /** How long an idle DuckDB sink file stays open (default LMS_EXPORT_DUCKDB_IDLE_RELEASE_MS, else 3 s). */
   duckDbIdleReleaseMs?: number;
-  /** Told of each source queue this worker starts polling. */
+  /** Told where the workflow code came from, and of each source queue this worker starts polling. */
   log?: (line: string) => void;
   /** How long running activities may finish after shutdown is asked (default LMS_EXPORT_SHUTDOWN_GRACE_SECONDS, else 5 s). */
   shutdownGraceSeconds?: number;
@@ -64,7 +64,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     connection: options.connection,
     namespace,
     taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: options.workflowBundle ?? (await workflowCode(options.log)),
     activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     ...shutdownOptions,
@@ -109,6 +109,16 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     },
     shutdown,
   };
+}
+
+/** The cached bundle of the workflow sources: no webpack run at start unless the sources changed since the last. */
+async function workflowCode(log: ((line: string) => void) | undefined): Promise<WorkerOptions['workflowBundle']> {
+  // Webpack's output, when it runs, goes to the process's logger (shown from LMS_EXPORT_LOG_LEVEL=info).
+  const code = await cachedWorkflowBundle({ logger: Runtime.instance().logger });
+  const line = `lms-export worker: ${describeWorkflowCode(code)}`;
+  if ('notCachedBecause' in code) console.warn(line);
+  else log?.(line);
+  return workflowBundleOption(code);
 }
 
 /**

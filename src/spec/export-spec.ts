@@ -107,6 +107,18 @@ export const sourceSchema = z
       .max(600_000)
       .default(60_000)
       .describe('Timeout for one whole request, from sending it to the last byte of its body.'),
+    latencyTimeouts: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            multiple: z.number().min(2).max(1_000).default(10).describe("Header and body timeouts are this many times the source's recent 95th-percentile latency."),
+            floorMs: z.number().int().min(100).max(600_000).default(2_000).describe('Never shorter than this.'),
+          })
+          .strict(),
+      ])
+      .default({ multiple: 10, floorMs: 2_000 })
+      .describe('Timeouts that follow the source (activities/latency.ts): a hung request is abandoned in seconds when the source answers in milliseconds; false: requestTimeoutMs for every request.'),
     maxPageBytes: z
       .number()
       .int()
@@ -406,6 +418,13 @@ export const executionSchema = z
       .default(2_000)
       .describe('Page budget per workflow run before continue-as-new (the server may suggest it sooner).'),
     activityTimeoutSeconds: z.number().int().min(1).max(3_600).default(120).describe('Per-attempt limit for one page fetch or persist.'),
+    heartbeatTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(10)
+      .describe('How long an attempt may go without a heartbeat before the server retries it on another worker; every activity heartbeats about three times per this.'),
     maxAttempts: z.number().int().min(1).max(1_000).default(10).describe('Attempts to persist a page before the resource fails.'),
     circuitBreaker: z
       .object({

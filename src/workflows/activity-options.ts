@@ -2,13 +2,22 @@ import { patched, type ActivityOptions } from '@temporalio/workflow';
 import { sourceRequestQueue } from '../sources/request-budget';
 import type { ExecutionConfig, SourceConfig } from '../spec/export-spec';
 
+/** How long an attempt may go without a heartbeat when the spec does not say (specs written before the setting). */
+export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 10;
+
 /**
  * Timeouts and retries of our activities. Retryable failures set their own jittered `nextRetryDelay`; the
- * policy's intervals apply only to failures that do not (a worker lost mid-attempt, say).
+ * policy's intervals apply only to failures that do not (a worker lost mid-attempt, say). Every activity
+ * heartbeats while it runs (activities/keep-alive.ts), so an attempt whose worker died is retried elsewhere
+ * after the heartbeat timeout, seconds, rather than after the start-to-close timeout.
  */
 export function activityOptions(execution: ExecutionConfig, maximumAttempts: number): ActivityOptions {
+  // Runs started before the setting existed carry executions without it.
+  const heartbeatTimeoutSeconds = execution.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS;
   return {
     startToCloseTimeout: `${execution.activityTimeoutSeconds}s`,
+    // Never longer than the attempt itself (the server would shorten it to that anyway).
+    heartbeatTimeout: `${Math.min(heartbeatTimeoutSeconds, execution.activityTimeoutSeconds)}s`,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts },
   };
 }

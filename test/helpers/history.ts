@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 
 /** Every string and every payload's bytes (as UTF-8) in a history: what anyone with history access can read. */
 export function historyText(history: temporal.api.history.v1.IHistory): string {
@@ -50,7 +50,7 @@ export function historyFromFixture(json: string): RecordedHistory {
 
 /** Replays histories on the given workflow bundle and fails with every history that no longer replays. */
 export async function assertReplays(
-  workflowBundle: WorkflowBundleWithSourceMap,
+  workflowBundle: WorkflowBundleOption,
   histories: RecordedHistory[],
 ): Promise<void> {
   const failures: string[] = [];

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
 import { startLocalTemporal } from '../../src/client/dev-server';
-import { WORKFLOWS_PATH } from '../../src/client/worker';
+import { cachedWorkflowBundle, workflowBundleOption } from '../../src/client/workflow-bundle';
 import { freePort, portIsFree } from './ports';
 import { waitFor } from './wait';
 
@@ -28,23 +28,16 @@ export async function startTemporal(extraArgs: string[] = [], dbFilename?: strin
   return server;
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let bundle: Promise<WorkflowBundleOption> | undefined;
 
-/** Workflow code bundled once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+/**
+ * The workflow code, from the same cache the workers use (src/client/workflow-bundle.ts): bundled once for the
+ * whole suite (at `npm ci`, or by the first test file), not once per test file.
+ */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= cachedWorkflowBundle().then(workflowBundleOption);
   return bundle;
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};
-
 
 /**
  * A dev server that keeps its state in a file on a fixed port, as a real deployment does: stopped and started

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { after, before, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { BUNDLE_CACHE_DIR, cachedWorkflowBundle } from '../../src/client/workflow-bundle';
+import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+import { exited, printedBy, spawnWorkerProcess } from '../helpers/worker-process';
+
+const TASK_QUEUE = 'worker-start-test';
+
+let env: TestWorkflowEnvironment;
+let worker: ChildProcess | undefined;
+
+before(async () => {
+  env = await startTemporal();
+});
+
+after(async () => {
+  worker?.kill('SIGKILL');
+  if (worker !== undefined) await exited(worker);
+  await env?.teardown();
+});
+
+/** Every file of the bundle cache with when it was last written. */
+function cacheFiles(): Record<string, number> {
+  return Object.fromEntries(readdirSync(BUNDLE_CACHE_DIR).map((name) => [name, statSync(join(BUNDLE_CACHE_DIR, name)).mtimeMs]));
+}
+
+it('starts polling on the cached workflow bundle, writing no new bundle, when the sources are unchanged', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const cached = await cachedWorkflowBundle();
+  assert.ok('codePath' in cached, 'the cache is writable here');
+  const filesBefore = cacheFiles();
+  // A run waiting on the queue before the worker exists: its first workflow task shows when the worker first polled.
+  const handle = await env.client.workflow.start('exportRun', { taskQueue: TASK_QUEUE, workflowId: `worker-start-${process.pid}`, args: [{}] });
+
+  const spawnedAt = Date.now();
+  worker = spawnWorkerProcess({ TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE });
+  const printed = printedBy(worker);
+  const firstTask = await waitFor('the first workflow task on the new worker', async () => {
+    const { events } = await handle.fetchHistory();
+    return events?.find((e) => e.workflowTaskStartedEventAttributes !== undefined && e.workflowTaskStartedEventAttributes !== null);
+  }, 60_000);
+  const firstPollMs = Number(firstTask.eventTime?.seconds ?? 0) * 1000 + Math.floor((firstTask.eventTime?.nanos ?? 0) / 1e6) - spawnedAt;
+  console.log(`worker process start to its first workflow task: ${firstPollMs} ms`);
+
+  await waitFor('the worker to say where its workflow code came from', () => printed().includes('workflow code'), 10_000);
+  assert.ok(printed().includes(`workflow code from the cached bundle ${relative(process.cwd(), cached.codePath)}`), printed());
+  assert.ok(!printed().includes('bundled'), 'no bundle built');
+  assert.deepEqual(cacheFiles(), filesBefore, 'no bundle written or rewritten');
+  await handle.terminate('test over').catch(() => undefined);
+});
