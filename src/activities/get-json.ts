@@ -7,7 +7,8 @@ import { attemptNumber, backoffMs } from './backoff';
 import { classifyResponse, DEFAULT_MAX_SERVER_WAIT_MS } from './classify-response';
 import type { Credentials } from './credentials';
 import { pacer, type BucketShape } from './pacer';
-import { BodyTooLargeError, httpGet, limitsOf, type HttpAnswer, type RequestLimits } from './http-client';
+import { BodyTooLargeError, httpGet, limitsOf, RequestAbandonedError, type HttpAnswer, type RequestLimits } from './http-client';
+import { DEFAULT_LATENCY_SETTINGS, latency } from './latency';
 import { JsonNestingError, parseJson } from '../pagination/record-json';
 import { shownRequest } from './shown-request';
 
@@ -33,8 +34,8 @@ const HEARTBEAT_EVERY_MS = 1_000;
  * The request's limits inside an activity: never longer than the attempt itself, and aborted when the attempt
  * is cancelled (by the workflow, a timeout the server noticed, or the worker shutting down).
  */
-function activityLimits(source: SourceConfig): RequestLimits {
-  const limits = limitsOf(source);
+function activityLimits(source: SourceConfig, origin: string): RequestLimits {
+  const limits = { ...limitsOf(source), timeouts: latency.timeouts(origin, source.requestTimeoutMs, source.latencyTimeouts ?? DEFAULT_LATENCY_SETTINGS, attemptNumber()) };
   const context = currentContext();
   if (context === undefined) return limits;
   const attemptMs = context.info.startToCloseTimeoutMs;
@@ -44,6 +45,9 @@ function activityLimits(source: SourceConfig): RequestLimits {
     signal: context.cancellationSignal,
   };
 }
+
+/** The attempt-log cause of a request abandoned because it took far longer than the source's latency (latency.ts). */
+export const REQUEST_ABANDONED = 'RequestAbandoned';
 
 /** The attempt-log cause under which a page whose body was not valid UTF-8 is counted (see format-report.ts). */
 export const INVALID_UTF8_NOTICE = 'InvalidUtf8Repaired';
@@ -77,7 +81,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   const bucket = bucketOf(source);
   await pacer.wait(origin, bucket);
   let answer: HttpAnswer;
-  const limits = activityLimits(source);
+  const limits = activityLimits(source, origin);
   const heartbeats = limits.signal === undefined ? undefined : setInterval(heartbeatAttempt, HEARTBEAT_EVERY_MS);
   try {
     answer = await httpGet(credentials.sendable(url), source, credentials.headers, limits);
@@ -85,6 +89,8 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     // A cancelled attempt ends as cancelled, not as a fault to retry.
     if (limits.signal?.aborted && error === limits.signal.reason) throw error;
     if (error instanceof BodyTooLargeError) throw ApplicationFailure.nonRetryable(`${what}: ${error.message}`, 'PageTooLarge');
+    // Longer than the source ever takes: given up on in seconds and tried again, with more time.
+    if (error instanceof RequestAbandonedError) throw retry(`${what}: GET ${path} ${error.message}`, REQUEST_ABANDONED);
     // Resets, refused connections, timeouts, bodies cut short: the network's faults, worth another try.
     const cause = error as { code?: string; message?: string };
     throw retry(`${what}: GET ${path} failed: ${cause.code ?? ''} ${cause.message ?? String(error)}`.replace(/\s+/g, ' '), 'NetworkError');

@@ -1,5 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { SourceConfig } from '../spec/export-spec';
+import { latency, type RequestTimeouts } from './latency';
 
 export interface HttpAnswer {
   status: number;
@@ -15,6 +17,11 @@ export class RequestDeadlineError extends Error {
   override name = 'RequestDeadlineError';
 }
 
+/** The answer's headers, or the next part of its body, took longer than the source's latency says they should. */
+export class RequestAbandonedError extends Error {
+  override name = 'RequestAbandonedError';
+}
+
 /** The body grew past `source.maxPageBytes` (or announced it would): reading on would only fill memory. */
 export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
@@ -26,6 +33,8 @@ export interface RequestLimits {
   /** The setting the deadline comes from, for the message when it passes. */
   deadlineSetting: string;
   maxBytes: number;
+  /** Time to the answer's headers, and the longest pause in its body (activities/latency.ts); the deadline otherwise. */
+  timeouts?: RequestTimeouts;
   /** Aborts the request at once (the activity was cancelled, or its worker is shutting down). */
   signal?: AbortSignal;
 }
@@ -75,9 +84,18 @@ export async function httpGet(url: string, source: SourceConfig, headers: Record
   const cancel = (): void => controller.abort(limits.signal?.reason);
   if (limits.signal?.aborted) cancel();
   limits.signal?.addEventListener('abort', cancel, { once: true });
+  const sent = performance.now();
+  const timeouts = limits.timeouts;
   try {
     // undici follows no redirects unless asked: a redirect is an answer we classify, never a hop with our token.
-    const response = await request(url, { method: 'GET', headers, dispatcher: agentFor(source), signal: controller.signal });
+    const response = await request(url, {
+      method: 'GET',
+      headers,
+      dispatcher: agentFor(source),
+      signal: controller.signal,
+      ...(timeouts === undefined ? {} : { headersTimeout: timeouts.headersMs, bodyTimeout: timeouts.bodyMs }),
+    });
+    const headersAt = performance.now();
     const announced = Number(response.headers['content-length'] ?? NaN);
     if (announced > limits.maxBytes) {
       response.body.destroy();
@@ -91,10 +109,16 @@ export async function httpGet(url: string, source: SourceConfig, headers: Record
       if (size > limits.maxBytes) throw tooLarge(url, limits.maxBytes, 'passed');
       chunks.push(chunk);
     }
+    if (response.statusCode >= 200 && response.statusCode < 300) latency.observe(new URL(url).origin, headersAt - sent, performance.now() - headersAt);
     return { status: response.statusCode, headers: flattenHeaders(response.headers), body: Buffer.concat(chunks, size) };
   } catch (error) {
     // undici reports any abort as its own generic error: the reason we aborted for says more.
     if (controller.signal.aborted && !(error instanceof BodyTooLargeError)) throw controller.signal.reason;
+    const code = (error as { code?: string }).code;
+    if (timeouts !== undefined && (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')) {
+      const [part, ms] = code === 'UND_ERR_HEADERS_TIMEOUT' ? ['headers', timeouts.headersMs] : ['next part of the body', timeouts.bodyMs];
+      throw new RequestAbandonedError(`abandoned: no ${part} within ${ms} ms (${timeouts.rule})`);
+    }
     throw error;
   } finally {
     clearTimeout(deadline);

@@ -12,6 +12,8 @@ export interface FaultOptions {
   seed?: number;
   /** Let this many requests through untouched first (a source that fails partway through a run). */
   afterRequests?: number;
+  /** Fail exactly the requests with these numbers (counted from 1), whatever `rate` says: a fault a test can place. */
+  atRequests?: number[];
 }
 
 export class FaultInjector {
@@ -27,7 +29,8 @@ export class FaultInjector {
   draw(): FaultKind | undefined {
     this.draws += 1;
     if (this.draws <= (this.options.afterRequests ?? 0)) return undefined;
-    if (this.random() >= this.options.rate) return undefined;
+    const placed = this.options.atRequests;
+    if (placed !== undefined ? !placed.includes(this.draws) : this.random() >= this.options.rate) return undefined;
     const kinds = this.options.kinds ?? FAULT_KINDS;
     const kind = kinds[Math.floor(this.random() * kinds.length)] as FaultKind;
     this.injected[kind] = (this.injected[kind] ?? 0) + 1;

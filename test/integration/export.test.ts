@@ -183,7 +183,7 @@ describe('durable paged export', () => {
       source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: 'LMS_EXPORT_WRONG_TOKEN' } },
     });
     const rejected = await waitForReport(await startExport(env.client, unauthorized, { taskQueue: TASK_QUEUE }));
-    assert.match(rejected.resources[0]?.error ?? '', /401 on GET \/api\/v1\/accounts\/1\/users: Invalid access token\. \(check the token in LMS_EXPORT_WRONG_TOKEN\)/);
+    assert.match(rejected.resources[0]?.error ?? '', /401 on GET \/api\/v1\/accounts\/1\/users\?per_page=100: Invalid access token\. \(check the token in LMS_EXPORT_WRONG_TOKEN\)/);
     assert.equal(simulator.stats.unauthorized - rejectedBefore, 1, 'a rejected token is not retried');
   });
 
