@@ -10,10 +10,23 @@ import { currentContext } from './activity-context';
 export interface AttemptLog {
   retries: Record<string, number>;
   throttled: number;
+  /** All the time retries were told to wait: `serverWaitMs` + `backoffMs`. */
   waitedMs: number;
+  /** Of `waitedMs`, what servers asked for (Retry-After, rate-limit reset headers). Absent in logs before the split. */
+  serverWaitMs?: number;
+  /** Of `waitedMs`, our own backoff after failures. */
+  backoffMs?: number;
+  /** Time spent in requests that failed before their retry: abandoned on a timeout, cut off, answered with an error. */
+  failedRequestMs?: number;
 }
 
-export const EMPTY_LOG: AttemptLog = { retries: {}, throttled: 0, waitedMs: 0 };
+export const EMPTY_LOG: AttemptLog = { retries: {}, throttled: 0, waitedMs: 0, serverWaitMs: 0, backoffMs: 0, failedRequestMs: 0 };
+
+/** How long a failed attempt's request ran, and whether the wait before the next one is the server's word. */
+export interface FailureTiming {
+  requestMs: number;
+  serverDirected: boolean;
+}
 
 /** The log as this attempt has it so far: the earlier attempts' plus what this one noted. */
 const logs = new WeakMap<Context, AttemptLog>();
@@ -30,7 +43,7 @@ export function priorAttempts(): AttemptLog {
   return logs.get(context) ?? priorOf(context);
 }
 
-function note(cause: string, waitMs: number): void {
+function note(cause: string, waitMs: number, timing: FailureTiming = { requestMs: 0, serverDirected: false }): void {
   const context = currentContext();
   if (context === undefined) return; // outside an activity (a plain loop calling the same code): nothing to carry
   const prior = priorAttempts();
@@ -38,14 +51,17 @@ function note(cause: string, waitMs: number): void {
     retries: { ...prior.retries, [cause]: (prior.retries[cause] ?? 0) + 1 },
     throttled: prior.throttled + (cause === 'Throttled' ? 1 : 0),
     waitedMs: prior.waitedMs + waitMs,
+    serverWaitMs: (prior.serverWaitMs ?? 0) + (timing.serverDirected ? waitMs : 0),
+    backoffMs: (prior.backoffMs ?? 0) + (timing.serverDirected ? 0 : waitMs),
+    failedRequestMs: (prior.failedRequestMs ?? 0) + timing.requestMs,
   };
   logs.set(context, log);
   context.heartbeat(log);
 }
 
 /** Notes this attempt's failure (and the wait before the next) where the next attempt will find it. */
-export function noteFailure(cause: string, waitMs: number): void {
-  note(cause, waitMs);
+export function noteFailure(cause: string, waitMs: number, timing?: FailureTiming): void {
+  note(cause, waitMs, timing);
 }
 
 /** Notes something this attempt put up with instead of failing, counted by cause like a retry. */

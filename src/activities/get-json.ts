@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { presetOf } from '../sources/resolve-paging';
 import type { SourceConfig } from '../spec/export-spec';
 import { currentContext, warn } from './activity-context';
-import { heartbeatAttempt, noteFailure, noteNotice } from './attempt-log';
+import { performance } from 'node:perf_hooks';
+import { heartbeatAttempt, noteFailure, noteNotice, type FailureTiming } from './attempt-log';
 import { attemptNumber, backoffMs } from './backoff';
 import { classifyResponse, DEFAULT_MAX_SERVER_WAIT_MS } from './classify-response';
 import type { Credentials } from './credentials';
@@ -13,8 +14,9 @@ import { JsonNestingError, parseJson } from '../pagination/record-json';
 import { shownRequest } from './shown-request';
 
 /** A retryable failure whose next attempt comes after `delayMs` (a jittered backoff unless the server said). */
-function retry(message: string, type: string, delayMs = backoffMs(attemptNumber())): ApplicationFailure {
-  noteFailure(type, delayMs);
+function retry(message: string, type: string, timing: FailureTiming, serverWaitMs?: number): ApplicationFailure {
+  const delayMs = serverWaitMs ?? backoffMs(attemptNumber());
+  noteFailure(type, delayMs, { ...timing, serverDirected: serverWaitMs !== undefined });
   return ApplicationFailure.create({ message, type, nextRetryDelay: delayMs });
 }
 
@@ -83,6 +85,9 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   let answer: HttpAnswer;
   const limits = activityLimits(source, origin);
   const heartbeats = limits.signal === undefined ? undefined : setInterval(heartbeatAttempt, HEARTBEAT_EVERY_MS);
+  const started = performance.now();
+  /** What a retry of this request records: how long the failed request ran. */
+  const failed = (): FailureTiming => ({ requestMs: Math.round(performance.now() - started), serverDirected: false });
   try {
     answer = await httpGet(credentials.sendable(url), source, credentials.headers, limits);
   } catch (error) {
@@ -90,10 +95,10 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     if (limits.signal?.aborted && error === limits.signal.reason) throw error;
     if (error instanceof BodyTooLargeError) throw ApplicationFailure.nonRetryable(`${what}: ${error.message}`, 'PageTooLarge');
     // Longer than the source ever takes: given up on in seconds and tried again, with more time.
-    if (error instanceof RequestAbandonedError) throw retry(`${what}: GET ${path} ${error.message}`, REQUEST_ABANDONED);
+    if (error instanceof RequestAbandonedError) throw retry(`${what}: GET ${path} ${error.message}`, REQUEST_ABANDONED, failed());
     // Resets, refused connections, timeouts, bodies cut short: the network's faults, worth another try.
     const cause = error as { code?: string; message?: string };
-    throw retry(`${what}: GET ${path} failed: ${cause.code ?? ''} ${cause.message ?? String(error)}`.replace(/\s+/g, ' '), 'NetworkError');
+    throw retry(`${what}: GET ${path} failed: ${cause.code ?? ''} ${cause.message ?? String(error)}`.replace(/\s+/g, ' '), 'NetworkError', failed());
   } finally {
     clearInterval(heartbeats);
   }
@@ -117,9 +122,9 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`${what}: ${verdict.message}`, verdict.type);
   if (verdict.kind === 'throttled') {
     // Wait exactly as long as the server said (a durable timer on the server side, not a sleeping worker).
-    throw retry(verdict.message, 'Throttled', verdict.retryAfterMs ?? backoffMs(attemptNumber()));
+    throw retry(verdict.message, 'Throttled', failed(), verdict.retryAfterMs);
   }
-  if (verdict.kind === 'retry') throw retry(verdict.message, 'ServerError');
+  if (verdict.kind === 'retry') throw retry(verdict.message, 'ServerError', failed());
 
   let body: unknown;
   try {
@@ -128,7 +133,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     if (error instanceof JsonNestingError) {
       throw ApplicationFailure.nonRetryable(`${what}: GET ${path}: ${error.message}; a retry reads the same body`, 'PageTooDeep');
     }
-    throw retry(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody');
+    throw retry(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody', failed());
   }
   if (repaired) {
     warn(`${what}: GET ${path} sent bytes that are not UTF-8; they are stored as U+FFFD`, { path: new URL(url).pathname });
@@ -138,7 +143,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   if (bodyError !== undefined) {
     const hint = bodyError.type === 'AuthRejected' && credentials.tokenEnv !== undefined ? ` (check the token in ${credentials.tokenEnv})` : '';
     const message = `${what}: ${bodyError.message} on GET ${path}${hint}`;
-    throw bodyError.retryable ? retry(message, bodyError.type) : ApplicationFailure.nonRetryable(message, bodyError.type);
+    throw bodyError.retryable ? retry(message, bodyError.type, failed()) : ApplicationFailure.nonRetryable(message, bodyError.type);
   }
   return { answer, body };
 }

@@ -16,7 +16,7 @@ import { formatDeletions } from './format-deletions';
 import { formatQuarantine } from './format-quarantine';
 import { retryFailedSpec } from './retry-failed';
 import { createSchedule, describeSchedule, formatSchedule, listSchedules } from './schedules';
-import { formatReport } from './format-report';
+import { describeLostTime, formatReport } from './format-report';
 import { formatPlan, parseInterval, planExport } from './plan';
 import { formatReset, formatStates } from './format-state';
 import { readStates, resetState } from './incremental-state';
@@ -71,7 +71,8 @@ export function buildCli(): Command {
       for (const r of status.run.resources) {
         const p = status.resources[r.resource];
         const circuit = p?.circuitOpenUntil ? `, paused: circuit-open, until ${p.circuitOpenUntil}` : '';
-        const detail = p ? ` pages ${p.pages}, records ${p.records}${circuit}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
+        const lost = p ? describeLostTime(p.waits) : '';
+        const detail = p ? ` pages ${p.pages}, records ${p.records}${circuit}${lost === '' ? '' : `, lost ${lost}`}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
         const parts = r.partitions ? `, partitions ${r.partitions.done}/${r.partitions.total} done` : '';
         const fan = status.fanOuts[r.resource];
         const parents = fan ? `, parents ${fan.parentsDone}/${fan.parentsTotal ?? '?'} done, ${fan.inFlight} in flight, ${fan.gone} gone, ${fan.failed} failed` : '';

@@ -1,6 +1,7 @@
 import { INVALID_UTF8_NOTICE } from '../activities/get-json';
 import type { CompletenessFindings } from '../integrity/verdict';
-import type { RunReport } from '../workflows/definitions';
+import type { ResourceReport, RunReport } from '../workflows/definitions';
+import { lostTime, type Waits } from '../workflows/waits';
 
 function describeFindings(findings: CompletenessFindings): string {
   const lines: string[] = [];
@@ -30,6 +31,25 @@ function describeRepairs(retries: Record<string, number>): string {
     .join('');
 }
 
+/** Where the time went besides work, by cause ("4.0 s backoff after failures, 2.0 s failed requests"); '' when nothing was lost. */
+export function describeLostTime(waits: Waits): string {
+  return lostTime(waits)
+    .filter(([, ms]) => ms > 0)
+    .map(([what, ms]) => `${(ms / 1000).toFixed(1)} s ${what}`)
+    .join(', ');
+}
+
+/** A resource's wall time split into what was lost (and to what) and the rest, which is work. */
+function describeTime(r: ResourceReport): string {
+  const lost = describeLostTime(r.waits);
+  if (lost === '' || r.durationMs === null) return '';
+  const lostMs = lostTime(r.waits).reduce((sum, [, ms]) => sum + ms, 0);
+  // Parallel partitions and parents each lose time of their own: their sum can pass the resource's wall time.
+  const parallel = r.partitions !== undefined || r.parents !== undefined;
+  const rest = parallel ? '' : `; ${(Math.max(0, r.durationMs - lostMs) / 1000).toFixed(1)} s work (requests answered, staging, storing)`;
+  return `\n    time: ${(r.durationMs / 1000).toFixed(1)} s; lost ${lost}${parallel ? ' (summed over its parallel traversals)' : ''}${rest}`;
+}
+
 /** The run report as an operator reads it in a terminal. */
 export function formatReport(report: RunReport): string {
   const lines = [`export ${report.spec} (${report.workflowId}, run ${report.runId}): ${report.status}`];
@@ -48,6 +68,7 @@ export function formatReport(report: RunReport): string {
           ? `\n    retried: ${retriesOf(r.waits.retries).map(([cause, n]) => `${n} × ${cause}`).join(', ')}; ${r.waits.throttled} throttled; ${(r.waits.waitedMs / 1000).toFixed(1)} s waiting`
           : '') +
         describeRepairs(r.waits.retries) +
+        describeTime(r) +
         (r.circuitOpenings > 0 ? `\n    circuit opened ${r.circuitOpenings} time(s) while the source kept failing` : '') +
         (r.cursorRecoveries > 0 ? `\n    restarted ${r.cursorRecoveries} time(s) after the server rejected its cursor` : '') +
         (r.partitions ? `\n    ${r.partitions.length} partitions` : '') +

@@ -6,6 +6,8 @@ export interface CircuitState {
   /** When the cool-down ends (ISO time), or null while the circuit is closed. */
   openUntil: string | null;
   openings: number;
+  /** Time spent cooling down so far (absent in state carried from before it was kept). */
+  openMs?: number;
 }
 
 export interface CircuitSettings {
@@ -57,7 +59,9 @@ export class CircuitBreaker {
         this.state.openings += 1;
         const coolDownMs = this.settings.coolDownSeconds * 1000;
         this.state.openUntil = new Date(Date.now() + coolDownMs).toISOString();
+        const openedAt = Date.now();
         await condition(() => this.state.openUntil === null, coolDownMs);
+        this.state.openMs = (this.state.openMs ?? 0) + (Date.now() - openedAt);
         this.state.openUntil = null;
         next = probe;
       }

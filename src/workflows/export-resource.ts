@@ -73,6 +73,8 @@ export interface TraversalState extends PageCounters {
   startCursor: string | null;
   endCursor: string | null;
   paused: boolean;
+  /** Since when the traversal has been paused (an operator's pause), for the time it accounts to pauses. */
+  pausedSince?: string | null;
   startedAt: string;
   lastError: string | null;
   continuedAsNew: number;
@@ -143,11 +145,19 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   };
   const noteSinkDown = (message: string): void => void (state.lastError = message);
   const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, noteSinkDown);
-  setHandler(pauseSignal, () => void (state.paused = true));
+  if (state.paused) state.pausedSince ??= new Date().toISOString();
+  setHandler(pauseSignal, () => {
+    if (!state.paused) state.pausedSince = new Date().toISOString();
+    state.paused = true;
+  });
   setHandler(resumeSignal, () => {
+    if (state.paused && state.pausedSince) state.waits = addWaits(state.waits, { ...NO_WAITS, pausedMs: Date.now() - Date.parse(state.pausedSince) });
     state.paused = false;
+    state.pausedSince = null;
     breaker.close();
   });
+  /** The waits so far, the circuit's cool-downs included (kept in the breaker's state). */
+  const allWaits = (): Waits => ({ ...state.waits, circuitOpenMs: state.circuit.openMs ?? 0 });
   /** The page being fetched ahead while the previous one is persisted. */
   let prefetched: PendingFetch | undefined = state.fetchedAhead && {
     pageNumber: state.fetchedAhead.pageNumber,
@@ -162,7 +172,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     cursor: state.cursor,
     paused: state.paused,
     circuitOpenUntil: breaker.openUntil,
-    waits: state.waits,
+    waits: allWaits(),
     fetching: prefetched !== undefined && !prefetched.settled,
     startedAt: state.startedAt,
     lastError: state.lastError,
@@ -285,7 +295,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     drift: state.drift,
     reconciliation: state.reconciliation,
     circuitOpenings: state.circuit.openings,
-    waits: state.waits,
+    waits: allWaits(),
     startCursor: state.startCursor,
     endCursor: state.endCursor,
     startedAt: state.startedAt,

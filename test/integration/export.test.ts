@@ -244,6 +244,8 @@ describe('durable paged export', () => {
       await handle.signal(resumeSignal);
       const report = await waitForReport(handle);
       assert.equal(report.resources[0]?.recordsFetched, USERS);
+      const pausedMs = report.resources[0]?.waits.pausedMs ?? 0;
+      assert.ok(pausedMs >= 3_000, `the pause is accounted as paused time (${pausedMs} ms)`);
       const rows = await queryRows<{ _record: Record<string, unknown> }>(db.url, 'SELECT _record FROM paused.users');
       assert.deepEqual(byId(rows.map((r) => r._record)), simulator.truth('/api/v1/accounts/1/users'));
     } finally {

@@ -72,6 +72,8 @@ describe('faults and throttling', () => {
       const waits = report.resources[0]?.waits;
       assert.equal(waits?.throttled, 1);
       assert.ok((waits?.waitedMs ?? 0) >= 2_000 && (waits?.waitedMs ?? 0) <= 4_000, `waited ${waits?.waitedMs} ms`);
+      assert.equal(waits?.serverWaitMs, waits?.waitedMs, "all of it on the server's word");
+      assert.equal(waits?.backoffMs, 0);
     });
   }
 
@@ -119,6 +121,8 @@ describe('circuit breaker', () => {
       const report = await waitForReport(handle);
       assert.equal(report.status, 'completed', report.resources[0]?.error);
       assert.equal(report.resources[0]?.circuitOpenings, 1);
+      const openMs = report.resources[0]?.waits.circuitOpenMs ?? 0;
+      assert.ok(openMs >= 3_900 && openMs < 8_000, `the 4 s cool-down is accounted as circuit-open time (${openMs} ms)`);
       const probe = simulator.stats.arrivals[requestsWhenOpen];
       assert.ok(probe !== undefined && probe >= Date.parse(open) - 50, `the probe went out at the end of the cool-down (${probe} vs ${open})`);
       assert.ok(probe - openedAt >= 2_500, 'nothing was sent while the circuit was open');

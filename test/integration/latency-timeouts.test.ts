@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startExport, waitForReport } from '../../src/client/exports';
+import { formatReport } from '../../src/client/format-report';
 import { FaultInjector } from '../../src/simulator/faults';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';
@@ -35,6 +36,12 @@ describe('timeouts that follow the source', () => {
     assert.equal(report.status, 'completed', users?.error);
     assert.equal(simulator.faults.injected.hang, 1, 'one request hung');
     assert.deepEqual(users?.waits.retries, { RequestAbandoned: 1 }, 'counted as an abandoned request, not a network fault');
+    // Every second accounted for: ~2 s in the abandoned request, then the backoff before its retry.
+    const waits = users?.waits;
+    assert.ok((waits?.failedRequestMs ?? 0) >= 1_900 && (waits?.failedRequestMs ?? 0) < 10_000, `failed request time ${waits?.failedRequestMs} ms`);
+    assert.ok((waits?.backoffMs ?? 0) >= 500 && (waits?.backoffMs ?? 0) <= 1_000, `backoff ${waits?.backoffMs} ms`);
+    assert.equal(waits?.serverWaitMs, 0);
+    assert.match(formatReport(report), /\n {4}time: \d+\.\d s; lost \d\.\d s backoff after failures, \d\.\d s failed requests; \d+\.\d s work \(requests answered, staging, storing\)/);
     // Waiting out requestTimeoutMs would take a minute on its own; the run as a whole takes a fraction of that.
     assert.ok((users?.durationMs ?? Infinity) < REQUEST_TIMEOUT_MS / 2, `the hung request was abandoned early: the run took ${users?.durationMs} ms`);
     const stored = await queryRows<{ id: string }>(harness.db.url, 'SELECT id FROM latency.users ORDER BY id::int');
