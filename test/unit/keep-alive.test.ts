@@ -27,7 +27,7 @@ describe('activities kept alive', () => {
       noteFailure('NetworkError', 1_000);
       await sleep(200);
     });
-    const noted = { retries: { ServerError: 2, NetworkError: 1 }, throttled: 0, waitedMs: 4_000 };
+    const noted = { retries: { ServerError: 2, NetworkError: 1 }, throttled: 0, waitedMs: 4_000, serverWaitMs: 0, backoffMs: 1_000, failedRequestMs: 0 };
     assert.ok(heartbeats.length >= 4);
     assert.deepEqual(heartbeats[0], earlier, "the earlier attempts' log, before this one noted anything");
     assert.deepEqual(heartbeats.at(-1), noted, 'then the log with what this attempt noted');
