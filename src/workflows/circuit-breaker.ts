@@ -29,8 +29,11 @@ export class CircuitBreaker {
   constructor(
     private readonly state: CircuitState,
     private readonly settings: CircuitSettings,
-    /** Told each time the sink (not the source) was down and the page is tried again. */
-    private readonly onSinkDown: (message: string) => void = () => undefined,
+    /**
+     * Told the failure each time the page is tried again: the sink was down, or the source kept failing and the
+     * circuit opens (so progress shows why a run waits, not just that it does).
+     */
+    private readonly onFailure: (message: string) => void = () => undefined,
   ) {}
 
   get openUntil(): string | null {
@@ -52,10 +55,11 @@ export class CircuitBreaker {
       } catch (error) {
         // The activity's own retries already waited between attempts; the circuit stays closed and counts nothing.
         if (sinkDown(error) && patched('sink-down-not-a-source-failure')) {
-          this.onSinkDown(error.cause?.message ?? error.message);
+          this.onFailure(error.cause?.message ?? error.message);
           continue;
         }
         if (!transient(error) || this.state.openings >= this.settings.maxOpenings) throw error;
+        if (error instanceof ActivityFailure) this.onFailure(error.cause?.message ?? error.message);
         this.state.openings += 1;
         const coolDownMs = this.settings.coolDownSeconds * 1000;
         this.state.openUntil = new Date(Date.now() + coolDownMs).toISOString();

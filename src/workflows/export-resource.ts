@@ -145,6 +145,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   };
   const noteSinkDown = (message: string): void => void (state.lastError = message);
   const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, noteSinkDown);
+  // The last error stands until a page gets through again: it says why a run waits or retries.
   if (state.paused) state.pausedSince ??= new Date().toISOString();
   setHandler(pauseSignal, () => {
     if (!state.paused) state.pausedSince = new Date().toISOString();
@@ -238,6 +239,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       }
       state.cursor = page.next;
       state.nextPageNumber += 1;
+      state.lastError = null;
       const counters = state.reconciliation ?? state;
       counters.pages += 1;
       counters.recordsFetched += page.recordCount;
