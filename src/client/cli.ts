@@ -72,12 +72,13 @@ export function buildCli(): Command {
         const p = status.resources[r.resource];
         const circuit = p?.circuitOpenUntil ? `, paused: circuit-open, until ${p.circuitOpenUntil}` : '';
         const lost = p ? describeLostTime(p.waits) : '';
+        const retrying = (status.retrying[r.resource] ?? []).map((a) => `, ${a.activity} attempt ${a.attempt} after: ${a.lastFailure}`).join('');
         const detail = p ? ` pages ${p.pages}, records ${p.records}${circuit}${lost === '' ? '' : `, lost ${lost}`}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
         const parts = r.partitions ? `, partitions ${r.partitions.done}/${r.partitions.total} done` : '';
         const fan = status.fanOuts[r.resource];
         const parents = fan ? `, parents ${fan.parentsDone}/${fan.parentsTotal ?? '?'} done, ${fan.inFlight} in flight, ${fan.gone} gone, ${fan.failed} failed` : '';
         const verdict = r.verdict === undefined ? '' : `, verdict ${r.verdict}`;
-        lines.push(`  ${r.resource}: ${r.status}${parts}${parents}${detail}${verdict}${r.error ? ` — ${r.error}` : ''}`);
+        lines.push(`  ${r.resource}: ${r.status}${parts}${parents}${detail}${retrying}${verdict}${r.error ? ` — ${r.error}` : ''}`);
       }
       print(opts.json, status, lines.join('\n'));
     });

@@ -104,9 +104,18 @@ export async function waitForReport(handle: WorkflowHandle<typeof exportRun>, op
   }
 }
 
+/** An activity of a traversal that is failing and being retried: which, at which attempt, and why. */
+export interface RetryingActivity {
+  activity: string;
+  attempt: number;
+  lastFailure: string;
+}
+
 export interface ExportStatus {
   run: RunProgress;
   resources: Record<string, ResourceProgress | null>;
+  /** Per running resource, its activities that failed at least once and are being retried (the server knows, the workflow not yet). */
+  retrying: Record<string, RetryingActivity[]>;
   fanOuts: Record<string, FanOutProgress | null>;
   workflowStatus: string;
 }
@@ -118,13 +127,23 @@ export async function exportStatus(client: Client, workflowId: string): Promise<
   const run = await handle.query(runProgressQuery);
   const resources: Record<string, ResourceProgress | null> = {};
   const fanOuts: Record<string, FanOutProgress | null> = {};
+  const retrying: Record<string, RetryingActivity[]> = {};
   for (const r of run.resources) {
     const child = client.workflow.getHandle(r.workflowId);
     // A nested resource runs as a fan-out, which answers its own query.
     resources[r.resource] = r.status === 'running' ? await child.query(progressQuery).catch(() => null) : null;
     fanOuts[r.resource] = r.status === 'running' && resources[r.resource] === null ? await child.query(fanOutProgressQuery).catch(() => null) : null;
+    if (r.status === 'running') retrying[r.resource] = await retryingActivities(child).catch(() => []);
   }
-  return { run, resources, fanOuts, workflowStatus: description.status.name };
+  return { run, resources, fanOuts, retrying, workflowStatus: description.status.name };
+}
+
+/** A workflow's pending activities that have failed at least once: the server keeps each one's last failure. */
+async function retryingActivities(handle: WorkflowHandle): Promise<RetryingActivity[]> {
+  const pending = (await handle.describe()).raw.pendingActivities ?? [];
+  return pending
+    .filter((a) => a.lastFailure?.message)
+    .map((a) => ({ activity: a.activityType?.name ?? 'activity', attempt: a.attempt ?? 1, lastFailure: a.lastFailure?.message ?? '' }));
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startExport, waitForReport } from '../../src/client/exports';
+import { exportStatus, startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { progressQuery } from '../../src/workflows/definitions';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
@@ -115,6 +115,8 @@ describe('circuit breaker', () => {
       const child = harness.env.client.workflow.getHandle(`${handle.workflowId}-breaker_users`);
       const open = await waitFor('the circuit to open', async () => (await child.query(progressQuery).catch(() => undefined))?.circuitOpenUntil ?? undefined);
       const openedAt = Date.now();
+      // Why it waits stays visible while it cools down: the failure the circuit opened on.
+      assert.match((await child.query(progressQuery)).lastError ?? '', /503 on GET \/api\/v1\/accounts\/1\/users/);
       const requestsWhenOpen = simulator.stats.pageRequests;
       simulator.faults = undefined;
 
@@ -128,6 +130,34 @@ describe('circuit breaker', () => {
       assert.ok(probe - openedAt >= 2_500, 'nothing was sent while the circuit was open');
       const rows = await queryRows<{ id: string }>(harness.db.url, 'SELECT id FROM faults.breaker_users');
       assert.equal(rows.length, 800);
+    } finally {
+      await simulator.stop();
+    }
+  });
+});
+
+describe('a run that is retrying', () => {
+  it("shows the failing activity's attempt and last failure in status while it retries", { timeout: TEST_TIMEOUT_MS }, async () => {
+    const simulator = new LmsSimulator({ users: 300, faults: { rate: 1, kinds: ['500'], afterRequests: 1 } });
+    await simulator.start();
+    try {
+      const spec: ExportSpecInput = {
+        name: 'retrying',
+        source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
+        resources: [{ name: 'retrying_users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 100 }],
+        sink: { kind: 'postgres', url: harness.db.url, schema: 'faults' },
+        execution: { activityTimeoutSeconds: 10, circuitBreaker: { failures: 20, coolDownSeconds: 4, maxOpenings: 3 } },
+      };
+      const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
+      const retrying = await waitFor('status to show the retried fetch', async () => {
+        const status = await exportStatus(harness.env.client, handle.workflowId).catch(() => undefined);
+        return status?.retrying['retrying_users']?.find((a) => a.attempt >= 2);
+      });
+      assert.equal(retrying.activity, 'fetchPage');
+      assert.match(retrying.lastFailure, /500 on GET \/api\/v1\/accounts\/1\/users\?\S+: An error occurred\./);
+      simulator.faults = undefined;
+      const report = await waitForReport(handle);
+      assert.equal(report.status, 'completed', report.resources[0]?.error);
     } finally {
       await simulator.stop();
     }
