@@ -83,16 +83,30 @@ function headerName(lowercase: string): string {
   return lowercase.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
+/** How much of a server's error text a failure message keeps. */
+const SERVER_MESSAGE_CHARS = 200;
+
+/**
+ * A server's error text as a failure message may carry it into workflow history: cut short, with what looks like
+ * a person's data masked (an error may quote the record it refused: "Ava Garcia (ava.garcia1@…) is not enrolled").
+ */
+export function scrubbed(text: string): string {
+  const masked = text
+    .replace(/[^\s@"'<>()]+@[^\s@"'<>()]+\.[A-Za-z]{2,}/g, '<email>')
+    .replace(/\b\d{7,}\b/g, '<number>');
+  return masked.length > SERVER_MESSAGE_CHARS ? `${masked.slice(0, SERVER_MESSAGE_CHARS)}…` : masked;
+}
+
 function serverMessage(bodyText: string): string {
-  const text = bodyText.trim().slice(0, 300);
+  const text = bodyText.trim();
   try {
     const body = JSON.parse(text) as { errors?: Array<{ message?: string } | string>; message?: string; detail?: string };
     // Canvas: {"errors":[{"message"}]}; Ed-Fi problem+json: {"detail", "errors": ["…"]}; others: {"message"}.
     const errors = (body.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter((m): m is string => !!m);
-    if (body.detail !== undefined) return [body.detail, ...errors].join(' ');
-    return errors[0] ?? body.message ?? text;
+    if (body.detail !== undefined) return scrubbed([body.detail, ...errors].join(' '));
+    return scrubbed(errors[0] ?? body.message ?? text);
   } catch {
-    return text;
+    return scrubbed(text);
   }
 }
 

@@ -15,10 +15,10 @@ export interface Credentials {
   tokenEnv?: string;
 }
 
-function readEnv(field: string, name: string): string {
+function readEnv(field: string, name: string, parent = 'source.auth'): string {
   const token = process.env[name];
   if (token === undefined || token === '') {
-    throw ApplicationFailure.nonRetryable(`source.auth.${field}: environment variable ${name} is not set on this worker`, 'AuthMissing');
+    throw ApplicationFailure.nonRetryable(`${parent}.${field}: environment variable ${name} is not set on this worker`, 'AuthMissing');
   }
   return token;
 }
@@ -26,6 +26,7 @@ function readEnv(field: string, name: string): string {
 export function credentialsFor(source: SourceConfig): Credentials {
   const auth = source.auth;
   const headers: Record<string, string> = { accept: 'application/json', ...source.headers };
+  for (const [name, variable] of Object.entries(source.secretHeaders ?? {})) headers[name.toLowerCase()] = readEnv(`secretHeaders.${name}`, variable, 'source');
   if (auth?.bearerTokenEnv !== undefined) {
     headers['authorization'] = `Bearer ${readEnv('bearerTokenEnv', auth.bearerTokenEnv)}`;
     return { headers, sendable: (url) => url, keepable: (url) => url, tokenEnv: auth.bearerTokenEnv };

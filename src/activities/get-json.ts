@@ -5,7 +5,7 @@ import { currentContext, warn } from './activity-context';
 import { performance } from 'node:perf_hooks';
 import { heartbeatAttempt, noteFailure, noteNotice, type FailureTiming } from './attempt-log';
 import { attemptNumber, backoffMs } from './backoff';
-import { classifyResponse, DEFAULT_MAX_SERVER_WAIT_MS } from './classify-response';
+import { classifyResponse, DEFAULT_MAX_SERVER_WAIT_MS, scrubbed } from './classify-response';
 import type { Credentials } from './credentials';
 import { pacer, type BucketShape } from './pacer';
 import { BodyTooLargeError, httpGet, limitsOf, RequestAbandonedError, type HttpAnswer, type RequestLimits } from './http-client';
@@ -142,7 +142,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   const bodyError = presetOf(source).bodyError?.(body);
   if (bodyError !== undefined) {
     const hint = bodyError.type === 'AuthRejected' && credentials.tokenEnv !== undefined ? ` (check the token in ${credentials.tokenEnv})` : '';
-    const message = `${what}: ${bodyError.message} on GET ${path}${hint}`;
+    const message = `${what}: ${scrubbed(bodyError.message)} on GET ${path}${hint}`;
     throw bodyError.retryable ? retry(message, bodyError.type, failed()) : ApplicationFailure.nonRetryable(message, bodyError.type);
   }
   return { answer, body };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialParam, isCredentialHeader, secretInUrl } from './secrets';
 import { BUILT_IN_SCHEMA_NAMES } from '../schemas/built-in';
 import { DECLARED_FIELD_TYPES } from '../schemas/field-types';
 import { INTERVAL_PATTERN } from './interval';
@@ -16,6 +17,31 @@ import { runSizeIssues } from './run-limits';
 const identifier = /^[a-z][a-z0-9_]{0,62}$/;
 const envVarName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const httpUrl = /^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/;
+
+/** A URL field that must not hold a secret (secrets.ts); `instead` says where the credential belongs. */
+function refuseSecretInUrl(instead: string) {
+  return (url: string, ctx: z.RefinementCtx): void => {
+    const secret = secretInUrl(url);
+    if (secret !== undefined) ctx.addIssue({ code: 'custom', message: `${secret}, and a spec is stored in clear in workflow history: give the credential by environment variable (${instead})` });
+  };
+}
+
+/** A Postgres URL with a password (in userinfo or as ?password=), or one no parser reads: both belong in urlEnv. */
+function refusePostgresSecret(url: string, ctx: z.RefinementCtx): void {
+  const urlEnv = 'put the URL in an environment variable and name it in urlEnv';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // A password holding "/", "@" or "#" unencoded makes the URL unreadable; it would fail later as "Invalid URL".
+    ctx.addIssue({ code: 'custom', message: `is not a URL a client can read (a password with /, @ or # must be percent-encoded): ${urlEnv}` });
+    return;
+  }
+  if (parsed.password !== '') ctx.addIssue({ code: 'custom', message: `holds a password: ${urlEnv}` });
+  else if ([...parsed.searchParams.keys()].some((name) => /^(password|sslpassword)$/i.test(name))) {
+    ctx.addIssue({ code: 'custom', message: `holds a password in its query: ${urlEnv}` });
+  }
+}
 
 /** A dotted path into a JSON body, e.g. `data`, `meta.next_cursor`; empty means the body itself. */
 /** A field of a record, dotted for nested objects, e.g. `studentReference.studentUniqueId`. */
@@ -52,6 +78,7 @@ export const sourceSchema = z
     baseUrl: z
       .string()
       .regex(httpUrl, 'expected an absolute http(s) URL like https://school.instructure.com/api/v1')
+      .superRefine(refuseSecretInUrl('source.auth.bearerTokenEnv or queryTokenEnv'))
       .describe('Base URL; resource paths are appended to it. Next links are followed only on its origin.'),
     auth: authSchema.optional(),
     headers: z
@@ -61,10 +88,21 @@ export const sourceSchema = z
         for (const [name, value] of Object.entries(headers)) {
           if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `header name ${JSON.stringify(name)} is not a valid HTTP header name` });
           else if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: `header ${name}: the value holds a line break or another control character` });
+          else if (isCredentialHeader(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `header ${name} carries a credential, and a spec is stored in clear in workflow history: name the environment variable that holds it in source.secretHeaders ({"${name}": "ENV_NAME"}), or use source.auth.bearerTokenEnv for a bearer token`,
+            });
+          }
         }
       })
       .optional()
       .describe('Extra non-secret request headers, e.g. Accept.'),
+    secretHeaders: z
+      .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name'), z.string().regex(envVarName, 'expected an environment variable name like SIS_API_KEY'))
+      .optional()
+      .describe('Headers whose values are secrets, each read on the worker from the environment variable named here, e.g. {"X-Api-Key": "SIS_API_KEY"}.'),
     connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('TCP/TLS connect timeout.'),
     rateLimit: z
       .object({
@@ -303,6 +341,7 @@ export const resourceSchema = z
         changeVersionsUrl: z
           .string()
           .regex(httpUrl, 'expected an absolute http(s) URL')
+          .superRefine(refuseSecretInUrl('source.auth'))
           .optional()
           .describe('Where availableChangeVersions is; by default the base URL with /data/v3… replaced by /ChangeQueries/v1/availableChangeVersions.'),
         overlapSeconds: z
@@ -376,6 +415,12 @@ export const resourceSchema = z
       .describe('Split the resource into partitions exported in parallel: Ed-Fi partition tokens, or id ranges of a keyset source.'),
     query: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))
+      .superRefine((query, ctx) => {
+        const param = credentialParam(Object.keys(query));
+        if (param !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [param], message: `${param} is a credential, and a spec is stored in clear in workflow history: name its environment variable in source.auth.queryTokenEnv (with queryTokenParam "${param}")` });
+        }
+      })
       .optional()
       .describe('Extra query parameters on the first request; arrays repeat the parameter.'),
   })
@@ -394,7 +439,7 @@ export const sinkSchema = z.discriminatedUnion('kind', [
       url: z
         .string()
         .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
-        .refine((u) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(u), 'holds a password: put the URL in an environment variable and name it in urlEnv')
+        .superRefine(refusePostgresSecret)
         .optional()
         .describe('Connection URL without a password (trust, .pgpass or PGPASSWORD supply it).'),
       urlEnv: z.string().regex(envVarName, 'expected an environment variable name').optional().describe('Environment variable holding the connection URL.'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backoffMs } from '../../src/activities/backoff';
-import { classifyResponse, retryAfterMs, serverWaitMs, type ResponseFacts } from '../../src/activities/classify-response';
+import { classifyResponse, retryAfterMs, scrubbed, serverWaitMs, type ResponseFacts } from '../../src/activities/classify-response';
 
 const facts = (status: number, extra: Partial<ResponseFacts> = {}): ResponseFacts => ({
   status, headers: {}, bodyText: '', method: 'GET', path: '/api/v1/courses/1/enrollments', tokenEnv: 'CANVAS_TOKEN', now: 0, ...extra,
@@ -76,5 +76,20 @@ describe('response classification', () => {
     assert.equal(retryAfterMs('2', 0), 2_000);
     assert.equal(retryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1_000), 4_000);
     assert.equal(retryAfterMs('soon', 0), undefined);
+  });
+});
+
+describe("a server's error text in a failure message", () => {
+  it('masks emails and long numbers, and is cut short', () => {
+    const verdict = classifyResponse({
+      status: 400,
+      headers: {},
+      bodyText: JSON.stringify({ errors: [{ message: 'Student Ava Garcia (ava.garcia1@district.example.org, SIS 20231187) is not enrolled in course 12' }] }),
+      method: 'GET',
+      path: '/api/v1/courses/12/enrollments',
+      now: 0,
+    });
+    assert.equal(verdict.kind === 'fatal' ? verdict.message : '', '400 on GET /api/v1/courses/12/enrollments: Student Ava Garcia (<email>, SIS <number>) is not enrolled in course 12');
+    assert.equal(scrubbed('x'.repeat(500)), `${'x'.repeat(200)}…`);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { credentialsFor } from '../../src/activities/credentials';
 import { lostPagesOf } from '../../src/sinks/audited-rows';
 import type { AuditRow } from '../../src/sinks/sink';
 import { classifyPostgresError } from '../../src/sinks/sink-errors';
@@ -53,5 +54,44 @@ describe('pages gone from a traversal’s audit', () => {
     assert.deepEqual(lostPagesOf([...audit('users', 4, 5, 7), ...audit('users~reconcile', 9, 10), ...audit('users/p1', 1, 2)]), ['users: pages 1–3, 6']);
     assert.deepEqual(lostPagesOf(audit('users', 2)), ['users: page 1']);
     assert.deepEqual(lostPagesOf(audit('users', 1, 2, 3)), []);
+  });
+});
+
+describe('a spec holds no secret: it is stored in clear in workflow history', () => {
+  const duckdb = { kind: 'duckdb', path: 'x.duckdb' };
+  const refused = (spec: Record<string, unknown>, message: RegExp): void => {
+    assert.throws(() => parseExportSpec({ name: 'x', source, resources, sink: duckdb, ...spec }), message);
+  };
+
+  it('refuses a Postgres URL with a password anywhere, or one no client can read', () => {
+    refused({ sink: { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/db?password=hunter2' } }, /sink\.url: holds a password in its query: put the URL in an environment variable and name it in urlEnv/);
+    refused({ sink: { kind: 'postgres', url: 'postgres://u:hunter2@h/db' } }, /sink\.url: holds a password: put the URL/);
+    refused({ sink: { kind: 'postgres', url: 'postgres://u:pa/ss@h/db' } }, /sink\.url: (holds a password|is not a URL a client can read)/);
+    assert.equal(parseExportSpec({ name: 'x', source, resources, sink: { kind: 'postgres', url: 'postgres://u@h:5432/db?sslmode=require' } }).sink.kind, 'postgres');
+  });
+
+  it('refuses credentials in the base URL: userinfo or a query credential', () => {
+    refused({ source: { ...source, baseUrl: 'http://admin:S3cretPW@sis.example/api' } }, /source\.baseUrl: holds a password \(user:password@\), and a spec is stored in clear/);
+    refused({ source: { ...source, baseUrl: 'https://sis.example/api?access_token=abc' } }, /source\.baseUrl: holds a credential in its query \(access_token=\)/);
+  });
+
+  it('refuses a credential header, pointing to secretHeaders; reads secretHeaders from the environment', () => {
+    refused({ source: { ...source, headers: { Authorization: 'Bearer abc' } } }, /source\.headers\.Authorization: header Authorization carries a credential.*source\.secretHeaders \(\{"Authorization": "ENV_NAME"\}\)/);
+    refused({ source: { ...source, headers: { 'X-Api-Key': 'k' } } }, /source\.headers\.X-Api-Key: header X-Api-Key carries a credential/);
+    const spec = parseExportSpec({ name: 'x', source: { ...source, headers: { Accept: 'application/json' }, secretHeaders: { 'X-Api-Key': 'SIS_API_KEY' } }, resources, sink: duckdb });
+    process.env['SIS_API_KEY'] = 'from-the-environment';
+    process.env['TOKEN'] = 'bearer-token';
+    try {
+      assert.equal(credentialsFor(spec.source).headers['x-api-key'], 'from-the-environment');
+    } finally {
+      delete process.env['SIS_API_KEY'];
+    }
+    assert.throws(() => credentialsFor(spec.source), /source\.secretHeaders\.X-Api-Key: environment variable SIS_API_KEY is not set on this worker/);
+    delete process.env['TOKEN'];
+  });
+
+  it('refuses a credential in a resource query', () => {
+    refused({ resources: [{ ...resources[0], query: { access_token: 'abc' } }] }, /resources\[0\]\.query\.access_token: access_token is a credential.*source\.auth\.queryTokenEnv/);
+    refused({ resources: [{ ...resources[0], query: { wstoken: 'abc' } }] }, /wstoken is a credential/);
   });
 });
