@@ -1,9 +1,10 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { forgetCreatedTables, isMissingTable } from './once';
 import { lockHolderOf, SinkBusyError } from './sink-busy';
+import { duckDbFile } from './duckdb-path';
 import { classifyDuckDbOpenError } from './sink-errors';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from './sql-driver';
 
@@ -137,7 +138,7 @@ export class DuckDbDriver implements SqlDriver {
 
   private async connection(): Promise<DuckDBConnection> {
     if (this.file !== undefined) return this.file.connection;
-    const fullPath = resolve(this.path);
+    const fullPath = duckDbFile(this.path);
     try {
       mkdirSync(dirname(fullPath), { recursive: true });
       if (statSync(fullPath, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('Is a directory'), { code: 'EISDIR' });

@@ -430,7 +430,12 @@ export const sinkSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('duckdb'),
-      path: z.string().min(1).describe('DuckDB database file; created when missing.'),
+      path: z
+        .string()
+        .min(1)
+        .refine((p) => p !== ':memory:' && !p.startsWith(':'), 'is an in-memory database, whose rows are gone when the worker lets go of it: name a file')
+        .refine((p) => !p.split(/[\\/]/).includes('..'), 'climbs out of its folder with "..": name a file below the data folder (LMS_EXPORT_DATA_DIR, or the working folder)')
+        .describe('DuckDB database file; created when missing. Relative to LMS_EXPORT_DATA_DIR on the worker when set (an absolute path must be inside it), else to the working folder.'),
     })
     .strict(),
   z

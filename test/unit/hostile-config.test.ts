@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { credentialsFor } from '../../src/activities/credentials';
+import { resolve } from 'node:path';
 import { lostPagesOf } from '../../src/sinks/audited-rows';
+import { duckDbFile } from '../../src/sinks/duckdb-path';
 import type { AuditRow } from '../../src/sinks/sink';
 import { classifyPostgresError } from '../../src/sinks/sink-errors';
 import { parseExportSpec } from '../../src/spec/parse-spec';
@@ -93,5 +95,21 @@ describe('a spec holds no secret: it is stored in clear in workflow history', ()
   it('refuses a credential in a resource query', () => {
     refused({ resources: [{ ...resources[0], query: { access_token: 'abc' } }] }, /resources\[0\]\.query\.access_token: access_token is a credential.*source\.auth\.queryTokenEnv/);
     refused({ resources: [{ ...resources[0], query: { wstoken: 'abc' } }] }, /wstoken is a credential/);
+  });
+});
+
+describe('where a DuckDB file may be', () => {
+  it('refuses :memory: and paths that climb out with ..', () => {
+    for (const path of [':memory:', '../../tmp/escaped2/trav.duckdb', 'exports/../../x.duckdb']) {
+      assert.throws(() => parseExportSpec({ name: 'x', source, resources, sink: { kind: 'duckdb', path } }), /sink\.path: (is an in-memory database|climbs out of its folder)/, path);
+    }
+  });
+
+  it('keeps files below LMS_EXPORT_DATA_DIR when it is set', () => {
+    const env = { LMS_EXPORT_DATA_DIR: '/srv/lms-data' };
+    assert.equal(duckDbFile('district/canvas.duckdb', env), '/srv/lms-data/district/canvas.duckdb');
+    assert.equal(duckDbFile('/srv/lms-data/a.duckdb', env), '/srv/lms-data/a.duckdb');
+    assert.throws(() => duckDbFile('/etc/cron.d/x.duckdb', env), /sink\.path: \/etc\/cron\.d\/x\.duckdb is outside LMS_EXPORT_DATA_DIR \(\/srv\/lms-data\) on this worker/);
+    assert.equal(duckDbFile('a.duckdb', {}), resolve('a.duckdb'));
   });
 });
