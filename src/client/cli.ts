@@ -17,6 +17,7 @@ import { formatQuarantine } from './format-quarantine';
 import { retryFailedSpec } from './retry-failed';
 import { createSchedule, describeSchedule, formatSchedule, listSchedules } from './schedules';
 import { describeLostTime, formatReport } from './format-report';
+import { registerSearchAttributes } from './search-attributes';
 import { formatPlan, parseInterval, planExport } from './plan';
 import { formatReset, formatStates } from './format-state';
 import { readStates, resetState } from './incremental-state';
@@ -30,6 +31,16 @@ export function buildCli(): Command {
   const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal').version(packageJson.version);
 
   program.command('worker').description('run a worker on the lms-export task queue').action(runWorkerProcess);
+
+  program
+    .command('setup')
+    .description("register lms-export's search attributes (LmsSpec, LmsPhase, LmsVerdict, …) on the namespace, so runs can be filtered by them")
+    .action(async () => {
+      const client = await connectClient();
+      const namespace = client.options.namespace;
+      const added = await registerSearchAttributes(client.connection, namespace);
+      console.log(added.length === 0 ? `namespace ${namespace} has every lms-export search attribute already` : `namespace ${namespace}: registered ${added.join(', ')}`);
+    });
 
   program
     .command('start')

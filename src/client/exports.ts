@@ -16,6 +16,7 @@ import { fanOutProgressQuery, progressQuery, runProgressQuery, type FanOutProgre
 import type { exportRun } from '../workflows/export-run';
 import { withReconnect } from './reconnect';
 import { taskQueue, temporalAddress, temporalNamespace } from './settings';
+import { runMetadata } from './run-metadata';
 import { assertSpecSize, isPayloadTooLarge, jsonBytes, MAX_SPEC_BYTES } from './spec-size';
 
 /** Typed helpers over the Temporal client: what the CLI, the demo and the tests do with an export. */
@@ -61,6 +62,7 @@ export async function startExport(
       args: [raw],
       // Published at start so workers begin polling the source's request queue before the first page is due.
       memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
+      ...(await runMetadata(client, spec)),
     });
   } catch (error) {
     if (isPayloadTooLarge(error)) {

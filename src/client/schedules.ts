@@ -3,6 +3,7 @@ import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budge
 import { parseExportSpec } from '../spec/parse-spec';
 import type { exportRun } from '../workflows/export-run';
 import { runWorkflowId } from './exports';
+import { runMetadata } from './run-metadata';
 import { parseInterval } from './plan';
 import { taskQueue as defaultTaskQueue } from './settings';
 
@@ -37,6 +38,7 @@ export async function createSchedule(client: Client, raw: unknown, options: Crea
       taskQueue: queue,
       args: [raw],
       memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
+      ...(await runMetadata(client, spec)),
     },
     policies: { overlap: 'SKIP', catchupWindow: parseInterval(options.catchupWindow ?? '10m', '--catchup-window') * 1000 },
     memo: { spec: spec.name },

@@ -5,9 +5,11 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
@@ -38,6 +40,7 @@ import { partitionedReport } from './partitioned-report';
 import { runPool } from './run-pool';
 import type { PagingChoice } from '../activities/choose-paging';
 import { EDFI_OFFSET_PAGINATION, pagesByKeySet } from '../sources/edfi';
+import { LMS_PAUSED, LMS_PHASE, LMS_RECORDS, LMS_SPEC, LMS_VERDICT, runVerdict } from './search-attributes';
 
 interface ResourceEntry {
   resource: string;
@@ -90,7 +93,33 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   }));
 
   /** Child traversals now running: pause and resume reach each of them. */
-  const children = new PausableChildren(false);
+  const children = new PausableChildren(false, () => publish());
+
+  // What the Web UI shows of a run while it goes: its current details always, and its search attributes where it
+  // was started with them (the namespace has them registered: lms-export setup). Upserted only when they change.
+  const indexed = info.typedSearchAttributes.get(LMS_SPEC) !== undefined && patched('search-attributes');
+  let published = '';
+  const publish = (): void => {
+    const phase = runPhase(entries.map((e) => e.status));
+    const records = entries.reduce((sum, e) => sum + (e.report?.recordsFetched ?? 0), 0);
+    const verdict = runVerdict(entries.map((e) => (e.status === 'failed' ? 'failed' : e.report?.completeness?.verdict)));
+    const summary = `${phase}${children.paused ? ', paused' : ''}; ${records} records in finished resources${verdict === undefined ? '' : `; verdict ${verdict}`}`;
+    if (summary === published) return;
+    published = summary;
+    setCurrentDetails(`**${spec.name}**: ${summary}\n\n${entries.map((e) => `- ${e.resource}: ${e.status}${e.report ? `, ${e.report.recordsFetched} records` : ''}${e.error ? ` (${e.error.slice(0, 120)})` : ''}`).join('\n')}`);
+    if (!indexed) return;
+    upsertSearchAttributes([
+      { key: LMS_PHASE, value: phase },
+      { key: LMS_PAUSED, value: children.paused },
+      { key: LMS_RECORDS, value: records },
+      ...(verdict === undefined ? [] : [{ key: LMS_VERDICT, value: verdict }]),
+    ]);
+  };
+  /** A resource's status changes, and with it what the run shows. */
+  const setStatus = (entry: ResourceEntry, status: ResourceStatus): void => {
+    entry.status = status;
+    publish();
+  };
   setHandler(runProgressQuery, () => ({
     spec: spec.name,
     phase: runPhase(entries.map((e) => e.status)),
@@ -253,18 +282,18 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     entry.report = report;
     if (report.status !== 'completed') return report;
     if (configured.updateScan !== undefined && patched('update-scan')) {
-      entry.status = 'scanning-updates';
+      setStatus(entry, 'scanning-updates');
       report.updateScan = await scanUpdates(entry, input);
     }
     // Runs started before completeness checks existed end as they began, without them.
     if (patched('completeness-checks')) {
-      entry.status = 'checking';
+      setStatus(entry, 'checking');
       report.completeness = await assessCompleteness({ ...input, fullTraversal: start.since === undefined, traversal: traversalFacts(report) });
       // Where no page carried a total, the checks asked it at the end (count-records.ts).
       report.expectedAtEnd ??= report.completeness.findings.count?.expectedAtEnd ?? null;
     }
     if (report.completeness !== undefined && configured.deletionScan.enabled && patched('deletion-scan')) {
-      entry.status = 'scanning-deletions';
+      setStatus(entry, 'scanning-deletions');
       report.deletionScan =
         start.since === undefined
           ? await scanDeletions(entry, input)
@@ -300,14 +329,14 @@ export async function exportRun(input: unknown): Promise<RunReport> {
           if (parentEntry.status === 'failed' && resource.parent.from === 'run') throw ApplicationFailure.nonRetryable(`its parent resource ${parentEntry.resource} failed`);
         }
       }
-      entry.status = 'running';
+      setStatus(entry, 'running');
       entry.report = await exportOne(entry, resource);
-      entry.status = entry.report.status;
       entry.error = entry.report.error;
+      setStatus(entry, entry.report.status);
     } catch (error) {
       if (isCancellation(error)) throw error;
-      entry.status = 'failed';
       entry.error = failureMessage(error);
+      setStatus(entry, 'failed');
     }
   });
 

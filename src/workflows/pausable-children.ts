@@ -11,7 +11,11 @@ type ReportingChild = ChildWorkflowHandle<Workflow & ((...args: never[]) => Prom
 export class PausableChildren {
   private readonly running = new Set<ReportingChild>();
 
-  constructor(public paused: boolean) {
+  constructor(
+    public paused: boolean,
+    /** Told after each pause or resume (the run republishes what the Web UI shows). */
+    private readonly onChange: () => void = () => undefined,
+  ) {
     setHandler(pauseSignal, () => this.set(true));
     setHandler(resumeSignal, () => this.set(false));
   }
@@ -39,6 +43,7 @@ export class PausableChildren {
 
   private async set(paused: boolean): Promise<void> {
     this.paused = paused;
+    this.onChange();
     const signal = paused ? pauseSignal : resumeSignal;
     await Promise.all([...this.running].map((handle) => handle.signal(signal).catch(() => undefined)));
   }

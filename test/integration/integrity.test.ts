@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startExport, waitForReport } from '../../src/client/exports';
@@ -10,10 +7,10 @@ import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { queryRows } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
+import { lmsExport as runCli } from '../helpers/cli';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 
 const TASK_QUEUE = 'integrity-test';
-const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');
 
 let harness: Harness;
 
@@ -38,8 +35,8 @@ function canvasUsers(name: string, simulator: LmsSimulator, schema: string): Exp
   return simulatorSpec(name, simulator.url, { kind: 'postgres', url: harness.db.url, schema });
 }
 
-function lmsExport(args: string[]) {
-  return promisify(execFile)(process.execPath, [LMS_EXPORT, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: harness.env.address } });
+function lmsExport(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return runCli(args, { address: harness.env.address });
 }
 
 describe('schema drift', () => {

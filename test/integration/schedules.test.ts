@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDeepStrictEqual, promisify } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { waitForReport } from '../../src/client/exports';
 import type { RunReport } from '../../src/workflows/definitions';
@@ -11,13 +10,13 @@ import { queryRows } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec } from '../helpers/specs';
 import { allRunHistories, assertReplays, recordHistoriesIfAsked } from '../helpers/history';
+import { lmsExport as runCli } from '../helpers/cli';
 import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const TASK_QUEUE = 'schedules-test';
 const SCHEDULE = 'sync-hourly-users';
 const USERS = '/api/v1/accounts/1/users';
-const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');
 
 let harness: Harness;
 let dir: string;
@@ -31,10 +30,8 @@ after(async () => {
   await harness?.stop();
 });
 
-function lmsExport(args: string[]) {
-  return promisify(execFile)(process.execPath, [LMS_EXPORT, ...args], {
-    env: { ...process.env, TEMPORAL_ADDRESS: harness.env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE },
-  });
+function lmsExport(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return runCli(args, { address: harness.env.address, taskQueue: TASK_QUEUE });
 }
 
 /** The report of the schedule's `n`th run (1-based), once it has finished. */

@@ -14,6 +14,7 @@ import type { exportRun } from '../../src/workflows/export-run';
 import { queryRows, type TestDatabase } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
+import { lmsExport as runCli } from '../helpers/cli';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 
 const TASK_QUEUE = 'temporal-cli-test';
@@ -42,13 +43,9 @@ async function startWithTemporalCli(workflowId: string, spec: unknown): Promise<
     '--task-queue', TASK_QUEUE, '--workflow-id', workflowId, '--input-file', file]);
 }
 
-const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');
 
-/** Our own CLI, as a separate process pointed at the test server. */
 function lmsExport(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [LMS_EXPORT, ...args], {
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE },
-  });
+  return runCli(args, { address: env.address, taskQueue: TASK_QUEUE });
 }
 
 describe('the lms-export CLI', () => {
