@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { ScheduleHandle } from '@temporalio/client';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { formatVerification, verifyRun } from '../integrity/verify-run';
 import { openSink, readerBusyWaitMs } from '../sinks/open-sink';
@@ -15,7 +15,7 @@ import { EXPORT_FORMATS, exportFile } from './export-file';
 import { formatDeletions } from './format-deletions';
 import { formatQuarantine } from './format-quarantine';
 import { retryFailedSpec } from './retry-failed';
-import { createSchedule, describeSchedule, formatSchedule, listSchedules } from './schedules';
+import { backfillPlan, createSchedule, describeSchedule, formatSchedule, listSchedules, type OverlapPolicy } from './schedules';
 import { describeLostTime, formatReport } from './format-report';
 import { registerSearchAttributes } from './search-attributes';
 import { formatPlan, parseInterval, planExport } from './plan';
@@ -297,12 +297,15 @@ export function buildCli(): Command {
     .command('backfill')
     .argument('<scheduleId>')
     .requiredOption('--from <time>', 'ISO time: runs scheduled from then…')
-    .requiredOption('--to <time>', '…until then are started now (overlap SKIP)')
-    .action(async (scheduleId: string, opts: { from: string; to: string }) => {
+    .requiredOption('--to <time>', '…until then are started now')
+    .addOption(new Option('--overlap <policy>', 'what runs that would overlap do').choices(['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'ALLOW_ALL']).default('SKIP'))
+    .action(async (scheduleId: string, opts: { from: string; to: string; overlap: OverlapPolicy }) => {
       const [start, end] = [new Date(opts.from), new Date(opts.to)];
       if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) throw new Error('--from and --to: expected two ISO times, --from first');
-      await (await connectClient()).schedule.getHandle(scheduleId).backfill({ start, end, overlap: 'SKIP' });
-      console.log(`backfill: ${scheduleId} from ${start.toISOString()} to ${end.toISOString()}`);
+      const handle = (await connectClient()).schedule.getHandle(scheduleId);
+      const every = ((await handle.describe()).spec.intervals ?? []).map((i) => Number(i.every) / 1000);
+      console.log(`backfill ${scheduleId}: ${backfillPlan(every, start, end, opts.overlap).says}`);
+      await handle.backfill({ start, end, overlap: opts.overlap });
     });
 
   program

@@ -2,6 +2,8 @@ import type { Client, ScheduleDescription, ScheduleHandle, ScheduleSummary } fro
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import { parseExportSpec } from '../spec/parse-spec';
 import type { exportRun } from '../workflows/export-run';
+import type { RunReport } from '../workflows/definitions';
+import { LMS_VERDICT, runVerdict } from '../workflows/search-attributes';
 import { runWorkflowId } from './exports';
 import { runMetadata } from './run-metadata';
 import { parseInterval } from './plan';
@@ -50,7 +52,9 @@ export interface ScheduleListing {
   paused: boolean;
   every: string[];
   nextRuns: string[];
-  recentRuns: Array<{ scheduledAt: string; workflowId?: string }>;
+  recentRuns: Array<{ scheduledAt: string; workflowId?: string; runId?: string; outcome?: string; verdict?: string }>;
+  /** Scheduled times that started no run, and why (the server counts them). */
+  skipped?: { overlap: number; missedCatchupWindow: number };
 }
 
 function listingOf(summary: ScheduleSummary | (ScheduleDescription & { scheduleId: string })): ScheduleListing {
@@ -75,14 +79,58 @@ export async function listSchedules(client: Client): Promise<ScheduleListing[]> 
   return found;
 }
 
+/** A schedule with each recent run's outcome (running, completed, failed…) and verdict, and the runs it skipped. */
 export async function describeSchedule(client: Client, scheduleId: string): Promise<ScheduleListing> {
   const description = await client.schedule.getHandle(scheduleId).describe();
-  return listingOf({ ...description, scheduleId });
+  const listing = listingOf({ ...description, scheduleId });
+  const runIds = description.info.recentActions.map((a) => (a.action.type === 'startWorkflow' ? a.action.workflow.firstExecutionRunId : undefined));
+  listing.recentRuns = await Promise.all(listing.recentRuns.map(async (run, i) => ({ ...run, runId: runIds[i], ...(await outcomeOf(client, run.workflowId, runIds[i])) })));
+  listing.skipped = { overlap: description.info.numActionsSkippedOverlap, missedCatchupWindow: description.info.numActionsMissedCatchupWindow };
+  return listing;
+}
+
+/** How a scheduled run ended (or that it runs), and its verdict: the run's LmsVerdict, else its report's. */
+async function outcomeOf(client: Client, workflowId: string | undefined, runId: string | undefined): Promise<{ outcome?: string; verdict?: string }> {
+  if (workflowId === undefined) return {};
+  try {
+    const handle = client.workflow.getHandle(workflowId, runId);
+    const described = await handle.describe();
+    const outcome = described.status.name.toLowerCase();
+    const indexed = described.typedSearchAttributes.get(LMS_VERDICT);
+    if (indexed !== undefined || described.status.name !== 'COMPLETED') return { outcome, verdict: indexed };
+    return { outcome, verdict: runVerdict(((await handle.result()) as RunReport).resources.map((r) => r.completeness?.verdict)) };
+  } catch {
+    return { outcome: 'unknown (no longer on the server)' };
+  }
 }
 
 export function formatSchedule(listing: ScheduleListing): string {
   const lines = [`${listing.scheduleId}: every ${listing.every.join(', ')}${listing.paused ? ' (paused)' : ''}`];
   if (listing.nextRuns.length > 0) lines.push(`  next: ${listing.nextRuns.slice(0, 3).join(', ')}`);
-  for (const run of listing.recentRuns.slice(-5)) lines.push(`  ran: ${run.scheduledAt} → ${run.workflowId ?? '?'}`);
+  for (const run of listing.recentRuns.slice(-5)) {
+    const outcome = run.outcome === undefined ? '' : `: ${run.outcome}${run.verdict === undefined ? '' : `, ${run.verdict}`}`;
+    lines.push(`  ran: ${run.scheduledAt} → ${run.workflowId ?? '?'}${outcome}`);
+  }
+  const { overlap = 0, missedCatchupWindow = 0 } = listing.skipped ?? {};
+  if (overlap > 0) lines.push(`  skipped: ${overlap} scheduled time(s) while the previous run was still going (overlap SKIP)`);
+  if (missedCatchupWindow > 0) lines.push(`  missed: ${missedCatchupWindow} scheduled time(s) the server could not start within the catch-up window (it was down or unreachable)`);
   return lines.join('\n');
+}
+
+export type OverlapPolicy = 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'ALLOW_ALL';
+
+/**
+ * What a backfill of [start, end) will do, said before it is sent: how many scheduled times the window holds,
+ * and what the overlap policy makes of them (SKIP starts one now and skips the times that come due while it runs).
+ */
+export function backfillPlan(everySeconds: number[], start: Date, end: Date, overlap: OverlapPolicy): { times: number; says: string } {
+  const every = Math.min(...everySeconds);
+  const times = Number.isFinite(every) && every > 0 ? Math.ceil((end.getTime() - start.getTime()) / (every * 1000)) : 0;
+  const says: Record<OverlapPolicy, string> = {
+    SKIP: `overlap SKIP: one run starts now, and the others are skipped if it is still running when they come due (as a backfill starts them at once, expect one run); --overlap BUFFER_ALL runs them one after another`,
+    BUFFER_ONE: 'overlap BUFFER_ONE: one runs now, one more waits for it, the rest are skipped',
+    BUFFER_ALL: `overlap BUFFER_ALL: all ${times} run, one after another`,
+    ALLOW_ALL: `overlap ALLOW_ALL: all ${times} start now, side by side (they write the same tables)`,
+  };
+  return { times, says: `${times} scheduled time(s) from ${start.toISOString()} to ${end.toISOString()}; ${says[overlap]}` };
 }

@@ -100,9 +100,22 @@ describe('schedules and incremental syncs', () => {
     recordHistoriesIfAsked(histories);
     await assertReplays(await workflowBundle(), histories);
 
+    // A run still going when the next comes due: the next is skipped (overlap SKIP), and describe says so.
+    simulator.latencyMs = 200;
+    await lmsExport(['schedule', 'trigger', SCHEDULE]);
+    await waitFor('the third run to be running', async () => ((await harness.env.client.schedule.getHandle(SCHEDULE).describe()).info.runningActions.length > 0 ? true : undefined));
+    await lmsExport(['schedule', 'trigger', SCHEDULE]);
+    await waitFor('the fourth time to be skipped', async () => ((await harness.env.client.schedule.getHandle(SCHEDULE).describe()).info.numActionsSkippedOverlap > 0 ? true : undefined));
+    simulator.latencyMs = 0;
+    const third = await scheduledRun(3);
+    assert.equal(third.status, 'completed');
+
     const described = await lmsExport(['schedule', 'describe', SCHEDULE]);
     assert.match(described.stdout, /^sync-hourly-users: every 3600 s\n {2}next: /);
-    assert.equal((described.stdout.match(/ {2}ran: /g) ?? []).length, 2);
+    const ran = described.stdout.match(/^ {2}ran: .*$/gm) ?? [];
+    assert.equal(ran.length, 3);
+    assert.ok(ran.every((line) => / → export-hourly-users-\S+: completed, complete$/.test(line)), ran.join('\n'));
+    assert.match(described.stdout, /^ {2}skipped: 1 scheduled time\(s\) while the previous run was still going \(overlap SKIP\)$/m);
     assert.match((await lmsExport(['schedule', 'list'])).stdout, /sync-hourly-users: every 3600 s/);
     await lmsExport(['schedule', 'delete', SCHEDULE]);
     assert.doesNotMatch((await lmsExport(['schedule', 'list'])).stdout, /sync-hourly-users/);

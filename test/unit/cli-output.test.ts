@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { isRunOfSpec } from '../../src/client/resolve-run';
+import { backfillPlan } from '../../src/client/schedules';
 
 const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');
 // Nothing listens here: a command that contacted Temporal would fail differently.
@@ -48,5 +49,15 @@ describe('which workflow ids are runs of a spec', () => {
     assert.equal(isRunOfSpec('export-a-b', 'a'), false);
     assert.equal(isRunOfSpec('export-a-b-2026-05-01T10:00:00Z', 'a'), false);
     assert.equal(isRunOfSpec('export-ab', 'a'), false);
+  });
+});
+
+describe('a schedule backfill says what it will do before it does it', () => {
+  const start = new Date('2026-12-01T00:00:00Z');
+  const end = new Date('2026-12-01T03:00:00Z');
+  it('counts the scheduled times in the window and explains the overlap policy', () => {
+    assert.equal(backfillPlan([3_600], start, end, 'SKIP').says, '3 scheduled time(s) from 2026-12-01T00:00:00.000Z to 2026-12-01T03:00:00.000Z; overlap SKIP: one run starts now, and the others are skipped if it is still running when they come due (as a backfill starts them at once, expect one run); --overlap BUFFER_ALL runs them one after another');
+    assert.match(backfillPlan([3_600], start, end, 'BUFFER_ALL').says, /overlap BUFFER_ALL: all 3 run, one after another$/);
+    assert.equal(backfillPlan([1_800], start, end, 'ALLOW_ALL').times, 6);
   });
 });
