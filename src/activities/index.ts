@@ -2,6 +2,7 @@ import type { SinkPool } from '../sinks/open-sink';
 import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-spec';
 import { availableChangeVersions } from './change-versions';
 import { choosePaging, type ChoosePagingInput } from './choose-paging';
+import { notifyWebhook } from './notify';
 import { assessCompleteness, type AssessCompletenessInput } from './assess-completeness';
 import { detectDeletions, detectPublishedDeletions, lastDeletionScan, type DetectDeletionsInput } from './detect-deletions';
 import { readHighWater, saveHighWater, type HighWaterInput } from './high-water';
@@ -22,6 +23,7 @@ export function createActivities({ sinks }: ActivityDependencies) {
     persistPage: (input: PersistPageInput) => persistPage(sinks, input),
     listPartitions: (input: ListPartitionsInput) => listPartitions(input),
     choosePaging: (input: ChoosePagingInput) => choosePaging(input),
+    notifyWebhook: (input: Parameters<typeof notifyWebhook>[0]) => notifyWebhook(input),
     assessCompleteness: (input: AssessCompletenessInput) => assessCompleteness(sinks, input),
     detectDeletions: (input: DetectDeletionsInput) => detectDeletions(sinks, input),
     detectPublishedDeletions: (input: Parameters<typeof detectPublishedDeletions>[1]) => detectPublishedDeletions(sinks, input),

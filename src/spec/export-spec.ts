@@ -514,6 +514,20 @@ function checkParent(resources: Array<z.output<typeof resourceSchema>>, index: n
   }
 }
 
+export const notifySchema = z
+  .object({
+    webhookUrlEnv: z
+      .string()
+      .regex(envVarName, 'expected an environment variable name like LMS_ALERT_WEBHOOK')
+      .describe('Environment variable holding the webhook URL (on the worker: a URL can hold a secret token).'),
+    on: z
+      .array(z.enum(['failed', 'incomplete']))
+      .default(['failed', 'incomplete'])
+      .describe('Run outcomes that call the webhook.'),
+    quarantinedOver: z.number().int().min(0).optional().describe('Also call it when the run quarantined more than this many records.'),
+  })
+  .strict();
+
 export const exportSpecSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name like canvas-nightly (it names workflow ids)'),
@@ -521,6 +535,7 @@ export const exportSpecSchema = z
     resources: z.array(resourceSchema).min(1, 'needs at least one resource'),
     sink: sinkSchema,
     execution: executionSchema.optional(),
+    notify: notifySchema.optional().describe('Alerts: a webhook called with a small JSON body when a run fails, ends incomplete, or quarantines too much.'),
     full: z
       .boolean()
       .default(false)
@@ -563,4 +578,5 @@ export type SourceConfig = z.output<typeof sourceSchema>;
 export type ResourceConfig = z.output<typeof resourceSchema>;
 export type PaginationConfig = z.output<typeof paginationSchema>;
 export type SinkConfig = z.output<typeof sinkSchema>;
+export type NotifyConfig = z.infer<typeof notifySchema>;
 export type ExecutionConfig = z.output<typeof executionSchema>;

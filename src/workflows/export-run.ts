@@ -39,6 +39,7 @@ import { splitIdRange } from './id-ranges';
 import { partitionedReport } from './partitioned-report';
 import { runPool } from './run-pool';
 import type { PagingChoice } from '../activities/choose-paging';
+import { alertFor } from './alert';
 import { EDFI_OFFSET_PAGINATION, pagesByKeySet } from '../sources/edfi';
 import { LMS_PAUSED, LMS_PHASE, LMS_RECORDS, LMS_SPEC, LMS_VERDICT, runVerdict } from './search-attributes';
 
@@ -77,7 +78,7 @@ function failureMessage(error: unknown): string {
 export async function exportRun(input: unknown): Promise<RunReport> {
   const spec = validSpec(input);
   const execution = spec.execution ?? executionSchema.parse({});
-  const { listPartitions, readHighWater, saveHighWater, availableChangeVersions, choosePaging } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
+  const { listPartitions, readHighWater, saveHighWater, availableChangeVersions, choosePaging, notifyWebhook } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
   // Reads every key the run stored and re-fetches three pages: far longer than one page's timeout on a big table.
   const { assessCompleteness } = proxyActivities<ExportActivities>({ ...activityOptions(execution, execution.maxAttempts), startToCloseTimeout: '1h' });
   const info = workflowInfo();
@@ -306,6 +307,17 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     return report;
   };
 
+  /** The spec's webhook, when this run owes it an alert: delivered with retries; a delivery that fails changes nothing else. */
+  const alertIfOwed = async (report: RunReport): Promise<void> => {
+    const alert = spec.notify === undefined ? undefined : alertFor(report, spec.notify);
+    if (alert === undefined || spec.notify === undefined || !patched('notify-webhook')) return;
+    try {
+      await notifyWebhook({ notify: spec.notify, alert });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+    }
+  };
+
   // Ed-Fi change queries: the newest change version when the run starts bounds the update scan from below.
   const changeQueries = spec.resources.find((r) => r.updateScan?.changeVersions === true);
   const changeVersionAtStart =
@@ -349,6 +361,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     finishedAt: new Date().toISOString(),
     resources: entries.map((e) => e.report ?? failedReport(e.resource, e.workflowId, e.error ?? 'not run', startedAt)),
   };
+  await alertIfOwed(report);
   if (report.status === 'failed') {
     const failed = entries.filter((e) => e.status === 'failed').map((e) => `${e.resource}: ${e.error}`);
     throw ApplicationFailure.nonRetryable(`export ${spec.name} failed for ${failed.length} resource(s):\n  ${failed.join('\n  ')}`, 'ExportFailed', report);
