@@ -18,7 +18,8 @@ export function activityOptions(execution: ExecutionConfig, maximumAttempts: num
     startToCloseTimeout: `${execution.activityTimeoutSeconds}s`,
     // Never longer than the attempt itself (the server would shorten it to that anyway).
     heartbeatTimeout: `${Math.min(heartbeatTimeoutSeconds, execution.activityTimeoutSeconds)}s`,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts },
+    // Only attempts lost with their worker wait this long (every other failure sets its own delay): retry soon.
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts },
   };
 }
 
