@@ -120,8 +120,10 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   const startCursor: PageCursor | null = input.partition === undefined ? null : { kind: 'token', token: input.partition.token };
   const { persistPage } = proxyActivities<ExportActivities>(activityOptions(execution, execution.maxAttempts));
   const requestQueue = pageRequestQueue(workflowInfo().taskQueue, input.source);
-  const { fetchPage } = proxyActivities<ExportActivities>({ ...activityOptions(execution, execution.circuitBreaker.failures), taskQueue: requestQueue });
-  const { fetchPage: probePage } = proxyActivities<ExportActivities>({ ...activityOptions(execution, 1), taskQueue: requestQueue });
+  const fetchOptions = { ...activityOptions(execution, execution.circuitBreaker.failures), taskQueue: requestQueue };
+  const probeOptions = { ...activityOptions(execution, 1), taskQueue: requestQueue };
+  const { fetchPage } = proxyActivities<ExportActivities>(fetchOptions);
+  const { fetchPage: probePage } = proxyActivities<ExportActivities>(probeOptions);
   const state: TraversalState = {
     ...NO_PAGES,
     expectedAtStart: null,
@@ -189,7 +191,12 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   };
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
     const request = { runId: input.runId, spec: input.spec, traversal: traversal(), source: input.source, resource, sink: input.sink, pageNumber, cursor };
-    const summary = breaker.run(() => fetchPage(request), () => probePage(request));
+    // What the Web UI shows for the activity: which page of what (the path is the spec's, in history already).
+    const shown = `GET ${resource.path} page ${pageNumber}${input.partition ? ` (partition ${input.partition.index})` : ''}`;
+    const summary = breaker.run(
+      () => fetchPage.executeWithOptions({ ...fetchOptions, summary: shown }, [request]),
+      () => probePage.executeWithOptions({ ...probeOptions, summary: `${shown}, probe after the circuit opened` }, [request]),
+    );
     const pending: PendingFetch = { pageNumber, summary, settled: false };
     // Settled-tracking doubles as the rejection handler, so a prefetch that fails is not "unhandled" before we await it.
     summary.then(() => (pending.settled = true), () => (pending.settled = true));

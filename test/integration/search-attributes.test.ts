@@ -49,6 +49,13 @@ describe('runs in the Web UI', () => {
     const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
     assert.match(metadata.currentDetails ?? '', /^\*\*findable\*\*: done; 400 records in finished resources; verdict complete\n\n- users: completed, 400 records$/);
 
+    // Each page request is named in the Web UI's event list: which page of which path.
+    const childHistory = await harness.env.client.workflow.getHandle(`${handle.workflowId}-users`).fetchHistory();
+    const summaries = (childHistory.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fetchPage')
+      .map((e) => Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString());
+    assert.deepEqual(summaries.slice(0, 2), ['"GET /accounts/1/users page 1"', '"GET /accounts/1/users page 2"']);
+
     // A run that upserts its search attributes replays on today's code.
     const histories = await allRunHistories(harness.env.client, handle.workflowId);
     recordHistoriesIfAsked(histories);
