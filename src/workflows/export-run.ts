@@ -43,6 +43,9 @@ import { alertFor } from './alert';
 import { EDFI_OFFSET_PAGINATION, pagesByKeySet } from '../sources/edfi';
 import { LMS_PAUSED, LMS_PHASE, LMS_RECORDS, LMS_SPEC, LMS_VERDICT, runVerdict } from './search-attributes';
 
+/** Search-attribute updates a run makes while it goes (its last one, when done, comes on top). */
+const MAX_LIVE_UPSERTS = 12;
+
 interface ResourceEntry {
   resource: string;
   workflowId: string;
@@ -100,6 +103,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   // was started with them (the namespace has them registered: lms-export setup). Upserted only when they change.
   const indexed = info.typedSearchAttributes.get(LMS_SPEC) !== undefined && patched('search-attributes');
   let published = '';
+  let upserts = 0;
   const publish = (): void => {
     const phase = runPhase(entries.map((e) => e.status));
     const records = entries.reduce((sum, e) => sum + (e.report?.recordsFetched ?? 0), 0);
@@ -108,7 +112,10 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     if (summary === published) return;
     published = summary;
     setCurrentDetails(`**${spec.name}**: ${summary}\n\n${entries.map((e) => `- ${e.resource}: ${e.status}${e.report ? `, ${e.report.recordsFetched} records` : ''}${e.error ? ` (${e.error.slice(0, 120)})` : ''}`).join('\n')}`);
-    if (!indexed) return;
+    // Each upsert is a history event: a run of many resources updates its attributes a bounded number of times,
+    // and always when it is done.
+    if (!indexed || (upserts >= MAX_LIVE_UPSERTS && phase !== 'done')) return;
+    upserts += 1;
     upsertSearchAttributes([
       { key: LMS_PHASE, value: phase },
       { key: LMS_PAUSED, value: children.paused },
