@@ -32,6 +32,15 @@ done
 if ! temporal operator namespace describe --namespace "$namespace" --address "$address" > /dev/null 2>&1; then
   temporal operator namespace create --namespace "$namespace" --retention "${NAMESPACE_RETENTION:-7d}" --address "$address"
 fi
+# lms-export's search attributes (src/workflows/search-attributes.ts; `lms-export setup` does the same), so runs
+# can be filtered by spec, source, phase and verdict in the Web UI.
+existing=$(temporal operator search-attribute list --namespace "$namespace" --address "$address")
+for attribute in LmsSpec:Keyword LmsSource:Keyword LmsPreset:Keyword LmsResources:KeywordList LmsPhase:Keyword LmsPaused:Bool LmsVerdict:Keyword LmsRecords:Int; do
+  name=${attribute%%:*}
+  if ! printf '%s\n' "$existing" | grep -qw "$name"; then
+    temporal operator search-attribute create --namespace "$namespace" --name "$name" --type "${attribute#*:}" --address "$address"
+  fi
+done
 echo "namespace $namespace is ready at $TEMPORAL_ADDRESS"
 
 # Stay up for `docker compose exec`; stop at once on `docker compose down`.

@@ -58,9 +58,9 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   const credentials = credentialsFor(source);
   const sink = await sinks.get(input.sink);
   if (input.spec !== undefined) await claimResourceTable(sink, input.spec, source, resource);
-  const start = await startOf(paging, source, resource, input.cursor);
-  const url = credentials.keepable(start.url);
-  const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`, start.carriesCursor);
+  const request = await requestOf(paging, source, resource, input.cursor);
+  const url = credentials.keepable(request.url);
+  const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`, request.carriesCursor);
   const response = { url, headers: answer.headers, body };
   let parsed: ParsedPage;
   let refusedNext: string | undefined;
@@ -112,7 +112,7 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
  * paging refuses `pageSize` without one) starts from the first token the server hands out; a collection with
  * none is empty, and its count request (no rows) stands for the page.
  */
-async function startOf(paging: ResolvedPaging, source: SourceConfig, resource: ResourceConfig, cursor: PageCursor | null): Promise<{ url: string; carriesCursor: boolean }> {
+async function requestOf(paging: ResolvedPaging, source: SourceConfig, resource: ResourceConfig, cursor: PageCursor | null): Promise<{ url: string; carriesCursor: boolean }> {
   if (cursor !== null || paging.firstTokenFromPartitions !== true) return { url: pageRequestUrl(paging, cursor), carriesCursor: cursor !== null };
   const [first] = await partitionTokens(source, resource, 1);
   if (first !== undefined) return { url: pageRequestUrl(paging, { kind: 'token', token: first }), carriesCursor: true };

@@ -1,16 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { request } from 'undici';
 import type { NotifyConfig } from '../spec/export-spec';
+import { temporalNamespace, temporalUiUrl, workflowPageUrl } from '../client/settings';
 import type { RunAlert } from '../workflows/alert';
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** The Web UI page of a run, where the worker knows the UI (`TEMPORAL_UI_URL`). */
 function webUiLink(alert: RunAlert, env: NodeJS.ProcessEnv): string | null {
-  const ui = env['TEMPORAL_UI_URL'];
-  if (ui === undefined || ui === '') return null;
-  const namespace = env['TEMPORAL_NAMESPACE'] ?? 'default';
-  return `${ui.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(alert.workflowId)}/${encodeURIComponent(alert.runId)}/history`;
+  const ui = temporalUiUrl(env);
+  return ui === undefined ? null : workflowPageUrl(ui, temporalNamespace(env), alert.workflowId, alert.runId);
 }
 
 /**

@@ -11,7 +11,7 @@ import { startLocalTemporal } from './dev-server';
 import { exportStatus, startExport, waitForReport } from './exports';
 import { formatReport } from './format-report';
 import { installRuntimeLogger } from './runtime-logger';
-import { logLevel, TASK_QUEUE, temporalAddress, temporalNamespace } from './settings';
+import { logLevel, TASK_QUEUE, temporalAddress, temporalNamespace, temporalUiUrl, workflowPageUrl } from './settings';
 import { createExportWorker } from './worker';
 
 /**
@@ -66,7 +66,7 @@ interface DemoServer {
 /** The server at TEMPORAL_ADDRESS when one answers; else a dev server of our own, with its Web UI. */
 async function temporalServer(stops: Array<() => Promise<void>>): Promise<DemoServer> {
   const address = temporalAddress();
-  if (await listening(address)) return { address, uiUrl: process.env['TEMPORAL_UI_URL']?.replace(/\/+$/, '') || undefined };
+  if (await listening(address)) return { address, uiUrl: temporalUiUrl() };
   console.log(`No Temporal server at ${address}; starting a local dev server ...`);
   const uiPort = await freePort(DEFAULT_UI_PORT);
   // The server's start-up warnings (a generated cluster id, say) are noise here too, unless debugging.
@@ -93,7 +93,7 @@ function freePort(preferred: number): Promise<number> {
 
 function webUiLine(server: DemoServer, workflowId: string): string {
   if (server.uiUrl === undefined) return `Web UI: not known for ${server.address}; set TEMPORAL_UI_URL (e.g. http://localhost:8233) to print a link`;
-  return `Web UI: ${server.uiUrl}/namespaces/${temporalNamespace()}/workflows/${workflowId}`;
+  return `Web UI: ${workflowPageUrl(server.uiUrl, temporalNamespace(), workflowId)}`;
 }
 
 async function main(): Promise<void> {

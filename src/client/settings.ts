@@ -9,6 +9,17 @@ export function temporalNamespace(env: NodeJS.ProcessEnv = process.env): string 
   return env['TEMPORAL_NAMESPACE'] ?? 'default';
 }
 
+/** `TEMPORAL_UI_URL`: the Web UI of the server at TEMPORAL_ADDRESS (the API has no UI address to ask), if set. */
+export function temporalUiUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env['TEMPORAL_UI_URL']?.replace(/\/+$/, '') || undefined;
+}
+
+/** A workflow's page in the Web UI (a run's history, given its run id). */
+export function workflowPageUrl(uiUrl: string, namespace: string, workflowId: string, runId?: string): string {
+  const run = runId === undefined ? '' : `/${encodeURIComponent(runId)}/history`;
+  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}${run}`;
+}
+
 export function taskQueue(env: NodeJS.ProcessEnv = process.env): string {
   return env['LMS_EXPORT_TASK_QUEUE'] ?? TASK_QUEUE;
 }

@@ -12,6 +12,11 @@ import type { MissingAuditedRows } from '../sinks/audited-rows';
  */
 export type Verdict = 'complete' | 'complete-with-drift' | `complete-unverified: ${string}` | `incomplete: ${string}`;
 
+/** Whether a verdict says rows the source holds are missing from the store (the run then fails, plainly). */
+export function isIncomplete(verdict: Verdict | undefined): boolean {
+  return verdict?.startsWith('incomplete') ?? false;
+}
+
 export interface CountCheck {
   /** Rows this run stored or quarantined (the source served them). */
   seen: number;

@@ -8,7 +8,7 @@ import type { SourcePreset } from './source-preset';
  * `Next-Page-Token` header, sent even on the last non-empty page: only `200 []` ends a traversal. The server
  * refuses `pageSize` without a token and `totalCount=true` with key-set paging, so the total comes from a request
  * of its own (`limit=0&totalCount=true`, the `Total-Count` header). Before 7.3 there is no key-set paging: the
- * run detects that (sources/edfi-paging.ts) and pages by limit/offset (`limit` ≤ 500), whose first request asks
+ * run detects that (activities/choose-paging.ts) and pages by limit/offset (`limit` ≤ 500), whose first request asks
  * `totalCount=true`. Errors come as problem+json (`detail`, `errors`), surfaced as the server wrote them.
  * Change-version filters go in `query`.
  */

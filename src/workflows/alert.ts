@@ -1,3 +1,4 @@
+import { isIncomplete } from '../integrity/verdict';
 import type { NotifyConfig } from '../spec/export-spec';
 import type { RunReport } from './definitions';
 
@@ -32,7 +33,7 @@ export function alertFor(report: RunReport, notify: NotifyConfig): RunAlert | un
       records: report.resources.reduce((sum, r) => sum + r.recordsFetched, 0),
       quarantined,
       failedResources: report.resources.filter((r) => r.status === 'failed').length,
-      incompleteResources: report.resources.filter((r) => r.completeness?.verdict.startsWith('incomplete')).length,
+      incompleteResources: report.resources.filter((r) => isIncomplete(r.completeness?.verdict)).length,
     },
     resources: report.resources.map((r) => ({
       resource: r.resource,

@@ -40,6 +40,7 @@ import { partitionedReport } from './partitioned-report';
 import { runPool } from './run-pool';
 import type { PagingChoice } from '../activities/choose-paging';
 import { alertFor } from './alert';
+import { isIncomplete } from '../integrity/verdict';
 import { EDFI_OFFSET_PAGINATION, pagesByKeySet } from '../sources/edfi';
 import { LMS_PAUSED, LMS_PHASE, LMS_RECORDS, LMS_SPEC, LMS_VERDICT, runVerdict } from './search-attributes';
 
@@ -395,7 +396,7 @@ function depthOf(resources: ResourceConfig[], index: number): number {
 }
 
 function incomplete(report: ResourceReport | undefined): boolean {
-  return report?.completeness?.verdict.startsWith('incomplete') ?? false;
+  return isIncomplete(report?.completeness?.verdict);
 }
 
 /** What the completeness checks need from a traversal's report (no records: counts, cursors, drift). */

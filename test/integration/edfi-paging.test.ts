@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { LmsSimulator, type SimulatorOptions } from '../../src/simulator/server';
+import type { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import type { RunReport } from '../../src/workflows/definitions';
 import { startHarness, type Harness } from '../helpers/harness';
 import { allRunHistories, assertReplays, recordHistoriesIfAsked } from '../helpers/history';
 import { queryRows } from '../helpers/postgres';
+import { withSimulator } from '../helpers/simulator';
 import { TOKEN_ENV } from '../helpers/specs';
 import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 
@@ -46,18 +47,9 @@ async function exportWith(spec: ExportSpecInput): Promise<RunReport> {
 }
 
 async function storedIds(spec: ExportSpecInput): Promise<number[]> {
-  const rows = await queryRows<{ id: string }>(harness.db.url, `SELECT id FROM ${spec.sink.kind === 'postgres' ? spec.sink.schema : ''}.students ORDER BY id::int`);
+  const { schema } = spec.sink as Extract<ExportSpecInput['sink'], { kind: 'postgres' }>;
+  const rows = await queryRows<{ id: string }>(harness.db.url, `SELECT id FROM ${schema}.students ORDER BY id::int`);
   return rows.map((r) => Number(r.id));
-}
-
-async function withSimulator<T>(options: SimulatorOptions, body: (simulator: LmsSimulator) => Promise<T>): Promise<T> {
-  const simulator = new LmsSimulator(options);
-  await simulator.start();
-  try {
-    return await body(simulator);
-  } finally {
-    await simulator.stop();
-  }
 }
 
 describe('Ed-Fi paging against a strict ODS/API', () => {

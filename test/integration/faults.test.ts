@@ -6,6 +6,7 @@ import { progressQuery } from '../../src/workflows/definitions';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';
+import { withSimulator } from '../helpers/simulator';
 import { TOKEN_ENV } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
@@ -138,9 +139,7 @@ describe('circuit breaker', () => {
 
 describe('a run that is retrying', () => {
   it("shows the failing activity's attempt and last failure in status while it retries", { timeout: TEST_TIMEOUT_MS }, async () => {
-    const simulator = new LmsSimulator({ users: 300, faults: { rate: 1, kinds: ['500'], afterRequests: 1 } });
-    await simulator.start();
-    try {
+    await withSimulator({ users: 300, faults: { rate: 1, kinds: ['500'], afterRequests: 1 } }, async (simulator) => {
       const spec: ExportSpecInput = {
         name: 'retrying',
         source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
@@ -152,15 +151,13 @@ describe('a run that is retrying', () => {
       const retrying = await waitFor('status to show the retried fetch', async () => {
         const status = await exportStatus(harness.env.client, handle.workflowId).catch(() => undefined);
         return status?.retrying['retrying_users']?.find((a) => a.attempt >= 2);
-      });
-      assert.equal(retrying.activity, 'fetchPage');
-      assert.match(retrying.lastFailure, /500 on GET \/api\/v1\/accounts\/1\/users\?\S+: An error occurred\./);
-      simulator.faults = undefined;
-      const report = await waitForReport(handle);
-      assert.equal(report.status, 'completed', report.resources[0]?.error);
-    } finally {
-      await simulator.stop();
-    }
+    });
+    assert.equal(retrying.activity, 'fetchPage');
+    assert.match(retrying.lastFailure, /500 on GET \/api\/v1\/accounts\/1\/users\?\S+: An error occurred\./);
+    simulator.faults = undefined;
+    const report = await waitForReport(handle);
+    assert.equal(report.status, 'completed', report.resources[0]?.error);
+    });
   });
 });
 

@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { LmsSimulator } from '../../src/simulator/server';
+import type { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { startHarness, type Harness } from '../helpers/harness';
+import { withSimulator } from '../helpers/simulator';
 import { TOKEN_ENV } from '../helpers/specs';
 import { allRunHistories, assertReplays, recordHistoriesIfAsked } from '../helpers/history';
 import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
@@ -56,9 +57,7 @@ function edfiSpec(name: string, simulator: LmsSimulator): ExportSpecInput {
 
 describe('alerts', () => {
   it('calls the webhook once for an incomplete run, with counts and the Web UI link; not for a complete one', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const dropping = new LmsSimulator({ users: 2_000, dropPageAfterPages: 3 });
-    await dropping.start();
-    try {
+    await withSimulator({ users: 2_000, dropPageAfterPages: 3 }, async (dropping) => {
       const report = await waitForReport(await startExport(harness.env.client, edfiSpec('alerted', dropping), { taskQueue: TASK_QUEUE }));
       assert.equal(report.status, 'incomplete');
       const alert = await waitFor('the webhook call', () => received[0]);
@@ -80,9 +79,7 @@ describe('alerts', () => {
       const histories = await allRunHistories(harness.env.client, report.workflowId);
       recordHistoriesIfAsked(histories);
       await assertReplays(await workflowBundle(), histories);
-    } finally {
-      await dropping.stop();
-    }
+    });
 
     const clean = await waitForReport(await startExport(harness.env.client, edfiSpec('quiet', harness.simulator), { taskQueue: TASK_QUEUE }));
     assert.equal(clean.status, 'completed');

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startLocalTemporal } from '../../src/client/dev-server';
 import { missingSearchAttributes } from '../../src/client/search-attributes';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { LMS_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { LMS_SEARCH_ATTRIBUTES, LMS_SPEC } from '../../src/workflows/search-attributes';
 import { lmsExport } from '../helpers/cli';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec } from '../helpers/specs';
@@ -44,7 +44,7 @@ describe('runs in the Web UI', () => {
     assert.deepEqual(await workflowIds(`ParentWorkflowId = "${handle.workflowId}"`), [`${handle.workflowId}-users`, `${handle.workflowId}-users-deletions`]);
 
     const description = await handle.describe();
-    assert.equal(description.typedSearchAttributes.get(LMS_SEARCH_ATTRIBUTES[0] as (typeof LMS_SEARCH_ATTRIBUTES)[0]), 'findable');
+    assert.equal(description.typedSearchAttributes.get(LMS_SPEC), 'findable');
     assert.equal(await description.staticSummary(), `export findable: users from ${host} into PostgreSQL schema findable`);
     const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
     assert.match(metadata.currentDetails ?? '', /^\*\*findable\*\*: done; 400 records in finished resources; verdict complete\n\n- users: completed, 400 records$/);

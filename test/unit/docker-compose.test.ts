@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { buildCli } from '../../src/client/cli';
 import { TASK_QUEUE } from '../../src/client/settings';
 import { parseExportSpec } from '../../src/spec/parse-spec';
+import { LMS_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 
 /** No Docker engine runs in CI, so the compose file and the Dockerfile are checked by reading them against the code they deploy. */
 
@@ -217,6 +218,10 @@ describe('docker-compose.yml', () => {
     assert.match(script, /temporal workflow list --namespace "\$namespace"/, 'check: a call in the namespace the workers use');
     assert.match(script, /temporal operator namespace create --namespace "\$namespace"/);
     assert.match(script, /temporal operator cluster health/);
+    // Our search attributes are registered with the namespace, each under the type the code defines.
+    const types: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', BOOL: 'Bool', INT: 'Int' };
+    for (const key of LMS_SEARCH_ATTRIBUTES) assert.match(script, new RegExp(`\\b${key.name}:${types[key.type]}\\b`), `the script registers ${key.name}`);
+    assert.match(script, /temporal operator search-attribute create --namespace "\$namespace"/);
     assert.equal(admin.environment?.['TEMPORAL_ADDRESS'], worker.environment?.['TEMPORAL_ADDRESS']);
     assert.equal(admin.environment?.['TEMPORAL_NAMESPACE'], worker.environment?.['TEMPORAL_NAMESPACE']);
   });

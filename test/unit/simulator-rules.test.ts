@@ -8,7 +8,8 @@ import { genericRoutes } from '../../src/simulator/apis/generic';
 import { moodleRoutes } from '../../src/simulator/apis/moodle';
 import { onerosterRoutes } from '../../src/simulator/apis/oneroster';
 import type { RequestRule, SimRoute } from '../../src/simulator/route';
-import { LmsSimulator } from '../../src/simulator/server';
+import type { LmsSimulator } from '../../src/simulator/server';
+import { withSimulator } from '../helpers/simulator';
 
 /**
  * Every request rule of every simulated API, from the route tables themselves: each is written down (a source),
@@ -63,16 +64,6 @@ async function send(simulator: LmsSimulator, c: Case): Promise<{ status: number;
   const { url, headers } = request(simulator, c);
   const response = await fetch(url, { headers });
   return { status: response.status, contentType: response.headers.get('content-type'), body: await response.json() };
-}
-
-async function withSimulator<T>(options: ConstructorParameters<typeof LmsSimulator>[0], use: (simulator: LmsSimulator) => Promise<T>): Promise<T> {
-  const simulator = new LmsSimulator(options);
-  await simulator.start();
-  try {
-    return await use(simulator);
-  } finally {
-    await simulator.stop();
-  }
 }
 
 const ALL = cases();
