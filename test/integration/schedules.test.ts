@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { waitForReport } from '../../src/client/exports';
-import type { RunReport } from '../../src/workflows/definitions';
+import { pauseSignal, resumeSignal, type RunReport } from '../../src/workflows/definitions';
 import { queryRows } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec } from '../helpers/specs';
@@ -100,13 +100,17 @@ describe('schedules and incremental syncs', () => {
     recordHistoriesIfAsked(histories);
     await assertReplays(await workflowBundle(), histories);
 
-    // A run still going when the next comes due: the next is skipped (overlap SKIP), and describe says so.
-    simulator.latencyMs = 200;
+    // A run still going when the next comes due: the next is skipped (overlap SKIP), and describe says so. The
+    // third run is slowed (1 s a request) until it is paused, and held paused while the fourth is triggered.
+    const schedule = harness.env.client.schedule.getHandle(SCHEDULE);
+    simulator.latencyMs = 1_000;
     await lmsExport(['schedule', 'trigger', SCHEDULE]);
-    await waitFor('the third run to be running', async () => ((await harness.env.client.schedule.getHandle(SCHEDULE).describe()).info.runningActions.length > 0 ? true : undefined));
+    const running = await waitFor('the third run to be running', async () => (await schedule.describe()).info.runningActions[0]?.workflow.workflowId);
+    await harness.env.client.workflow.getHandle(running).signal(pauseSignal);
     await lmsExport(['schedule', 'trigger', SCHEDULE]);
-    await waitFor('the fourth time to be skipped', async () => ((await harness.env.client.schedule.getHandle(SCHEDULE).describe()).info.numActionsSkippedOverlap > 0 ? true : undefined));
+    await waitFor('the fourth time to be skipped', async () => ((await schedule.describe()).info.numActionsSkippedOverlap > 0 ? true : undefined));
     simulator.latencyMs = 0;
+    await harness.env.client.workflow.getHandle(running).signal(resumeSignal);
     const third = await scheduledRun(3);
     assert.equal(third.status, 'completed');
 
