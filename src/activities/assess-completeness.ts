@@ -73,13 +73,23 @@ async function spotCheck(input: AssessCompletenessInput, sink: Sink, page: Audit
 export async function assessCompleteness(sinks: SinkPool, input: AssessCompletenessInput): Promise<CompletenessReport> {
   const { resource, runId, traversal } = input;
   const sink = await sinks.get(input.sink);
-  const stored = await sink.readRunRows(runId, resource);
+  const maxGap = resource.completeness.maxKeyGap;
+  const scansGaps = maxGap !== undefined && resource.primaryKey.length === 1 && input.fullTraversal !== false;
+  // The run's rows are walked in batches, never held whole: a worker's memory must not grow with the export.
+  const digest = new RowsDigest();
+  const ids: string[] = [];
+  for await (const batch of sink.runRowBatches(runId, resource)) {
+    for (const row of batch) {
+      digest.add(row.key, row.hash);
+      if (scansGaps) ids.push((JSON.parse(row.key) as string[])[0] ?? '');
+    }
+  }
+  const storedRows = digest.rows;
 
   // A source whose pages carry no total (Ed-Fi key-set paging) is asked it now, on its own.
   const expectedAtEnd = traversal.expectedAtEnd ?? (await countRecords(input.source, resource));
-  const count = countCheck(stored.length + traversal.quarantined, traversal.expectedAtStart, expectedAtEnd, resource.completeness.countTolerance);
-  const maxGap = resource.completeness.maxKeyGap;
-  const gaps = maxGap !== undefined && resource.primaryKey.length === 1 && input.fullTraversal !== false ? keyGaps(stored.map((r) => (JSON.parse(r.key) as string[])[0] ?? ''), maxGap) : null;
+  const count = countCheck(storedRows + traversal.quarantined, traversal.expectedAtStart, expectedAtEnd, resource.completeness.countTolerance);
+  const gaps = scansGaps ? keyGaps(ids, maxGap) : null;
 
   const audit = await sink.readRunAudit(runId, resource.name);
   const spotChecks: SpotCheck[] = [];
@@ -104,8 +114,6 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
   const findings: CompletenessFindings = { count, gaps, spotChecks, drift, reconciledRows: traversal.reconciledRows, lost };
   const verdict = verdictOf(findings);
 
-  const digest = new RowsDigest();
-  for (const row of stored) digest.add(row.key, row.hash);
   const rowsDigest = digest.digest();
   const heads = new Map<string, string>();
   for (const row of audit) if (row.chainLink !== null) heads.set(row.resource, row.chainLink);
@@ -121,7 +129,7 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
     endCursor: traversal.endCursor,
     seal,
     rowsDigest,
-    storedRows: stored.length,
+    storedRows,
   });
-  return { verdict, findings, seal, storedRows: stored.length };
+  return { verdict, findings, seal, storedRows };
 }

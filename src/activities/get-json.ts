@@ -9,6 +9,7 @@ import { classifyResponse, DEFAULT_MAX_SERVER_WAIT_MS, scrubbed } from './classi
 import type { Credentials } from './credentials';
 import { pacer, type BucketShape } from './pacer';
 import { BodyTooLargeError, httpGet, limitsOf, RequestAbandonedError, type HttpAnswer, type RequestLimits } from './http-client';
+import { countRequest, countThrottled, recordWait } from './export-metrics';
 import { DEFAULT_LATENCY_SETTINGS, latency } from './latency';
 import { JsonNestingError, parseJson } from '../pagination/record-json';
 import { shownRequest } from './shown-request';
@@ -17,6 +18,8 @@ import { shownRequest } from './shown-request';
 function retry(message: string, type: string, timing: FailureTiming, serverWaitMs?: number): ApplicationFailure {
   const delayMs = serverWaitMs ?? backoffMs(attemptNumber());
   noteFailure(type, delayMs, { ...timing, serverDirected: serverWaitMs !== undefined });
+  recordWait(serverWaitMs !== undefined ? 'server' : 'backoff', delayMs);
+  recordWait(type === REQUEST_ABANDONED ? 'abandoned' : 'failed_request', timing.requestMs);
   return ApplicationFailure.create({ message, type, nextRetryDelay: delayMs });
 }
 
@@ -93,6 +96,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   } catch (error) {
     // A cancelled attempt ends as cancelled, not as a fault to retry.
     if (limits.signal?.aborted && error === limits.signal.reason) throw error;
+    countRequest(undefined);
     if (error instanceof BodyTooLargeError) throw ApplicationFailure.nonRetryable(`${what}: ${error.message}`, 'PageTooLarge');
     // Longer than the source ever takes: given up on in seconds and tried again, with more time.
     if (error instanceof RequestAbandonedError) throw retry(`${what}: GET ${path} ${error.message}`, REQUEST_ABANDONED, failed());
@@ -102,6 +106,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   } finally {
     clearInterval(heartbeats);
   }
+  countRequest(answer.status);
   const paceWarning = pacer.observe(origin, answer.headers, bucket);
   if (paceWarning !== undefined) {
     warn(`${what}: ${paceWarning}`, { origin });
@@ -119,6 +124,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     now: Date.now(),
     maxServerWaitMs: (source.maxServerWaitSeconds ?? DEFAULT_MAX_SERVER_WAIT_MS / 1000) * 1000,
   });
+  if (verdict.kind === 'throttled' || (verdict.kind === 'fatal' && verdict.type === 'ServerWaitTooLong')) countThrottled(answer.status);
   if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`${what}: ${verdict.message}`, verdict.type);
   if (verdict.kind === 'throttled') {
     // Wait exactly as long as the server said (a durable timer on the server side, not a sleeping worker).

@@ -16,21 +16,35 @@ import { formatDeletions } from './format-deletions';
 import { formatQuarantine } from './format-quarantine';
 import { retryFailedSpec } from './retry-failed';
 import { backfillPlan, createSchedule, describeSchedule, formatSchedule, listSchedules, type OverlapPolicy } from './schedules';
-import { describeLostTime, formatReport } from './format-report';
+import { formatReport } from './format-report';
+import { formatResourceLine } from './format-progress';
+import { intervalMsOf, progressOutput, watchRun } from './watch-run';
 import { registerSearchAttributes } from './search-attributes';
 import { formatPlan, parseInterval, planExport } from './plan';
 import { formatReset, formatStates } from './format-state';
 import { readStates, resetState } from './incremental-state';
 import { resolveRun } from './resolve-run';
 import packageJson from '../../package.json';
-import { runWorkerProcess } from './worker';
+import { CODEC_AUTH_TOKEN_ENV } from '../codec/codec-server';
+import { ENCRYPTION_KEY_ENV } from '../codec/encryption-keys';
+import { runCodecServer, type CodecServerCommandOptions } from '../codec/run-codec-server';
 import { stringifyJson } from '../pagination/record-json';
 
 /** `lms-export`: the operator's verbs. Each connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. */
 export function buildCli(): Command {
   const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal').version(packageJson.version);
 
-  program.command('worker').description('run a worker on the lms-export task queue').action(runWorkerProcess);
+  // Required only here (the CLI runs as CommonJS): the worker's SDK takes longer to load than a status or pause command takes to run.
+  program.command('worker').description('run a worker on the lms-export task queue').action(() => (require('./worker') as typeof import('./worker')).runWorkerProcess());
+
+  program
+    .command('codec-server')
+    .description(`decrypt history for the Web UI and \`temporal --codec-endpoint\` (Temporal's remote codec protocol), with the keys of ${ENCRYPTION_KEY_ENV}(S)`)
+    .requiredOption('--port <port>', 'port to listen on')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--cors-origin <origin...>', 'origin of the Web UI that may call it from a browser, e.g. http://localhost:8233')
+    .option('--no-auth', `accept requests without the Authorization header ${CODEC_AUTH_TOKEN_ENV} holds`)
+    .action(async (opts: CodecServerCommandOptions) => void (await runCodecServer(opts)));
 
   program
     .command('setup')
@@ -46,12 +60,13 @@ export function buildCli(): Command {
     .command('start')
     .argument('<spec>', 'ExportSpec JSON file')
     .option('--id <workflowId>', 'workflow id (default export-<spec name>)')
-    .option('--wait', 'wait for the run to finish and print its report')
-    .option('--json', 'print machine-readable JSON')
+    .option('--wait', 'show progress while the run goes (bars on a terminal, else a line per resource every --interval), then print its report')
+    .option('--interval <seconds>', 'with --wait: how often progress is shown (default 1 on a terminal, 10 otherwise)')
+    .option('--json', 'print machine-readable JSON (with --wait: the report only)')
     .option('--full', 'traverse incremental resources from the beginning this run')
     .option('--retry-failed <run>', 'run only the parent keys that failed in that run (nested resources): spec file, spec name or workflow id')
     .description('validate a spec and start an export')
-    .action(async (specPath: string, opts: { id?: string; wait?: boolean; json?: boolean; full?: boolean; retryFailed?: string }) => {
+    .action(async (specPath: string, opts: { id?: string; wait?: boolean; interval?: string; json?: boolean; full?: boolean; retryFailed?: string }) => {
       const { raw } = readSpecFile(specPath);
       const client = await connectClient();
       let input = opts.full ? { ...(raw as ExportSpecInput), full: true } : (raw as ExportSpecInput);
@@ -64,8 +79,24 @@ export function buildCli(): Command {
         print(opts.json, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
         return;
       }
-      const report = await waitForReport(handle);
+      const output = progressOutput(opts.json, 'none', process.stderr.isTTY);
+      const report = await watchRun(client, handle.workflowId, { output, intervalMs: intervalMsOf(opts.interval, output) });
       print(opts.json, report, formatReport(report));
+      if (report.status !== 'completed') process.exitCode = 1;
+    });
+
+  program
+    .command('watch')
+    .argument('<run>', 'spec file, spec name (its latest run, scheduled ones included) or workflow id')
+    .option('--interval <seconds>', 'how often progress is shown (default 1 on a terminal, 10 otherwise)')
+    .option('--json', 'print one JSON object per poll, then the report as the last line')
+    .description('follow a running export until it ends: a bar or counter per resource (a line each on a pipe or log), then its report')
+    .action(async (identifier: string, opts: { interval?: string; json?: boolean }) => {
+      const client = await connectClient();
+      const { workflowId } = await resolveRun(client, identifier);
+      const output = progressOutput(opts.json, 'json', process.stderr.isTTY);
+      const report = await watchRun(client, workflowId, { output, intervalMs: intervalMsOf(opts.interval, output) });
+      console.log(opts.json ? stringifyJson({ kind: 'report', ...report }) : formatReport(report));
       if (report.status !== 'completed') process.exitCode = 1;
     });
 
@@ -77,20 +108,10 @@ export function buildCli(): Command {
     .action(async (identifier: string, opts: { json?: boolean }) => {
       const client = await connectClient();
       const { workflowId } = await resolveRun(client, identifier);
-      const status = { workflowId, ...(await exportStatus(client, workflowId)) };
+      const status = await exportStatus(client, workflowId);
+      const now = Date.now();
       const lines = [`${workflowId}: ${status.workflowStatus}${status.run.paused ? ' (paused)' : ''}, phase ${status.run.phase}`];
-      for (const r of status.run.resources) {
-        const p = status.resources[r.resource];
-        const circuit = p?.circuitOpenUntil ? `, paused: circuit-open, until ${p.circuitOpenUntil}` : '';
-        const lost = p ? describeLostTime(p.waits) : '';
-        const retrying = (status.retrying[r.resource] ?? []).map((a) => `, ${a.activity} attempt ${a.attempt} after: ${a.lastFailure}`).join('');
-        const detail = p ? ` pages ${p.pages}, records ${p.records}${circuit}${lost === '' ? '' : `, lost ${lost}`}${p.lastError ? `, last error: ${p.lastError}` : ''}` : '';
-        const parts = r.partitions ? `, partitions ${r.partitions.done}/${r.partitions.total} done` : '';
-        const fan = status.fanOuts[r.resource];
-        const parents = fan ? `, parents ${fan.parentsDone}/${fan.parentsTotal ?? '?'} done, ${fan.inFlight} in flight, ${fan.gone} gone, ${fan.failed} failed` : '';
-        const verdict = r.verdict === undefined ? '' : `, verdict ${r.verdict}`;
-        lines.push(`  ${r.resource}: ${r.status}${parts}${parents}${detail}${retrying}${verdict}${r.error ? ` — ${r.error}` : ''}`);
-      }
+      for (const r of status.resources) lines.push(`  ${formatResourceLine(r, now, status.retrying[r.resource])}`);
       print(opts.json, status, lines.join('\n'));
     });
 

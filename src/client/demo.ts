@@ -5,13 +5,15 @@ import { NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { dataConverterOption } from '../codec/data-converter';
 import { LmsSimulator } from '../simulator/server';
 import type { ExportSpecInput } from '../spec/export-spec';
 import { startLocalTemporal } from './dev-server';
 import { exportStatus, startExport, waitForReport } from './exports';
 import { formatReport } from './format-report';
-import { installRuntimeLogger } from './runtime-logger';
-import { logLevel, TASK_QUEUE, temporalAddress, temporalNamespace, temporalUiUrl, workflowPageUrl } from './settings';
+import { installRuntime } from './runtime-telemetry';
+import { logLevel, TASK_QUEUE, temporalNamespace, temporalUiUrl, workflowPageUrl } from './settings';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from './temporal-connection';
 import { createExportWorker } from './worker';
 
 /**
@@ -59,14 +61,17 @@ function wholeNumber(option: string, value: string): number {
 
 interface DemoServer {
   address: string;
+  /** How to connect: the environment's settings (TLS, API key) for its server, plain for a dev server of our own. */
+  connection: TemporalConnectionOptions;
   /** The Web UI of that server, when known. */
   uiUrl: string | undefined;
 }
 
 /** The server at TEMPORAL_ADDRESS when one answers; else a dev server of our own, with its Web UI. */
 async function temporalServer(stops: Array<() => Promise<void>>): Promise<DemoServer> {
-  const address = temporalAddress();
-  if (await listening(address)) return { address, uiUrl: temporalUiUrl() };
+  const connection = temporalConnectionOptions();
+  const { address } = connection;
+  if (await listening(address)) return { address, connection, uiUrl: temporalUiUrl() };
   console.log(`No Temporal server at ${address}; starting a local dev server ...`);
   const uiPort = await freePort(DEFAULT_UI_PORT);
   // The server's start-up warnings (a generated cluster id, say) are noise here too, unless debugging.
@@ -74,7 +79,7 @@ async function temporalServer(stops: Array<() => Promise<void>>): Promise<DemoSe
   const { server, cli } = await startLocalTemporal({ ip: '127.0.0.1', ui: true, uiPort, log: serverLog });
   stops.push(() => server.teardown());
   console.log(`Temporal dev server at ${server.address} (${cli})`);
-  return { address: server.address, uiUrl: `http://127.0.0.1:${uiPort}` };
+  return { address: server.address, connection: { address: server.address }, uiUrl: `http://127.0.0.1:${uiPort}` };
 }
 
 /** `preferred` if nothing listens there (a dev server of another project may), else any free port. */
@@ -104,13 +109,13 @@ async function main(): Promise<void> {
     .option('--users <count>', 'users in the simulated Canvas (a smaller demo with fewer)', (v) => wholeNumber('--users', v), DEMO_USERS)
     .parse()
     .opts<{ keep?: boolean; dataDir: string; users: number }>();
-  installRuntimeLogger();
+  installRuntime();
   const specFile = join(options.dataDir, 'demo-spec.json');
   const duckdbFile = join(options.dataDir, 'demo.duckdb');
   const stops: Array<() => Promise<void>> = [];
   try {
+    const converter = dataConverterOption();
     const server = await temporalServer(stops);
-    const address = server.address;
 
     const simulator = new LmsSimulator({ users: options.users, courses: 40, enrollmentsPerCourse: 400, submissionsPerCourse: 600 });
     const simulatorUrl = await simulator.start();
@@ -119,15 +124,15 @@ async function main(): Promise<void> {
     console.log(`LMS simulator at ${simulatorUrl}`);
 
     const taskQueue = `${TASK_QUEUE}-demo-${process.pid}`;
-    const nativeConnection = await NativeConnection.connect({ address });
+    const nativeConnection = await NativeConnection.connect(server.connection);
     stops.push(() => nativeConnection.close());
     const exportWorker = await createExportWorker({ connection: nativeConnection, taskQueue });
     const running = exportWorker.run();
     stops.push(async () => (exportWorker.shutdown(), await running));
 
-    const connection = await Connection.connect({ address });
+    const connection = await Connection.connect(server.connection);
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporalNamespace() });
+    const client = new Client({ connection, namespace: temporalNamespace(), ...converter });
     const spec = demoSpec(simulatorUrl, duckdbFile);
     mkdirSync(options.dataDir, { recursive: true });
     writeFileSync(specFile, `${JSON.stringify(spec, null, 2)}\n`);
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const poll = setInterval(() => {
       exportStatus(client, handle.workflowId)
-        .then((s) => bar.update(s.run.resources.reduce((n, r) => n + (r.records ?? s.resources[r.resource]?.records ?? 0), 0)))
+        .then((s) => bar.update(s.resources.reduce((n, r) => n + (r.records ?? 0), 0)))
         .catch(() => undefined);
     }, 250);
     let completed: Awaited<ReturnType<typeof waitForReport>>;

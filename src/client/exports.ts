@@ -3,27 +3,32 @@ import {
   ApplicationFailure,
   Client,
   Connection,
-  defaultPayloadConverter,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
+  type Payload,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
-import { fanOutProgressQuery, progressQuery, runProgressQuery, type FanOutProgress, type ResourceProgress, type RunProgress, type RunReport } from '../workflows/definitions';
+import type { RunReport } from '../workflows/definitions';
 import type { exportRun } from '../workflows/export-run';
+import { dataConverterOption } from '../codec/data-converter';
 import { withReconnect } from './reconnect';
 import { taskQueue, temporalAddress, temporalNamespace } from './settings';
 import { runMetadata } from './run-metadata';
+import { temporalConnectionOptions } from './temporal-connection';
 import { assertSpecSize, isPayloadTooLarge, jsonBytes, MAX_SPEC_BYTES } from './spec-size';
 
 /** Typed helpers over the Temporal client: what the CLI, the demo and the tests do with an export. */
 
+/** A client of the server the environment names (temporal-connection.ts), encrypting payloads when keys are set. */
 export async function connectClient(): Promise<Client> {
-  const connection = await Connection.connect({ address: temporalAddress() });
-  return new Client({ connection, namespace: temporalNamespace() });
+  // Both read first: a malformed key or path fails before anything is sent.
+  const converter = dataConverterOption();
+  const connection = await Connection.connect(temporalConnectionOptions());
+  return new Client({ connection, namespace: temporalNamespace(), ...converter });
 }
 
 /** Reads and validates a spec file; a bad spec fails here, before any request is sent. */
@@ -106,47 +111,7 @@ export async function waitForReport(handle: WorkflowHandle<typeof exportRun>, op
   }
 }
 
-/** An activity of a traversal that is failing and being retried: which, at which attempt, and why. */
-export interface RetryingActivity {
-  activity: string;
-  attempt: number;
-  lastFailure: string;
-}
-
-export interface ExportStatus {
-  run: RunProgress;
-  resources: Record<string, ResourceProgress | null>;
-  /** Per running resource, its activities that failed at least once and are being retried (the server knows, the workflow not yet). */
-  retrying: Record<string, RetryingActivity[]>;
-  fanOuts: Record<string, FanOutProgress | null>;
-  workflowStatus: string;
-}
-
-/** The run's own progress plus each running resource's, queried from its child workflow. */
-export async function exportStatus(client: Client, workflowId: string): Promise<ExportStatus> {
-  const handle = client.workflow.getHandle(workflowId);
-  const description = await handle.describe();
-  const run = await handle.query(runProgressQuery);
-  const resources: Record<string, ResourceProgress | null> = {};
-  const fanOuts: Record<string, FanOutProgress | null> = {};
-  const retrying: Record<string, RetryingActivity[]> = {};
-  for (const r of run.resources) {
-    const child = client.workflow.getHandle(r.workflowId);
-    // A nested resource runs as a fan-out, which answers its own query.
-    resources[r.resource] = r.status === 'running' ? await child.query(progressQuery).catch(() => null) : null;
-    fanOuts[r.resource] = r.status === 'running' && resources[r.resource] === null ? await child.query(fanOutProgressQuery).catch(() => null) : null;
-    if (r.status === 'running') retrying[r.resource] = await retryingActivities(child).catch(() => []);
-  }
-  return { run, resources, fanOuts, retrying, workflowStatus: description.status.name };
-}
-
-/** A workflow's pending activities that have failed at least once: the server keeps each one's last failure. */
-async function retryingActivities(handle: WorkflowHandle): Promise<RetryingActivity[]> {
-  const pending = (await handle.describe()).raw.pendingActivities ?? [];
-  return pending
-    .filter((a) => a.lastFailure?.message)
-    .map((a) => ({ activity: a.activityType?.name ?? 'activity', attempt: a.attempt ?? 1, lastFailure: a.lastFailure?.message ?? '' }));
-}
+export { exportStatus, type ExportStatus, type RetryingActivity } from './run-status';
 
 /**
  * The spec a run was started with, read back from its history (the first event's input): `lms-export verify`
@@ -160,7 +125,11 @@ export async function specOfRun(client: Client, runId: string): Promise<ExportSp
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (payload === undefined || payload === null) throw new Error(`run ${runId} has no input in its history`);
-  return parseExportSpec(defaultPayloadConverter.fromPayload(payload));
+  // Decoded as the client decodes any payload: an encrypted history's input goes through its codec first.
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  let decoded: Payload[] = [payload];
+  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return parseExportSpec(payloadConverter.fromPayload(decoded[0] ?? payload));
 }
 
 /**

@@ -1,5 +1,5 @@
-import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import { logLevel, type LogLevelName } from './settings';
+import { DefaultLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { LogLevelName } from './settings';
 
 /**
  * Start-up lines the SDK logs above their worth to us: our request-queue workers run page requests only, so
@@ -17,9 +17,4 @@ export class RuntimeLogger extends DefaultLogger {
     const expected = level === 'WARN' && EXPECTED_WARNINGS.some((start) => message.startsWith(start));
     super.log(expected ? 'DEBUG' : level, message, meta);
   }
-}
-
-/** Routes everything the SDK logs in this process (workers, bundler, activities) through a RuntimeLogger. */
-export function installRuntimeLogger(level: LogLevelName = logLevel()): void {
-  Runtime.install({ logger: new RuntimeLogger(level) });
 }

@@ -78,3 +78,34 @@ export function logLevel(env: NodeJS.ProcessEnv = process.env): LogLevelName {
   if (level === undefined) throw new Error(`LMS_EXPORT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${value}"`);
   return level;
 }
+
+export const LOG_FORMATS = ['json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * How the worker's log lines look (`LMS_EXPORT_LOG_FORMAT`): `text` for a person at a terminal, `json` (one object
+ * a line) for a log collector. Unset, it follows where the logs go: text on a terminal, JSON anywhere else.
+ */
+export function logFormat(env: NodeJS.ProcessEnv = process.env, toTerminal = process.stderr.isTTY === true): LogFormat {
+  const value = env['LMS_EXPORT_LOG_FORMAT'];
+  if (value === undefined || value === '') return toTerminal ? 'text' : 'json';
+  const format = LOG_FORMATS.find((f) => f === value.toLowerCase());
+  if (format === undefined) throw new Error(`LMS_EXPORT_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}; got "${value}"`);
+  return format;
+}
+
+/**
+ * Where the worker serves Prometheus metrics at `/metrics` (`LMS_EXPORT_METRICS_PORT`): a port, on every
+ * interface so a scraper in another container reaches it, or `host:port` to choose the interface
+ * (`127.0.0.1:9464`). Unset: no metrics endpoint.
+ */
+export function metricsBindAddress(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env['LMS_EXPORT_METRICS_PORT']?.trim();
+  if (value === undefined || value === '') return undefined;
+  const match = /^(?:(.+):)?(\d+)$/.exec(value);
+  const port = Number(match?.[2]);
+  if (match === null || !(Number.isInteger(port) && port >= 1 && port <= 65_535)) {
+    throw new Error(`LMS_EXPORT_METRICS_PORT must be a port number from 1 to 65535 (e.g. 9464), or host:port (e.g. 127.0.0.1:9464); got "${value}"`);
+  }
+  return `${match[1] ?? '0.0.0.0'}:${port}`;
+}

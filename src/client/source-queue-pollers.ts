@@ -1,6 +1,9 @@
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { ExportActivities } from '../activities';
+import { scopedActivities } from '../activities/activity-scope';
+import { namedWorkerConfigFailures } from '../activities/worker-config-failures';
 import { readRequestQueueMemo, type RequestQueueBudget } from '../sources/request-budget';
 import type { RequestCeiling } from './settings';
 
@@ -19,6 +22,8 @@ export interface SourceQueuePollersOptions {
   log?: (line: string) => void;
   /** The process's shutdown grace, the same for every worker it runs. */
   shutdownOptions?: WorkerShutdownOptions;
+  /** The process's payload encryption (codec/data-converter.ts): memos and page requests are encrypted too. */
+  dataConverter?: DataConverter;
 }
 
 interface Poller {
@@ -41,7 +46,7 @@ export class SourceQueuePollers {
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: SourceQueuePollersOptions) {
-    this.client = new Client({ connection: options.connection, namespace: options.namespace });
+    this.client = new Client({ connection: options.connection, namespace: options.namespace, dataConverter: options.dataConverter });
   }
 
   /** The queues polled now, with the budget each was started with (after the deployment's ceiling). */
@@ -100,8 +105,10 @@ export class SourceQueuePollers {
       namespace: this.options.namespace,
       taskQueue: budget.queue,
       activities: { fetchPage: this.options.fetchPage },
+      interceptors: { activity: [scopedActivities, namedWorkerConfigFailures] },
       maxConcurrentActivityTaskExecutions: budget.concurrentRequestsPerWorker,
       maxTaskQueueActivitiesPerSecond: budget.requestsPerSecond,
+      dataConverter: this.options.dataConverter,
       ...this.options.shutdownOptions,
     });
     const running = worker

@@ -1,9 +1,14 @@
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { scopedActivities } from '../activities/activity-scope';
+import { namedWorkerConfigFailures } from '../activities/worker-config-failures';
+import { dataConverterOption, ENCRYPTED_FAILURE_CONVERTER_PATH } from '../codec/data-converter';
+import { encryptionKeysFromEnv, ENCRYPTION_KEY_ENV, type EncryptionKeys } from '../codec/encryption-keys';
 import { SinkPool } from '../sinks/open-sink';
 import { requestQueueOf } from '../workflows/activity-options';
 import { requestCeiling, shutdownGraceSeconds, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
-import { installRuntimeLogger } from './runtime-logger';
+import { installRuntime } from './runtime-telemetry';
+import { temporalConnectionOptions } from './temporal-connection';
 import { SourceQueuePollers, type WorkerShutdownOptions } from './source-queue-pollers';
 import { cachedWorkflowBundle, describeWorkflowCode, workflowBundleOption } from './workflow-bundle';
 
@@ -39,8 +44,13 @@ export interface ExportWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
-  /** A pre-built bundle; otherwise the cached bundle of the current sources (workflow-bundle.ts), built if missing. */
+  /**
+   * A pre-built bundle; otherwise the cached bundle of the current sources (workflow-bundle.ts), built if missing.
+   * With encryption keys, it must be built with the encrypted failure converter (ENCRYPTED_FAILURE_CONVERTER_PATH).
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Payload encryption keys; default from LMS_EXPORT_ENCRYPTION_KEY(S), none when unset (codec/encryption-keys.ts). */
+  encryptionKeys?: EncryptionKeys;
   maxConcurrentActivityTaskExecutions?: number;
   /** Defaults to the environment's (LMS_EXPORT_REQUESTS_PER_SECOND, LMS_EXPORT_CONCURRENT_REQUESTS). */
   requestCeiling?: RequestCeiling;
@@ -54,6 +64,8 @@ export interface ExportWorkerOptions {
 }
 
 export async function createExportWorker(options: ExportWorkerOptions): Promise<ExportWorker> {
+  const keys = 'encryptionKeys' in options ? options.encryptionKeys : encryptionKeysFromEnv();
+  const converter = dataConverterOption(keys);
   const sinks = new SinkPool({ duckDbIdleReleaseMs: options.duckDbIdleReleaseMs });
   const activities = createActivities({ sinks });
   const namespace = options.namespace ?? temporalNamespace();
@@ -64,8 +76,10 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     connection: options.connection,
     namespace,
     taskQueue,
-    workflowBundle: options.workflowBundle ?? (await workflowCode(options.log)),
+    workflowBundle: options.workflowBundle ?? (await workflowCode(options.log, keys !== undefined)),
     activities,
+    ...converter,
+    interceptors: { activity: [scopedActivities, namedWorkerConfigFailures] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     ...shutdownOptions,
   });
@@ -75,6 +89,8 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     namespace,
     taskQueue: requestQueueOf(taskQueue),
     activities: { fetchPage: activities.fetchPage },
+    ...converter,
+    interceptors: { activity: [scopedActivities, namedWorkerConfigFailures] },
     maxConcurrentActivityTaskExecutions: ceiling.concurrentRequests ?? LEGACY_QUEUE_CONCURRENCY,
     ...(ceiling.requestsPerSecond === undefined ? {} : { maxTaskQueueActivitiesPerSecond: ceiling.requestsPerSecond }),
     ...shutdownOptions,
@@ -88,6 +104,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     discoveryIntervalMs: options.discoveryIntervalMs,
     log: options.log,
     shutdownOptions,
+    ...converter,
   });
   const shutdown = (): void => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -112,9 +129,9 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
 }
 
 /** The cached bundle of the workflow sources: no webpack run at start unless the sources changed since the last. */
-async function workflowCode(log: ((line: string) => void) | undefined): Promise<WorkerOptions['workflowBundle']> {
+async function workflowCode(log: ((line: string) => void) | undefined, encrypted: boolean): Promise<WorkerOptions['workflowBundle']> {
   // Webpack's output, when it runs, goes to the process's logger (shown from LMS_EXPORT_LOG_LEVEL=info).
-  const code = await cachedWorkflowBundle({ logger: Runtime.instance().logger });
+  const code = await cachedWorkflowBundle({ logger: Runtime.instance().logger, ...(encrypted ? { failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH } : {}) });
   const line = `lms-export worker: ${describeWorkflowCode(code)}`;
   if ('notCachedBecause' in code) console.warn(line);
   else log?.(line);
@@ -126,10 +143,14 @@ async function workflowCode(log: ((line: string) => void) | undefined): Promise<
  * running activities finish within LMS_EXPORT_SHUTDOWN_GRACE_SECONDS, cancel the rest and exit.
  */
 export async function runWorkerProcess(): Promise<void> {
-  installRuntimeLogger();
-  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  installRuntime();
+  const encryptionKeys = encryptionKeysFromEnv();
+  const connection = await NativeConnection.connect(temporalConnectionOptions());
+  if (encryptionKeys === undefined) {
+    console.warn(`lms-export worker: ${ENCRYPTION_KEY_ENV} is not set, so workflow history (cursors, URLs, paths, errors) is stored unencrypted; see "Encrypted history" in the README`);
+  }
   try {
-    const exportWorker = await createExportWorker({ connection, log: (line) => console.log(line) });
+    const exportWorker = await createExportWorker({ connection, encryptionKeys, log: (line) => console.log(line) });
     console.log(`lms-export worker polling task queue "${defaultTaskQueue()}" on ${temporalAddress()} (${temporalNamespace()})`);
     await exportWorker.run();
   } finally {

@@ -27,6 +27,8 @@ export interface BundleCacheOptions {
   nodeModules?: string;
   /** Receives the bundler's (webpack's) output when a bundle is built; errors only, when not given. */
   logger?: Logger;
+  /** The failure converter the sandbox uses (an encrypted deployment's, codec/data-converter.ts); a bundle of its own. */
+  failureConverterPath?: string;
 }
 
 /** Workflow code for a worker: a cached bundle's file, or (the cache folder not writable) the code itself. */
@@ -45,19 +47,27 @@ const building = new Map<string, Promise<WorkflowCode>>();
 export async function cachedWorkflowBundle(options: BundleCacheOptions = {}): Promise<WorkflowCode> {
   const entry = options.entry ?? WORKFLOWS_PATH;
   const cacheDir = options.cacheDir ?? BUNDLE_CACHE_DIR;
-  const sources = workflowSources(entry, options.nodeModules ?? NODE_MODULES);
+  const sources = bundleSources(entry, options.nodeModules ?? NODE_MODULES, options.failureConverterPath);
   const codePath = join(cacheDir, `workflow-bundle-${sources.key}.js`);
   if (existsSync(codePath)) return { key: sources.key, codePath, built: false };
   let pending = building.get(codePath);
   if (pending === undefined) {
-    pending = build(entry, sources.files, sources.key, codePath, options.logger).finally(() => building.delete(codePath));
+    pending = build(entry, sources.files, sources.key, codePath, options.logger, options.failureConverterPath).finally(() => building.delete(codePath));
     building.set(codePath, pending);
   }
   return pending;
 }
 
-async function build(entry: string, files: string[], key: string, codePath: string, logger: Logger = errorsOnly): Promise<WorkflowCode> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger });
+/** The workflow sources, and those of a failure converter bundled with them, under one key. */
+function bundleSources(entry: string, nodeModules: string, failureConverterPath: string | undefined): { files: string[]; key: string } {
+  const workflows = workflowSources(entry, nodeModules);
+  if (failureConverterPath === undefined) return workflows;
+  const converter = workflowSources(failureConverterPath, nodeModules);
+  return { files: [...new Set([...workflows.files, ...converter.files])], key: `${workflows.key}-failures-${converter.key.slice(0, 8)}` };
+}
+
+async function build(entry: string, files: string[], key: string, codePath: string, logger: Logger = errorsOnly, failureConverterPath?: string): Promise<WorkflowCode> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger, failureConverterPath });
   const keyed = new Set(files);
   const unkeyed = bundledModules(code).filter((file) => !keyed.has(file));
   if (unkeyed.length > 0) {

@@ -1,8 +1,10 @@
 import type { AuditRow } from './sink';
-import type { SqlExecutor } from './sql-driver';
+import type { SqlExecutor, SqlRow } from './sql-driver';
 
 /** Keys per lookup statement. */
 const KEYS_PER_STATEMENT = 200;
+/** Audited pages read at a time: their keys are checked a batch of pages at a time, never all of a run at once. */
+const PAGES_PER_READ = 50;
 
 /** What a run's audit says it stored that the sink no longer holds. */
 export interface MissingAuditedRows {
@@ -48,16 +50,31 @@ export function lostPagesOf(audit: AuditRow[]): string[] {
   return lost;
 }
 
+/** A run's audited pages that record their keys, by traversal and page, read a batch at a time (keyset). */
+async function* auditedPages(db: SqlExecutor, audit: string, runId: string): AsyncIterable<SqlRow> {
+  let after: { resource: string; page: number } | null = null;
+  for (;;) {
+    const since = after === null ? '' : ' AND (resource > $3 OR (resource = $3 AND page_number > $4))';
+    const pages = await db.query(
+      `SELECT resource, page_number, row_keys FROM ${audit} WHERE run_id = $1 AND row_keys IS NOT NULL${since} ORDER BY resource, page_number LIMIT $2`,
+      after === null ? [runId, PAGES_PER_READ] : [runId, PAGES_PER_READ, after.resource, after.page],
+    );
+    yield* pages;
+    const last = pages[pages.length - 1];
+    if (last === undefined || pages.length < PAGES_PER_READ) return;
+    after = { resource: String(last['resource']), page: Number(last['page_number']) };
+  }
+}
+
 /**
  * Compares the keys each audited page recorded with the rows the table holds (any run's: a later run may have
  * rewritten them, which is not a loss), and the audit's page numbers with an unbroken 1, 2, 3….
  */
 export async function auditedRowsMissing(db: SqlExecutor, tables: { audit: string; rows: string }, runId: string, audit: AuditRow[]): Promise<MissingAuditedRows> {
   const traversals = new Set(audit.map((row) => row.resource));
-  const pages = await db.query(`SELECT resource, page_number, row_keys FROM ${tables.audit} WHERE run_id = $1 AND row_keys IS NOT NULL ORDER BY resource, page_number`, [runId]);
   let missing = 0;
   let first: MissingAuditedRows['first'] = null;
-  for (const page of pages) {
+  for await (const page of auditedPages(db, tables.audit, runId)) {
     const traversal = String(page['resource']);
     if (!traversals.has(traversal)) continue;
     const keys = JSON.parse(String(page['row_keys'])) as string[];

@@ -6,7 +6,7 @@ import { forgetCreatedTables, isMissingTable } from './once';
 import { lockHolderOf, SinkBusyError } from './sink-busy';
 import { duckDbFile } from './duckdb-path';
 import { classifyDuckDbOpenError } from './sink-errors';
-import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from './sql-driver';
+import { quoteIdent, type SqlDriver, type SqlRow, type SqlTransaction, type SqlValue } from './sql-driver';
 
 export interface DuckDbOptions {
   /**
@@ -40,6 +40,8 @@ export class DuckDbDriver implements SqlDriver {
   private pending = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Per connection, the temporary tables it has made (they live as long as the connection). */
+  private readonly scratchTables = new WeakMap<DuckDBConnection, Set<string>>();
 
   private constructor(
     /** As the spec names it: what messages say. */
@@ -82,18 +84,46 @@ export class DuckDbDriver implements SqlDriver {
     return this.exclusive((connection) => run(connection, sql, params)).catch(forgettingMissingTables);
   }
 
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return this.exclusive(async (connection) => {
       await run(connection, 'BEGIN TRANSACTION');
       try {
-        const result = await work({ query: (sql, params = []) => run(connection, sql, params) });
+        const result = await work({
+          query: (sql, params = []) => run(connection, sql, params),
+          loadScratch: (name, columns, rows) => this.loadScratch(connection, name, columns, rows),
+        });
         await run(connection, 'COMMIT');
         return result;
       } catch (error) {
         await run(connection, 'ROLLBACK');
+        // A temporary table created in this transaction went with it.
+        this.scratchTables.delete(connection);
         throw error;
       }
     }).catch(forgettingMissingTables);
+  }
+
+  /** The appender writes into the open transaction: a rollback takes the rows back with everything else. */
+  private async loadScratch(connection: DuckDBConnection, name: string, columns: string[], rows: string[][]): Promise<string> {
+    const table = `temp.main.${quoteIdent(name)}`;
+    const made = this.scratchTables.get(connection) ?? new Set<string>();
+    this.scratchTables.set(connection, made);
+    if (!made.has(name)) {
+      await run(connection, `CREATE TEMP TABLE IF NOT EXISTS ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c)} VARCHAR`).join(', ')})`);
+      made.add(name);
+    }
+    await run(connection, `DELETE FROM ${table}`);
+    const appender = await connection.createAppender(name, 'main', 'temp');
+    try {
+      for (const row of rows) {
+        for (const value of row) appender.appendVarchar(value);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    return table;
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { jsonType, type JsonType } from '../integrity/fingerprint';
 import { stringifyJson } from '../pagination/record-json';
-import { describeIssues, type RecordCheck, type RecordIssue } from '../schemas/record-check';
+import { describeIssues, type RecordIssue } from '../schemas/record-check';
 import { admissionIssue, type AdmissionRules } from './record-admission';
+import type { PageCheck } from './staged-page';
 
 /** Turns a staged page into rows keyed on the primary key; records that cannot be keyed, or fail their schema, are set aside. */
 
@@ -70,7 +71,7 @@ function keyTypeIssue(field: string, value: unknown, type: JsonType, known: Json
 export function keyPage(
   records: unknown[],
   primaryKey: string[],
-  check?: RecordCheck,
+  check?: PageCheck,
   options: KeyingOptions = {},
 ): { rows: KeyedRow[]; rejected: RejectedRecord[]; keyTypes: KeyTypes } {
   const byKey = new Map<string, KeyedRow>();
@@ -103,7 +104,7 @@ export function keyPage(
       issues.push(keyTypeIssue(field, values[i], type, known));
       retyped = true;
     });
-    for (const issue of check?.(record) ?? []) if (!missing.includes(issue.path)) issues.push(issue);
+    for (const issue of check?.(record, index) ?? []) if (!missing.includes(issue.path)) issues.push(issue);
     if (key === null || issues.length > 0) {
       // A retyped key names another record's row: re-admitting by it would mark the wrong record.
       reject(issues, retyped ? null : key);

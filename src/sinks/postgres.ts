@@ -1,7 +1,11 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyText } from './copy-text';
 import { forgetCreatedTables, isMissingTable, once } from './once';
 import { classifyPostgresError, type PostgresSinkFields } from './sink-errors';
-import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from './sql-driver';
+import { quoteIdent, type SqlDriver, type SqlRow, type SqlTransaction, type SqlValue } from './sql-driver';
 
 /** Advisory lock id that serializes our DDL, so two activities never race on CREATE TABLE IF NOT EXISTS. */
 const DDL_LOCK = 7_310_042;
@@ -9,6 +13,9 @@ const DDL_LOCK = 7_310_042;
 export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   readonly jsonType = 'JSONB';
+
+  /** Per pooled connection, the temporary tables it has made (they live as long as the connection). */
+  private readonly scratchTables = new WeakMap<pg.PoolClient, Set<string>>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -67,7 +74,7 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
-  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect().catch((error: unknown) => {
       throw this.classified(error);
     });
@@ -76,6 +83,7 @@ export class PostgresDriver implements SqlDriver {
     let lost: Error | undefined;
     const onLost = (error: Error): void => void (lost = error);
     client.on('error', onLost);
+    const loadedHere = new Set<string>();
     try {
       await client.query('BEGIN');
       const result = await work({
@@ -86,16 +94,37 @@ export class PostgresDriver implements SqlDriver {
           }
           return (await client.query(sql, params)).rows as SqlRow[];
         },
+        loadScratch: (name, columns, rows) => this.loadScratch(client, loadedHere, name, columns, rows),
       });
       await client.query('COMMIT');
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      // A temporary table created in this transaction went with it.
+      this.scratchTables.delete(client);
       throw this.classified(error);
     } finally {
       client.off('error', onLost);
       client.release(lost);
     }
+  }
+
+  /** COPY into a temporary table that empties itself at each commit and rollback (and between loads of one transaction). */
+  private async loadScratch(client: pg.PoolClient, loadedHere: Set<string>, name: string, columns: string[], rows: string[][]): Promise<string> {
+    const table = `pg_temp.${quoteIdent(name)}`;
+    const made = this.scratchTables.get(client) ?? new Set<string>();
+    this.scratchTables.set(client, made);
+    if (!made.has(name)) {
+      await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c)} TEXT`).join(', ')}) ON COMMIT DELETE ROWS`);
+      made.add(name);
+    }
+    if (loadedHere.has(name)) await client.query(`DELETE FROM ${table}`);
+    loadedHere.add(name);
+    // Encoded before the COPY starts: a value it refuses must not leave the connection stuck mid-copy.
+    const text = copyText(rows);
+    const copy = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+    await pipeline(Readable.from([text]), copy);
+    return table;
   }
 
   close(): Promise<void> {

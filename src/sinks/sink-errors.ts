@@ -52,6 +52,10 @@ export function classifyDuckDbOpenError(error: unknown, path: string): unknown {
   if (/Is a directory/i.test(message) || code === 'EISDIR') return sinkMisconfigured(`sink.path: ${path} is a directory, not a DuckDB file: name a file in it, e.g. ${path.replace(/\/+$/, '')}/export.duckdb`);
   if (/not a valid DuckDB database file/i.test(message)) return sinkMisconfigured(`sink.path: ${path} exists but is not a DuckDB database file: name a new file or a DuckDB one`);
   if (/Permission denied/i.test(message) || code === 'EACCES' || code === 'EPERM') return sinkMisconfigured(`sink.path: ${path}: permission denied: let the worker's user read and write it, or name another path`);
+  // mkdir of the file's folder finds a file of that name.
+  if (code === 'EEXIST') return sinkMisconfigured(`sink.path: ${path}: its folder is a file on this worker: name a path in a folder`);
   if (code === 'ENOTDIR' || code === 'EROFS') return sinkMisconfigured(`sink.path: ${path}: ${message}`);
+  if (/No such file or directory/i.test(message) || code === 'ENOENT') return sinkMisconfigured(`sink.path: ${path}: this worker cannot create the file (${message}): create its folder, or name a path the worker can write`);
+  if (/Read-only file system/i.test(message)) return sinkMisconfigured(`sink.path: ${path}: the file system is read-only on this worker: name a path the worker can write`);
   return error;
 }

@@ -76,6 +76,24 @@ export interface PersistResult {
   firstIssue?: string;
   /** How the page's shape departs from what the run saw before it (field names and types, never values). */
   drift: DriftFinding[];
+  /** Where the persist's time went (absent when the page had been persisted before). */
+  timings?: PersistTimings;
+}
+
+/** Milliseconds per step of a persist: a handful of numbers, cheap to carry in the activity's result. */
+export interface PersistTimings {
+  /** Taking the page out of staging and parsing it. */
+  readMs: number;
+  /** Keying, hashing and checking each record. */
+  keyMs: number;
+  /** The page's shape against the run's (drift). */
+  shapeMs: number;
+  /** The bulk load and the upsert by set. */
+  mergeMs: number;
+  /** Quarantine, the audit row and its link in the hash chain. */
+  auditMs: number;
+  /** All of it, the commit and the typed view's refresh included. */
+  totalMs: number;
 }
 
 /** A record set aside instead of stored: the raw record, why, and where it came from. */
@@ -139,6 +157,8 @@ export interface Sink {
   readonly highWater: HighWaterMarks;
   /** Every row this run stored or confirmed (its last run), ordered by key; with the record when asked. */
   readRunRows(runId: string, resource: ResourceTable, options?: { records?: boolean }): Promise<RunRow[]>;
+  /** The same rows without their records, a batch at a time in key order: a run of any size is never held whole. */
+  runRowBatches(runId: string, resource: ResourceTable, batchSize?: number): AsyncIterable<RunRow[]>;
   /** Which of these keys the resource table holds, or quarantine holds from this run. */
   knownKeys(runId: string, resource: ResourceTable, keys: string[]): Promise<Set<string>>;
   /** Makes this writer the table's owner, or refuses it if another spec owns the table (sinks/table-owners.ts). */

@@ -7,6 +7,17 @@ export interface SqlExecutor {
   query(sql: string, params?: SqlValue[]): Promise<SqlRow[]>;
 }
 
+/** The executor of one transaction, with the database's bulk path for loading many rows at once. */
+export interface SqlTransaction extends SqlExecutor {
+  /**
+   * Loads text rows into this connection's temporary table `name` (created on first use, every column text)
+   * by the database's bulk path, PostgreSQL's COPY or DuckDB's appender, instead of one bound parameter per
+   * value. Each call replaces what the table held, and only this connection sees it; returns its
+   * qualified name for the statements that read it.
+   */
+  loadScratch(name: string, columns: string[], rows: string[][]): Promise<string>;
+}
+
 export interface SqlDriver extends SqlExecutor {
   dialect: 'duckdb' | 'postgres';
   /** Fully qualified, quoted table name for a sink table. */
@@ -20,7 +31,7 @@ export interface SqlDriver extends SqlExecutor {
   /** Whether the sink holds a table (or view) of this name. */
   tableExists(name: string): Promise<boolean>;
   /** Runs `work` in one transaction; DDL from concurrent callers is serialized. */
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { keyPage, type KeyedRow, type RejectedRecord } from './page-rows';
 import { KeyTypeLedger } from './key-types';
 import { mayHoldUnstorableText } from './record-admission';
+import { pageCheck, readStagedRecords } from './staged-page';
 import { parseJson } from '../pagination/record-json';
 import { chainLink, genesisLink, rowsDigestOf } from '../integrity/audit-chain';
 import { fingerprintOf, mergeFingerprints, pageDrift, type DriftFinding, type Fingerprint } from '../integrity/fingerprint';
@@ -10,8 +11,10 @@ import { auditedRowsMissing, type MissingAuditedRows } from './audited-rows';
 import { DeletionLedger } from './deletion-ledger';
 import { CreatedTables, forgetCreatedTables, isMissingTable } from './once';
 import { HighWaterMarks } from './high-water';
+import { mergeRows } from './row-merge';
+import { stopwatch } from './stopwatch';
 import { RunLedger } from './run-ledger';
-import type { AuditRow, PersistRequest, PersistResult, QuarantinedRecord, ParentKey, ParentKeysQuery, ResourceTable, RunRow, Sink, StagedPage, StoredRecord, StoredRow } from './sink';
+import type { AuditRow, PersistRequest, PersistResult, PersistTimings, QuarantinedRecord, ParentKey, ParentKeysQuery, ResourceTable, RunRow, Sink, StagedPage, StoredRecord, StoredRow } from './sink';
 import { StoredRows, type ReadRowsOptions } from './stored-rows';
 import { TableOwners, type TableClaim } from './table-owners';
 import { TypedViews } from './typed-view';
@@ -29,6 +32,8 @@ function firstIssueOf(pageNumber: number, recordIndex: number, reason: string): 
 
 /** Rows per INSERT statement; keeps parameter counts well under every driver's limit. */
 const ROWS_PER_STATEMENT = 200;
+/** Rows per read when a run's rows are walked in batches (runRowBatches): a few MB each, whatever the run's size. */
+const RUN_ROWS_PER_BATCH = 5_000;
 
 /**
  * The claim-check store and the upsert, written once for every SQL database. A resource table holds one row
@@ -66,13 +71,11 @@ export class SqlSink implements Sink {
 
   private async stagePageOnce(page: StagedPage): Promise<void> {
     await this.ensureInternalTables();
-    await this.db.transaction(async (tx) => {
-      await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1`, [page.ref]);
-      await tx.query(
-        `INSERT INTO ${this.db.table(STAGING)} (ref, run_id, resource, page_number, records, staged_at) VALUES ($1, $2, $3, $4, $5, CURRENT_TIMESTAMP)`,
-        [page.ref, page.runId, page.resource, page.pageNumber, page.recordsJson],
-      );
-    });
+    await this.db.query(
+      `INSERT INTO ${this.db.table(STAGING)} (ref, run_id, resource, page_number, records, staged_at) VALUES ($1, $2, $3, $4, $5, CURRENT_TIMESTAMP)
+       ON CONFLICT (ref) DO UPDATE SET records = excluded.records, staged_at = excluded.staged_at`,
+      [page.ref, page.runId, page.resource, page.pageNumber, page.recordsJson],
+    );
   }
 
   persistPage(request: PersistRequest): Promise<PersistResult> {
@@ -83,40 +86,42 @@ export class SqlSink implements Sink {
     await this.ensureInternalTables();
     await this.ensureResourceTable(request.resource.name, request.resource.primaryKey);
     let stored: unknown[] = [];
+    const watch = stopwatch();
+    const timings: PersistTimings = { readMs: 0, keyMs: 0, shapeMs: 0, mergeMs: 0, auditMs: 0, totalMs: 0 };
     const result = await this.db.transaction(async (tx) => {
-      const staged = await tx.query(`SELECT records FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
+      // Taken out of staging in the same transaction that stores it: a failed persist leaves it staged.
+      const staged = await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1 RETURNING records`, [request.ref]);
       const recordsJson = staged[0]?.['records'];
       if (typeof recordsJson !== 'string') return this.alreadyPersisted(tx, request);
-      const served = parseJson(recordsJson) as unknown[];
+      const stagedPage = readStagedRecords(recordsJson);
+      const served = stagedPage.records;
+      timings.readMs = watch.lap();
       const defaults = request.recordDefaults;
       const records = defaults === undefined ? served : served.map((r) => (r !== null && typeof r === 'object' && !Array.isArray(r) ? { ...defaults, ...r } : r));
       const knownKeyTypes = await this.keyTypes.read(tx, request.resource.name);
-      const { rows, rejected, keyTypes } = keyPage(records, request.resource.primaryKey, request.check, {
+      const { rows, rejected, keyTypes } = keyPage(records, request.resource.primaryKey, pageCheck(request.check, stagedPage), {
         jsonb: this.db.dialect === 'postgres',
         suspectText: mayHoldUnstorableText(recordsJson),
         keyTypes: knownKeyTypes,
       });
       await this.keyTypes.learn(tx, request.resource.name, knownKeyTypes, keyTypes);
-      const existing = await this.existingHashes(tx, request.resource.name, rows);
+      timings.keyMs = watch.lap();
       const shape = await this.trackShape(tx, request, records);
-      const result: PersistResult = { inserted: 0, updated: 0, unchanged: 0, quarantined: rejected.length, drift: shape.drift };
+      timings.shapeMs = watch.lap();
+      const merged = await mergeRows(this.db, tx, { table: request.resource.name, primaryKey: request.resource.primaryKey, runId: request.runId, pageSha256: request.sha256 }, rows);
+      timings.mergeMs = watch.lap();
+      const result: PersistResult = { ...merged, quarantined: rejected.length, drift: shape.drift, timings };
       const first = rejected[0];
       if (first !== undefined) result.firstIssue = firstIssueOf(request.pageNumber, first.index, first.reason);
-      for (const row of rows) {
-        const hash = existing.get(row.key);
-        if (hash === undefined) result.inserted += 1;
-        else if (hash === row.hash) result.unchanged += 1;
-        else result.updated += 1;
-      }
-      await this.upsert(tx, request, rows);
       await this.readmit(tx, request, rows);
       await this.quarantine(tx, request, rejected);
       await this.audit(tx, request, rows, rejected.length, result, shape.fingerprint);
-      await tx.query(`DELETE FROM ${this.db.table(STAGING)} WHERE ref = $1`, [request.ref]);
+      timings.auditMs = watch.lap();
       stored = records;
       return result;
     });
     await this.views.afterPage(request.resource.name, stored);
+    timings.totalMs = watch.total();
     return result;
   }
 
@@ -223,6 +228,22 @@ export class SqlSink implements Sink {
     }));
   }
 
+  async *runRowBatches(runId: string, resource: ResourceTable, batchSize = RUN_ROWS_PER_BATCH): AsyncIterable<RunRow[]> {
+    await this.ensureResourceTable(resource.name, resource.primaryKey);
+    // Keyset on the primary key: each batch starts after the last key of the one before, in readRunRows' order.
+    let afterKey: string | null = null;
+    for (;;) {
+      const rows = await this.db.query(
+        `SELECT _key, _hash, _page_sha256 FROM ${this.db.table(resource.name)} WHERE _last_run = $1${afterKey === null ? '' : ' AND _key > $3'} ORDER BY _key LIMIT $2`,
+        afterKey === null ? [runId, batchSize] : [runId, batchSize, afterKey],
+      );
+      const batch = rows.map((r) => ({ key: String(r['_key']), hash: String(r['_hash']), pageSha256: String(r['_page_sha256']) }));
+      if (batch.length > 0) yield batch;
+      if (batch.length < batchSize) return;
+      afterKey = batch[batch.length - 1]?.key ?? null;
+    }
+  }
+
   async knownKeys(runId: string, resource: ResourceTable, keys: string[]): Promise<Set<string>> {
     await this.ensureInternalTables();
     await this.ensureResourceTable(resource.name, resource.primaryKey);
@@ -315,40 +336,6 @@ export class SqlSink implements Sink {
       await tx.query(
         `UPDATE ${this.db.table(QUARANTINE)} SET readmitted_run = $1 WHERE resource_table = $2 AND readmitted_run IS NULL AND record_key IN (${placeholders})`,
         [request.runId, request.resource.name, ...keys],
-      );
-    }
-  }
-
-  private async existingHashes(tx: SqlExecutor, resource: string, rows: KeyedRow[]): Promise<Map<string, string>> {
-    const hashes = new Map<string, string>();
-    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-      const keys = rows.slice(start, start + ROWS_PER_STATEMENT).map((r) => r.key);
-      const placeholders = keys.map((_, i) => `$${i + 1}`).join(', ');
-      const found = await tx.query(`SELECT _key, _hash FROM ${this.db.table(resource)} WHERE _key IN (${placeholders})`, keys);
-      for (const row of found) hashes.set(String(row['_key']), String(row['_hash']));
-    }
-    return hashes;
-  }
-
-  private async upsert(tx: SqlExecutor, request: PersistRequest, rows: KeyedRow[]): Promise<void> {
-    const keyColumns = request.resource.primaryKey.map(quoteIdent);
-    const columns = ['_key', ...keyColumns, '_record', '_hash', '_first_run', '_last_run', '_page_sha256', '_synced_at'];
-    const width = 6 + keyColumns.length;
-    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-      const params: SqlValue[] = [];
-      const tuples = chunk.map((row, i) => {
-        params.push(row.key, ...row.keyValues, row.recordJson, row.hash, request.runId, request.runId, request.sha256);
-        const p = (n: number): string => `$${i * width + n}`;
-        const keyPlaceholders = row.keyValues.map((_, k) => p(2 + k));
-        const after = 2 + keyColumns.length;
-        return `(${p(1)}, ${keyPlaceholders.join(', ')}${keyPlaceholders.length ? ', ' : ''}${this.db.jsonParam(p(after))}, ${p(after + 1)}, ${p(after + 2)}, ${p(after + 3)}, ${p(after + 4)}, CURRENT_TIMESTAMP)`;
-      });
-      await tx.query(
-        `INSERT INTO ${this.db.table(request.resource.name)} (${columns.join(', ')}) VALUES ${tuples.join(', ')}
-         ON CONFLICT (_key) DO UPDATE SET _record = excluded._record, _hash = excluded._hash, _last_run = excluded._last_run,
-           _page_sha256 = excluded._page_sha256, _synced_at = excluded._synced_at, _deleted_at = NULL`,
-        params,
       );
     }
   }

@@ -5,6 +5,7 @@ import { DECLARED_FIELD_TYPES } from '../schemas/field-types';
 import { INTERVAL_PATTERN } from './interval';
 import { keyColumnCollisions } from './key-columns';
 import { runSizeIssues } from './run-limits';
+import { DEFAULT_HASH_KEY_ENV, privacyConflicts } from '../privacy/spec-rules';
 
 /**
  * ExportSpec: the public, plain-JSON contract of an export. It travels as workflow input, so it holds no
@@ -270,6 +271,25 @@ export const totalSchema = z
   })
   .strict();
 
+/** A resource's privacy rule; what it may not touch is checked with the whole spec (src/privacy/spec-rules.ts). */
+export const privacySchema = z
+  .object({
+    drop: z
+      .array(fieldPath)
+      .default([])
+      .describe('Fields removed from every record before it is staged: they never reach the sink, its quarantine or an export, e.g. ["birth_date"].'),
+    hash: z
+      .array(fieldPath)
+      .default([])
+      .describe('Fields stored as HMAC-SHA-256 of their value ("hmac256:" and hex), e.g. ["email", "sis_user_id"]: the same value hashes alike in every resource and run, so joins still work.'),
+    hashKeyEnv: z
+      .string()
+      .regex(envVarName, 'expected an environment variable name like LMS_EXPORT_PRIVACY_KEY')
+      .default(DEFAULT_HASH_KEY_ENV)
+      .describe('Environment variable holding the hash key (at least 32 bytes), read by the worker; the run fails at once if it is unset or short.'),
+  })
+  .strict();
+
 export const resourceSchema = z
   .object({
     name: z
@@ -423,6 +443,7 @@ export const resourceSchema = z
       })
       .optional()
       .describe('Extra query parameters on the first request; arrays repeat the parameter.'),
+    privacy: privacySchema.optional().describe('Fields kept out of the sink: dropped, or stored only as keyed hashes (docs/spec.md, Student privacy).'),
   })
   .strict();
 
@@ -564,6 +585,7 @@ export const exportSpecSchema = z
       if (r.incremental !== undefined && r.partitions !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'incremental'], message: 'cannot be combined with partitions' });
       }
+      for (const conflict of privacyConflicts(spec.resources, i)) ctx.addIssue({ code: 'custom', path: ['resources', i, ...conflict.path], message: conflict.message });
       if (r.parent !== undefined) checkParent(spec.resources, i, ctx);
       else if (/\{[A-Za-z]/.test(r.path)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'path'], message: 'has a {placeholder}: it needs a parent to fill it' });
       if (spec.source.preset === 'generic' && r.pagination === undefined) {

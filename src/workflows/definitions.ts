@@ -75,7 +75,10 @@ export interface RunProgress {
     workflowId: string;
     status: ResourceStatus;
     records?: number;
-    partitions?: { done: number; total: number };
+    /** The collection size asked before the traversal, where pages carry none (Ed-Fi key-set). */
+    expected?: number;
+    /** `records`: fetched by the partitions that finished (absent in runs started before it was counted). */
+    partitions?: { done: number; total: number; records?: number };
     /** The completeness verdict, once the checks ran. */
     verdict?: string;
     error?: string;

@@ -21,6 +21,8 @@ import { withDrift } from './drift-log';
 import { checkInvalidRatio } from './invalid-records';
 import { addWaits, NO_WAITS, type Waits } from './waits';
 import { countersOf, NO_PAGES, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
+import { runLabels, TraversalMetrics } from './run-metrics';
+import { ProgressPublisher, type TraversalMemo } from './progress-memo';
 
 export interface Partition {
   index: number;
@@ -145,19 +147,46 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     drift: [],
     ...input.carried,
   };
-  const noteSinkDown = (message: string): void => void (state.lastError = message);
-  const breaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, noteSinkDown);
+  const breaker: CircuitBreaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, (message) => noteSinkDown(message));
+  const progress = new ProgressPublisher<TraversalMemo>(
+    () => ({
+      kind: 'traversal',
+      resource: resource.name,
+      role: input.label === 'updates' ? 'updates' : input.partition !== undefined ? 'partition' : input.scope !== undefined ? 'scope' : 'main',
+      pass: state.pass,
+      pages: state.pages,
+      records: state.recordsFetched,
+      secondPass: state.reconciliation && { pages: state.reconciliation.pages, records: state.reconciliation.recordsFetched },
+      expected: state.expectedAtEnd,
+      paused: state.paused,
+      circuitOpenUntil: breaker.openUntil,
+      lastError: state.lastError?.slice(0, 300) ?? null,
+      waits: allWaits(),
+      startedAt: state.startedAt,
+      continuedAsNew: state.continuedAsNew,
+    }),
+    (figures) => [figures.paused, figures.circuitOpenUntil, figures.lastError, figures.pass],
+  );
+  const noteSinkDown = (message: string): void => {
+    state.lastError = message;
+    // The breaker tells us before it sets its cool-down: publish once it has (same activation, so deterministic).
+    void Promise.resolve().then(() => progress.publish());
+  };
   // The last error stands until a page gets through again: it says why a run waits or retries.
   if (state.paused) state.pausedSince ??= new Date().toISOString();
   setHandler(pauseSignal, () => {
     if (!state.paused) state.pausedSince = new Date().toISOString();
     state.paused = true;
+    progress.publish();
   });
+  const traversalMetrics = new TraversalMetrics(runLabels(input.spec, resource.name, input.source.baseUrl), state.circuit.openMs ?? 0);
   setHandler(resumeSignal, () => {
+    if (state.paused && state.pausedSince) traversalMetrics.resumed(Date.now() - Date.parse(state.pausedSince));
     if (state.paused && state.pausedSince) state.waits = addWaits(state.waits, { ...NO_WAITS, pausedMs: Date.now() - Date.parse(state.pausedSince) });
     state.paused = false;
     state.pausedSince = null;
     breaker.close();
+    progress.publish();
   });
   /** The waits so far, the circuit's cool-downs included (kept in the breaker's state). */
   const allWaits = (): Waits => ({ ...state.waits, circuitOpenMs: state.circuit.openMs ?? 0 });
@@ -204,6 +233,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   };
 
   let pagesThisRun = 0;
+  progress.publish();
   for (;;) {
     await condition(() => !state.paused);
     if (shouldContinueAsNew(pagesThisRun, execution.pagesBeforeContinueAsNew)) {
@@ -235,6 +265,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       const mayPrefetch = page.next !== null && !state.paused && !shouldContinueAsNew(pagesThisRun + 1, execution.pagesBeforeContinueAsNew);
       prefetched = mayPrefetch ? fetchAt(pageNumber + 1, page.next) : undefined;
       const persisted = await persisting;
+      traversalMetrics.persisted(persisted, state.circuit.openMs ?? 0);
       state.waits = addWaits(state.waits, page.attempts);
       if (page.total !== undefined) {
         if (state.pages === 0) state.expectedAtStart = page.total;
@@ -257,6 +288,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       state.firstInvalid ??= persisted.firstIssue ?? null;
       state.drift = withDrift(state.drift, persisted.drift ?? []);
       pagesThisRun += 1;
+      progress.publish();
       // A second pass sees the same invalid records again: the main pass's counts are the ones that judge.
       checkInvalidRatio(resource, state, page.next === null && state.pass === 'main');
       if (page.refusedNext !== undefined) {

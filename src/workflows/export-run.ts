@@ -43,6 +43,7 @@ import { alertFor } from './alert';
 import { isIncomplete } from '../integrity/verdict';
 import { EDFI_OFFSET_PAGINATION, pagesByKeySet } from '../sources/edfi';
 import { LMS_PAUSED, LMS_PHASE, LMS_RECORDS, LMS_SPEC, LMS_VERDICT, runVerdict } from './search-attributes';
+import { countVerdict, runLabels } from './run-metrics';
 
 /** Search-attribute updates a run makes while it goes (its last one, when done, comes on top). */
 const MAX_LIVE_UPSERTS = 12;
@@ -52,7 +53,10 @@ interface ResourceEntry {
   workflowId: string;
   status: ResourceStatus;
   report?: ResourceReport;
-  partitions?: { done: number; total: number };
+  /** `records`: what the finished partitions fetched (the running ones publish their own: progress-memo.ts). */
+  partitions?: { done: number; total: number; records: number };
+  /** The collection size asked before the traversal (Ed-Fi key-set pages carry none), for progress bars. */
+  expected?: number;
   error?: string;
 }
 
@@ -134,11 +138,12 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     phase: runPhase(entries.map((e) => e.status)),
     paused: children.paused,
     startedAt,
-    resources: entries.map(({ resource, workflowId, status, error, report, partitions }) => ({
+    resources: entries.map(({ resource, workflowId, status, error, report, partitions, expected }) => ({
       resource,
       workflowId,
       status,
       records: report?.recordsFetched,
+      expected,
       partitions,
       verdict: report?.completeness?.verdict,
       error,
@@ -189,11 +194,13 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   /** One child per partition, at most `maxParallel` at once; a failed partition fails only itself. */
   const traversePartitions = async (entry: ResourceEntry, input: Omit<ExportResourceInput, 'workflowId'>): Promise<ResourceReport> => {
     const starts = await partitionsOf(input);
-    entry.partitions = { done: 0, total: starts.length };
+    entry.partitions = { done: 0, total: starts.length, records: 0 };
     const reports = await runPool(starts.length, input.resource.partitions?.maxParallel ?? 1, async (index) => {
       const workflowId = `${entry.workflowId}-p${index}`;
       try {
-        return await traverse(workflowId, { ...input, partition: { index, ...(starts[index] as Omit<Partition, 'index'>) } });
+        const report = await traverse(workflowId, { ...input, partition: { index, ...(starts[index] as Omit<Partition, 'index'>) } });
+        if (entry.partitions) entry.partitions.records += report.recordsFetched;
+        return report;
       } catch (error) {
         if (isCancellation(error)) throw error;
         return failedReport(`${entry.resource}/p${index}`, workflowId, failureMessage(error), startedAt);
@@ -274,6 +281,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   /** One resource, phase by phase: traversal, update scan, completeness checks, deletion scan, high-water mark. */
   const exportOne = async (entry: ResourceEntry, asConfigured: ResourceConfig): Promise<ResourceReport> => {
     const { resource: configured, choice } = await settlePaging(asConfigured);
+    entry.expected = choice?.total ?? undefined;
     const start = await startOf(configured);
     const input = { runId, spec: spec.name, source: spec.source, resource: start.resource, sink: spec.sink, execution };
     const report =
@@ -358,6 +366,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
       entry.error = failureMessage(error);
       setStatus(entry, 'failed');
     }
+    countVerdict(runLabels(spec.name, entry.resource, spec.source.baseUrl), entry.status === 'failed' ? 'failed' : entry.report?.completeness?.verdict);
   });
 
   const report: RunReport = {

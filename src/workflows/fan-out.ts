@@ -18,6 +18,7 @@ import { blankReport, countersOf, fanOutProgressQuery, NO_PAGES, type PageCounte
 import { exportResource, type ResourceRunInput } from './export-resource';
 import { fillParentPath, placeholdersOf } from './parent-path';
 import { PausableChildren } from './pausable-children';
+import { ProgressPublisher, type FanOutMemo } from './progress-memo';
 import { runPool } from './run-pool';
 import { addWaits, NO_WAITS, type Waits } from './waits';
 
@@ -85,8 +86,24 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
   const startedAt = new Date().toISOString();
   let inFlight = 0;
   // Pause and resume reach every traversal in flight; those started later start as the fan-out is.
-  const children = new PausableChildren(input.startPaused ?? false);
+  const children: PausableChildren = new PausableChildren(input.startPaused ?? false, () => progress.publish());
   setHandler(fanOutProgressQuery, () => ({ resource: input.resource.name, parentsDone: state.done, parentsTotal: state.total ?? null, inFlight, gone: state.goneCount, failed: state.failedCount }));
+  const progress = new ProgressPublisher<FanOutMemo>(
+    () => ({
+      kind: 'fan-out',
+      resource: input.resource.name,
+      parentsDone: state.done,
+      parentsTotal: state.total ?? null,
+      inFlight,
+      gone: state.goneCount,
+      failed: state.failedCount,
+      pages: state.counters.pages,
+      records: state.counters.recordsFetched,
+      paused: children.paused,
+      startedAt,
+    }),
+    (figures) => [figures.paused, figures.parentsTotal],
+  );
 
   const traverseUnder = async ({ key, values }: ParentKey): Promise<void> => {
     const fields = { ...values, [parent.as]: key };
@@ -135,12 +152,14 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     } finally {
       inFlight -= 1;
       state.done += 1;
+      progress.publish();
     }
   };
 
   const scope = { sink: input.sink, table: input.parentTable.name, field: parent.key, runId: parent.from === 'run' ? input.runId : null, only: parent.keys };
   // Fan-outs started before they counted their parents go on without a total.
   if (state.total === undefined && patched('fan-out-total')) state.total = await countParentKeys(scope);
+  progress.publish();
   for (;;) {
     const keys = await listParentKeys({
       sink: input.sink,

@@ -2,9 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
 import { startLocalTemporal } from '../../src/client/dev-server';
+import { dataConverterOption, ENCRYPTED_FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
+import { encryptionKeysFromEnv, type EncryptionKeys } from '../../src/codec/encryption-keys';
 import { cachedWorkflowBundle, workflowBundleOption } from '../../src/client/workflow-bundle';
 import { freePort, portIsFree } from './ports';
 import { waitFor } from './wait';
@@ -28,15 +31,29 @@ export async function startTemporal(extraArgs: string[] = [], dbFilename?: strin
   return server;
 }
 
-let bundle: Promise<WorkflowBundleOption> | undefined;
+const bundles = new Map<boolean, Promise<WorkflowBundleOption>>();
 
 /**
  * The workflow code, from the same cache the workers use (src/client/workflow-bundle.ts): bundled once for the
- * whole suite (at `npm ci`, or by the first test file), not once per test file.
+ * whole suite (at `npm ci`, or by the first test file), not once per test file. Workers with encryption keys
+ * (LMS_EXPORT_ENCRYPTION_KEY, by default) get the variant whose failures are encrypted too.
  */
-export function workflowBundle(): Promise<WorkflowBundleOption> {
-  bundle ??= cachedWorkflowBundle().then(workflowBundleOption);
+export function workflowBundle(options: { encrypted?: boolean } = {}): Promise<WorkflowBundleOption> {
+  const encrypted = options.encrypted ?? encryptionKeysFromEnv() !== undefined;
+  let bundle = bundles.get(encrypted);
+  if (bundle === undefined) {
+    bundle = cachedWorkflowBundle(encrypted ? { failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH } : {}).then(workflowBundleOption);
+    bundles.set(encrypted, bundle);
+  }
   return bundle;
+}
+
+/**
+ * A client of the test server with the project's data converter: it reads and writes encrypted payloads with
+ * `keys` (default LMS_EXPORT_ENCRYPTION_KEY(S)), as the CLI does; `env.client` sees history as stored.
+ */
+export function codecClient(env: TestWorkflowEnvironment, keys: EncryptionKeys | undefined = encryptionKeysFromEnv()): Client {
+  return new Client({ connection: env.connection, namespace: env.namespace ?? 'default', ...dataConverterOption(keys) });
 }
 
 /**

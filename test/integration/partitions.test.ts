@@ -38,7 +38,7 @@ it('exports 50,000 Ed-Fi students as 4 partitions in parallel, equal to truth', 
     students?.partitions?.map((p) => p.recordsFetched),
     [12_500, 12_500, 12_500, 12_500],
   );
-  assert.deepEqual((await handle.query(runProgressQuery)).resources[0]?.partitions, { done: 4, total: 4 });
+  assert.deepEqual((await handle.query(runProgressQuery)).resources[0]?.partitions, { done: 4, total: 4, records: STUDENTS });
 
   // One traversal never has two requests in flight (the page fetched ahead starts after the previous one
   // arrived), so more than one at once means partitions really ran side by side.
