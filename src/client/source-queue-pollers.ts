@@ -7,6 +7,9 @@ import type { RequestCeiling } from './settings';
 /** How a worker stops: the grace its running activities get, and when it gives up on those that ignore cancellation. */
 export type WorkerShutdownOptions = Required<Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'>>;
 
+/** What every worker of a process shares: how it stops, how often it lets heartbeats through, and who it is. */
+export type SharedWorkerOptions = WorkerShutdownOptions & Pick<WorkerOptions, 'maxHeartbeatThrottleInterval' | 'identity'>;
+
 export interface SourceQueuePollersOptions {
   connection: NativeConnection;
   namespace: string;
@@ -17,8 +20,8 @@ export interface SourceQueuePollersOptions {
   /** How often the running exports are listed for new sources. */
   discoveryIntervalMs?: number;
   log?: (line: string) => void;
-  /** The process's shutdown grace, the same for every worker it runs. */
-  shutdownOptions?: WorkerShutdownOptions;
+  /** The process's shutdown grace and heartbeat throttle, the same for every worker it runs. */
+  shared?: SharedWorkerOptions;
 }
 
 interface Poller {
@@ -36,7 +39,8 @@ interface Poller {
  */
 export class SourceQueuePollers {
   private readonly pollers = new Map<string, Poller>();
-  private readonly client: Client;
+  /** The process's client on the worker's connection, for what else a worker asks the server. */
+  readonly client: Client;
   private stopping = false;
   private wake: (() => void) | undefined;
 
@@ -102,7 +106,7 @@ export class SourceQueuePollers {
       activities: { fetchPage: this.options.fetchPage },
       maxConcurrentActivityTaskExecutions: budget.concurrentRequestsPerWorker,
       maxTaskQueueActivitiesPerSecond: budget.requestsPerSecond,
-      ...this.options.shutdownOptions,
+      ...this.options.shared,
     });
     const running = worker
       .then(async (w) => {
