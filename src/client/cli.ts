@@ -30,7 +30,7 @@ import { stringifyJson } from '../pagination/record-json';
 export function buildCli(): Command {
   const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal').version(packageJson.version);
 
-  program.command('worker').description('run a worker on the lms-export task queue').action(runWorkerProcess);
+  program.command('worker').description('run a worker on the lms-export task queue').action(() => runWorkerProcess());
 
   program
     .command('setup')

@@ -169,9 +169,11 @@ async function workflowCode(log: ((line: string) => void) | undefined): Promise<
 /**
  * `lms-export worker`: connect, poll the task queue until SIGINT/SIGTERM (the SDK handles both), then let
  * running activities finish within LMS_EXPORT_SHUTDOWN_GRACE_SECONDS, cancel the rest and exit.
+ * `codeOrigin` says where the worker's own code came from (bin/worker-code.js), shown at start.
  */
-export async function runWorkerProcess(): Promise<void> {
+export async function runWorkerProcess(codeOrigin?: string): Promise<void> {
   installRuntimeLogger();
+  if (codeOrigin !== undefined) console.log(`lms-export worker: ${codeOrigin}`);
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   try {
     const exportWorker = await createExportWorker({ connection, log: (line) => console.log(line) });
