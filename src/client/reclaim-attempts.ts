@@ -77,7 +77,12 @@ export async function reclaimAttemptsOfDeadWorkers(options: ReclaimOptions): Pro
     await client.workflowService.resetStickyTaskQueue({ namespace: client.options.namespace, execution: run });
     for (const activity of lost) {
       const dead = activity.lastWorkerIdentity as string;
-      const failure = ApplicationFailure.retryable(`worker ${dead} stopped during this attempt; worker ${ours} started on its host and retried it`, WORKER_LOST_FAILURE);
+      const failure = ApplicationFailure.create({
+        message: `worker ${dead} stopped during this attempt; worker ${ours} started on its host and retried it`,
+        type: WORKER_LOST_FAILURE,
+        // Nothing to back off from: the attempt did not fail, its worker died.
+        nextRetryDelay: 1,
+      });
       // The attempt may have ended meanwhile (its heartbeat timed out, or it was not lost after all): nothing to do.
       const ended = await client.activity.fail({ ...run, activityId: activity.activityId as string }, failure).then(() => true, () => false);
       if (!ended) continue;
