@@ -10,6 +10,9 @@ import type { RequestCeiling } from './settings';
 /** How a worker stops: the grace its running activities get, and when it gives up on those that ignore cancellation. */
 export type WorkerShutdownOptions = Required<Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'>>;
 
+/** What every worker of a process shares: how it stops, how often it lets heartbeats through, and who it is. */
+export type SharedWorkerOptions = WorkerShutdownOptions & Pick<WorkerOptions, 'maxHeartbeatThrottleInterval' | 'identity'>;
+
 export interface SourceQueuePollersOptions {
   connection: NativeConnection;
   namespace: string;
@@ -20,8 +23,8 @@ export interface SourceQueuePollersOptions {
   /** How often the running exports are listed for new sources. */
   discoveryIntervalMs?: number;
   log?: (line: string) => void;
-  /** The process's shutdown grace, the same for every worker it runs. */
-  shutdownOptions?: WorkerShutdownOptions;
+  /** The process's shutdown grace, heartbeat throttle and identity, the same for every worker it runs. */
+  shared?: SharedWorkerOptions;
   /** The process's payload encryption (codec/data-converter.ts): memos and page requests are encrypted too. */
   dataConverter?: DataConverter;
 }
@@ -41,7 +44,8 @@ interface Poller {
  */
 export class SourceQueuePollers {
   private readonly pollers = new Map<string, Poller>();
-  private readonly client: Client;
+  /** The process's client on the worker's connection, for what else a worker asks the server. */
+  readonly client: Client;
   private stopping = false;
   private wake: (() => void) | undefined;
 
@@ -109,7 +113,7 @@ export class SourceQueuePollers {
       maxConcurrentActivityTaskExecutions: budget.concurrentRequestsPerWorker,
       maxTaskQueueActivitiesPerSecond: budget.requestsPerSecond,
       dataConverter: this.options.dataConverter,
-      ...this.options.shutdownOptions,
+      ...this.options.shared,
     });
     const running = worker
       .then(async (w) => {

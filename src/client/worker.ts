@@ -7,9 +7,10 @@ import { encryptionKeysFromEnv, ENCRYPTION_KEY_ENV, type EncryptionKeys } from '
 import { SinkPool } from '../sinks/open-sink';
 import { requestQueueOf } from '../workflows/activity-options';
 import { requestCeiling, shutdownGraceSeconds, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
+import { reclaimAttemptsOfDeadWorkers, workerIdentity } from './reclaim-attempts';
 import { installRuntime } from './runtime-telemetry';
 import { temporalConnectionOptions } from './temporal-connection';
-import { SourceQueuePollers, type WorkerShutdownOptions } from './source-queue-pollers';
+import { SourceQueuePollers, type SharedWorkerOptions, type WorkerShutdownOptions } from './source-queue-pollers';
 import { cachedWorkflowBundle, describeWorkflowCode, workflowBundleOption } from './workflow-bundle';
 
 export { WORKFLOWS_PATH } from './workflow-bundle';
@@ -19,6 +20,22 @@ const LEGACY_QUEUE_CONCURRENCY = 8;
 
 /** After the grace, how long an activity that ignores its cancellation may hold a stopping worker before it gives up. */
 const FORCE_AFTER_GRACE_MS = 10_000;
+
+/**
+ * How long a workflow task waits for the worker that has the run cached before any worker may take it (the SDK's
+ * default is 10 s). When that worker was killed, this is what the run loses before a new worker replays it; a
+ * live worker picks its sticky tasks up in milliseconds, so a second is generous, and a task that waits longer
+ * still runs, only on a worker that replays the history first.
+ */
+const STICKY_QUEUE_SCHEDULE_TO_START_TIMEOUT = '1s';
+
+/**
+ * The longest a worker holds back an activity's heartbeat (the SDK's default sends at most one per 0.8 heartbeat
+ * timeouts, which leaves a short timeout a fifth of itself as slack). Our activities heartbeat three times per
+ * timeout (activities/keep-alive.ts); letting each through keeps a late one from timing a live attempt out.
+ */
+const MAX_HEARTBEAT_THROTTLE_INTERVAL = '300ms';
+
 
 /**
  * How every worker of the process stops: running activities get the grace to finish, then they are cancelled
@@ -71,30 +88,13 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
   const namespace = options.namespace ?? temporalNamespace();
   const taskQueue = options.taskQueue ?? defaultTaskQueue();
   const ceiling = options.requestCeiling ?? requestCeiling();
-  const shutdownOptions = workerShutdownOptions(options.shutdownGraceSeconds ?? shutdownGraceSeconds());
-  const worker = await Worker.create({
-    connection: options.connection,
-    namespace,
-    taskQueue,
-    workflowBundle: options.workflowBundle ?? (await workflowCode(options.log, keys !== undefined)),
-    activities,
-    ...converter,
-    interceptors: { activity: [scopedActivities, namedWorkerConfigFailures] },
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
-    ...shutdownOptions,
-  });
-  // Runs started before each source had its own queue fetch on this one until they finish.
-  const legacyRequestWorker = await Worker.create({
-    connection: options.connection,
-    namespace,
-    taskQueue: requestQueueOf(taskQueue),
-    activities: { fetchPage: activities.fetchPage },
-    ...converter,
-    interceptors: { activity: [scopedActivities, namedWorkerConfigFailures] },
-    maxConcurrentActivityTaskExecutions: ceiling.concurrentRequests ?? LEGACY_QUEUE_CONCURRENCY,
-    ...(ceiling.requestsPerSecond === undefined ? {} : { maxTaskQueueActivitiesPerSecond: ceiling.requestsPerSecond }),
-    ...shutdownOptions,
-  });
+  const identity = workerIdentity();
+  const shared: SharedWorkerOptions = {
+    ...workerShutdownOptions(options.shutdownGraceSeconds ?? shutdownGraceSeconds()),
+    maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE_INTERVAL,
+    identity,
+  };
+  const interceptors = { activity: [scopedActivities, namedWorkerConfigFailures] };
   const sourceQueues = new SourceQueuePollers({
     connection: options.connection,
     namespace,
@@ -103,9 +103,55 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     ceiling,
     discoveryIntervalMs: options.discoveryIntervalMs,
     log: options.log,
-    shutdownOptions,
+    shared,
     ...converter,
   });
+  // Page requests are polled for while the workflow side starts (its sandbox thread takes about half a second):
+  // a page whose worker was killed is retried by this one that much sooner.
+  const firstDiscovery = sourceQueues.discover().catch(() => undefined);
+  // Then what a predecessor killed on this host left mid-attempt is retried now rather than at its heartbeat timeout.
+  void firstDiscovery
+    .then(() => reclaimAttemptsOfDeadWorkers({ client: sourceQueues.client, taskQueue, processStartedAt: new Date(performance.timeOrigin), identity, log: options.log }))
+    .catch((error: Error) => console.warn(`lms-export worker: looking for attempts of stopped workers failed (${error.message})`));
+  try {
+    const [worker, legacyRequestWorker] = await Promise.all([
+      (options.workflowBundle === undefined ? workflowCode(options.log, keys !== undefined) : Promise.resolve(options.workflowBundle)).then((workflowBundle) =>
+        Worker.create({
+          connection: options.connection,
+          namespace,
+          taskQueue,
+          workflowBundle,
+          activities,
+          ...converter,
+          interceptors,
+          maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+          stickyQueueScheduleToStartTimeout: STICKY_QUEUE_SCHEDULE_TO_START_TIMEOUT,
+          ...shared,
+        }),
+      ),
+      // Runs started before each source had its own queue fetch on this one until they finish.
+      Worker.create({
+        connection: options.connection,
+        namespace,
+        taskQueue: requestQueueOf(taskQueue),
+        activities: { fetchPage: activities.fetchPage },
+        ...converter,
+        interceptors,
+        maxConcurrentActivityTaskExecutions: ceiling.concurrentRequests ?? LEGACY_QUEUE_CONCURRENCY,
+        ...(ceiling.requestsPerSecond === undefined ? {} : { maxTaskQueueActivitiesPerSecond: ceiling.requestsPerSecond }),
+        ...shared,
+      }),
+      firstDiscovery,
+    ]);
+    return assembled(worker, legacyRequestWorker, sourceQueues, sinks);
+  } catch (error) {
+    sourceQueues.shutdown();
+    await sinks.close();
+    throw error;
+  }
+}
+
+function assembled(worker: Worker, legacyRequestWorker: Worker, sourceQueues: SourceQueuePollers, sinks: SinkPool): ExportWorker {
   const shutdown = (): void => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     if (legacyRequestWorker.getState() === 'RUNNING') legacyRequestWorker.shutdown();
@@ -141,9 +187,11 @@ async function workflowCode(log: ((line: string) => void) | undefined, encrypted
 /**
  * `lms-export worker`: connect, poll the task queue until SIGINT/SIGTERM (the SDK handles both), then let
  * running activities finish within LMS_EXPORT_SHUTDOWN_GRACE_SECONDS, cancel the rest and exit.
+ * `codeOrigin` says where the worker's own code came from (bin/worker-code.js), shown at start.
  */
-export async function runWorkerProcess(): Promise<void> {
+export async function runWorkerProcess(codeOrigin?: string): Promise<void> {
   installRuntime();
+  if (codeOrigin !== undefined) console.log(`lms-export worker: ${codeOrigin}`);
   const encryptionKeys = encryptionKeysFromEnv();
   const connection = await NativeConnection.connect(temporalConnectionOptions());
   if (encryptionKeys === undefined) {

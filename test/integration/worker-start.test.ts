@@ -7,6 +7,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BUNDLE_CACHE_DIR, cachedWorkflowBundle } from '../../src/client/workflow-bundle';
 import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+
+// The plain-JavaScript builder that bin/lms-export.js runs before a worker starts.
+const { workerCode } = require('../../bin/worker-code.js') as { workerCode(): Promise<{ path?: string; reason?: string }> };
 import { exited, printedBy, spawnWorkerProcess } from '../helpers/worker-process';
 
 const TASK_QUEUE = 'worker-start-test';
@@ -29,9 +32,11 @@ function cacheFiles(): Record<string, number> {
   return Object.fromEntries(readdirSync(BUNDLE_CACHE_DIR).map((name) => [name, statSync(join(BUNDLE_CACHE_DIR, name)).mtimeMs]));
 }
 
-it('starts polling on the cached workflow bundle, writing no new bundle, when the sources are unchanged', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('starts polling on the cached workflow bundle and its prebuilt code, building nothing, when the sources are unchanged', { timeout: TEST_TIMEOUT_MS }, async () => {
   const cached = await cachedWorkflowBundle();
   assert.ok('codePath' in cached, 'the cache is writable here');
+  const prebuilt = await workerCode();
+  assert.ok(prebuilt.path !== undefined, prebuilt.reason);
   const filesBefore = cacheFiles();
   // A run waiting on the queue before the worker exists: its first workflow task shows when the worker first polled.
   const handle = await env.client.workflow.start('exportRun', { taskQueue: TASK_QUEUE, workflowId: `worker-start-${process.pid}`, args: [{}] });
@@ -48,6 +53,7 @@ it('starts polling on the cached workflow bundle, writing no new bundle, when th
 
   await waitFor('the worker to say where its workflow code came from', () => printed().includes('workflow code'), 10_000);
   assert.ok(printed().includes(`workflow code from the cached bundle ${relative(process.cwd(), cached.codePath)}`), printed());
+  assert.ok(printed().includes(`worker code from the prebuilt file ${relative(process.cwd(), prebuilt.path)}`), printed());
   assert.ok(!printed().includes('bundled'), 'no bundle built');
   assert.deepEqual(cacheFiles(), filesBefore, 'no bundle written or rewritten');
   await handle.terminate('test over').catch(() => undefined);

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, it } from 'node:test';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startExport, waitForReport } from '../../src/client/exports';
+import { WORKER_LOST_FAILURE } from '../../src/client/reclaim-attempts';
+import { LmsSimulator } from '../../src/simulator/server';
+import { progressQuery } from '../../src/workflows/definitions';
+import { allRunHistories } from '../helpers/history';
+import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
+import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
+import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+import { exited, printedBy, spawnWorkerProcess } from '../helpers/worker-process';
+
+const TASK_QUEUE = 'worker-restart-test';
+const USERS = 800;
+/** Each page takes this long to answer, so a page fetch is in flight most of the time. */
+const LATENCY_MS = 1_500;
+/** Long enough that only the restarted worker's reclaim, not the heartbeat timeout, can explain a quick retry. */
+const HEARTBEAT_TIMEOUT_SECONDS = 90;
+
+const { EventType, PendingActivityState } = temporal.api.enums.v1;
+
+let env: TestWorkflowEnvironment;
+let simulator: LmsSimulator;
+let db: TestDatabase;
+const workers: ChildProcess[] = [];
+
+before(async () => {
+  simulator = new LmsSimulator({ users: USERS, latencyMs: LATENCY_MS });
+  await simulator.start();
+  [env, db] = await Promise.all([startTemporal(), createTestDatabase(), workflowBundle()]);
+});
+
+after(async () => {
+  for (const worker of workers) worker.kill('SIGKILL');
+  await Promise.all(workers.map(exited));
+  await simulator?.stop();
+  await db?.drop();
+  await env?.teardown();
+});
+
+function millisOf(time: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
+  return Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
+}
+
+it('a worker restarted on the host of a SIGKILLed one retries the attempts it left at once, not after their heartbeat timeout', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const environment = { TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token };
+  const first = spawnWorkerProcess(environment);
+  workers.push(first);
+  const spec = simulatorSpec('restart-users', simulator.url, { kind: 'postgres', url: db.url }, {
+    execution: { heartbeatTimeoutSeconds: HEARTBEAT_TIMEOUT_SECONDS, activityTimeoutSeconds: 2 * HEARTBEAT_TIMEOUT_SECONDS },
+  });
+  const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
+  const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
+  await waitFor('two persisted pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 2, 120_000);
+  await waitFor('a page fetch in flight', async () => {
+    const description = await child.describe().catch(() => undefined);
+    return description?.raw.pendingActivities?.some((a) => a.activityType?.name === 'fetchPage' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && a.lastWorkerIdentity?.startsWith(`${first.pid}@`));
+  }, 60_000);
+  first.kill('SIGKILL');
+  const killedAt = Date.now();
+  await exited(first);
+  const restarted = spawnWorkerProcess(environment);
+  workers.push(restarted);
+  const printed = printedBy(restarted);
+
+  const report = await waitForReport(handle);
+  assert.equal(report.status, 'completed', report.resources[0]?.error);
+  assert.equal(report.resources[0]?.pages, USERS / 100);
+  assert.match(printed(), new RegExp(`retried 1 attempt\\(s\\) of ${first.pid}@`));
+
+  const events = (await allRunHistories(env.client, child.workflowId)).flatMap((run) => run.history.events ?? []);
+  const activityTypes = new Map(events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map((e) => [Number(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]));
+  const retried = events.filter((e) => {
+    const started = e.activityTaskStartedEventAttributes;
+    return activityTypes.get(Number(started?.scheduledEventId)) === 'fetchPage' && started?.lastFailure?.applicationFailureInfo?.type === WORKER_LOST_FAILURE;
+  });
+  assert.equal(retried.length, 1, 'the lost page fetch was ended as WorkerLost and retried');
+  const retry = retried[0]?.activityTaskStartedEventAttributes;
+  assert.ok(retry?.identity?.startsWith(`${restarted.pid}@`), `the retry ran on the restarted worker (${retry?.identity})`);
+  const killToRetryMs = millisOf(retried[0]?.eventTime) - killedAt;
+  console.log(`kill to retried attempt: ${killToRetryMs} ms (heartbeat timeout ${HEARTBEAT_TIMEOUT_SECONDS} s)`);
+  // Worker start-up plus the retry's backoff: seconds. A third of the heartbeat timeout is a wide margin.
+  assert.ok(killToRetryMs > 0 && killToRetryMs < (HEARTBEAT_TIMEOUT_SECONDS * 1000) / 3, `retried ${killToRetryMs} ms after the kill`);
+
+  const rows = await queryRows<{ id: string; _record: Record<string, unknown> }>(db.url, 'SELECT id, _record FROM public.users ORDER BY id::int');
+  assert.deepEqual(rows.map((r) => r._record), simulator.truth('/api/v1/accounts/1/users'));
+});
