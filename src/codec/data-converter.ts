@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { AesGcmCodec } from './aes-gcm-codec';
 import { encryptionKeysFromEnv, type EncryptionKeys } from './encryption-keys';
 
 /** The module the worker, its workflow bundle and every client load the failure converter of encrypted history from. */
-export const ENCRYPTED_FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+// A path built from this module's folder, not require.resolve: the prebuilt worker code (bin/worker-code.js) keeps
+// each module's own __dirname, while a relative require would resolve from the prebuilt file's folder.
+export const ENCRYPTED_FAILURE_CONVERTER_PATH = join(__dirname, 'failure-converter.ts');
 
 /**
  * The data converter of every client and worker the project creates: with keys, payloads are encrypted
