@@ -65,8 +65,9 @@ export function buildCli(): Command {
     .option('--json', 'print machine-readable JSON (with --wait: the report only)')
     .option('--full', 'traverse incremental resources from the beginning this run')
     .option('--retry-failed <run>', 'run only the parent keys that failed in that run (nested resources): spec file, spec name or workflow id')
+    .option('--paused', 'start the run paused: no request is sent until `lms-export resume`')
     .description('validate a spec and start an export')
-    .action(async (specPath: string, opts: { id?: string; wait?: boolean; interval?: string; json?: boolean; full?: boolean; retryFailed?: string }) => {
+    .action(async (specPath: string, opts: { id?: string; wait?: boolean; interval?: string; json?: boolean; full?: boolean; retryFailed?: string; paused?: boolean }) => {
       const { raw } = readSpecFile(specPath);
       const client = await connectClient();
       let input = opts.full ? { ...(raw as ExportSpecInput), full: true } : (raw as ExportSpecInput);
@@ -74,9 +75,9 @@ export function buildCli(): Command {
         const previous = await resolveRun(client, opts.retryFailed);
         input = retryFailedSpec(input, await waitForReport(client.workflow.getHandle(previous.workflowId)));
       }
-      const handle = await startExport(client, input, { workflowId: opts.id });
+      const handle = await startExport(client, input, { workflowId: opts.id, paused: opts.paused });
       if (!opts.wait) {
-        print(opts.json, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
+        print(opts.json, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}${opts.paused ? ' (paused)' : ''}`);
         return;
       }
       const output = progressOutput(opts.json, 'none', process.stderr.isTTY);

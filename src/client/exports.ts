@@ -12,7 +12,7 @@ import {
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
-import type { RunReport } from '../workflows/definitions';
+import { pauseSignal, type RunReport } from '../workflows/definitions';
 import type { exportRun } from '../workflows/export-run';
 import { dataConverterOption } from '../codec/data-converter';
 import { withReconnect } from './reconnect';
@@ -54,21 +54,25 @@ export function runWorkflowId(spec: Pick<ExportSpec, 'name'>): string {
 export async function startExport(
   client: Client,
   raw: unknown,
-  options: { workflowId?: string; taskQueue?: string } = {},
+  options: { workflowId?: string; taskQueue?: string; paused?: boolean } = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof exportRun>> {
   const spec = parseExportSpec(raw);
   assertSpecSize(raw);
   const queue = options.taskQueue ?? taskQueue();
   const workflowId = options.workflowId ?? runWorkflowId(spec);
+  const startOptions = {
+    taskQueue: queue,
+    workflowId,
+    args: [raw] as [unknown],
+    // Published at start so workers begin polling the source's request queue before the first page is due.
+    memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
+    ...(await runMetadata(client, spec)),
+  };
   try {
-    return await client.workflow.start<typeof exportRun>('exportRun', {
-      taskQueue: queue,
-      workflowId,
-      args: [raw],
-      // Published at start so workers begin polling the source's request queue before the first page is due.
-      memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
-      ...(await runMetadata(client, spec)),
-    });
+    if (!options.paused) return await client.workflow.start<typeof exportRun>('exportRun', startOptions);
+    // Started paused: the pause arrives with the start, so not one request is sent before the operator resumes.
+    const handle = await client.workflow.signalWithStart<typeof exportRun, []>('exportRun', { ...startOptions, signal: pauseSignal, signalArgs: [] });
+    return Object.assign(handle, { firstExecutionRunId: handle.signaledRunId });
   } catch (error) {
     if (isPayloadTooLarge(error)) {
       // A server configured below the default blob limit: say what was refused instead of "Failed to start Workflow".

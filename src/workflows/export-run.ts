@@ -128,6 +128,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
       ...(verdict === undefined ? [] : [{ key: LMS_VERDICT, value: verdict }]),
     ]);
   };
+  children.listen();
   /** A resource's status changes, and with it what the run shows. */
   const setStatus = (entry: ResourceEntry, status: ResourceStatus): void => {
     entry.status = status;

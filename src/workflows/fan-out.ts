@@ -104,6 +104,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     }),
     (figures) => [figures.paused, figures.parentsTotal],
   );
+  children.listen();
 
   const traverseUnder = async ({ key, values }: ParentKey): Promise<void> => {
     const fields = { ...values, [parent.as]: key };

@@ -7,6 +7,9 @@ type ReportingChild = ChildWorkflowHandle<Workflow & ((...args: never[]) => Prom
  * The children of a workflow that pause and resume with it: registers the pause and resume handlers, forwards
  * each signal to every child in flight, and tells a child started just before a signal arrived. Children
  * started while paused start paused (ask `paused` when starting one).
+ *
+ * The handlers are registered by `listen()`, not by the constructor: a signal sent with the start (a run
+ * started paused) is delivered the moment its handler is set, and `onChange` must be able to run by then.
  */
 export class PausableChildren {
   private readonly running = new Set<ReportingChild>();
@@ -15,9 +18,13 @@ export class PausableChildren {
     public paused: boolean,
     /** Told after each pause or resume (the run republishes what the Web UI shows). */
     private readonly onChange: () => void = () => undefined,
-  ) {
+  ) {}
+
+  /** Registers the pause and resume handlers; call it once whatever `onChange` uses is initialised. */
+  listen(): this {
     setHandler(pauseSignal, () => this.set(true));
     setHandler(resumeSignal, () => this.set(false));
+    return this;
   }
 
   /** Waits for a child's report; `startedPaused` is what `paused` was when it was started. */

@@ -4,7 +4,7 @@ import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
-import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
+import { pauseSignal, progressQuery, resumeSignal, runProgressQuery } from '../../src/workflows/definitions';
 import { allRunHistories, assertReplays, historyText, recordHistoriesIfAsked } from '../helpers/history';
 import { queryRows, type TestDatabase } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -251,5 +251,28 @@ describe('durable paged export', () => {
     } finally {
       simulator.latencyMs = 0;
     }
+  });
+
+  it('starts paused when the pause comes with the start: no request until resumed, then exact', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const spec = simulatorSpec('start-paused', simulator.url, { kind: 'postgres', url: db.url, schema: 'start_paused' });
+    const requestsBefore = simulator.stats.pageRequests;
+    const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE, paused: true });
+    const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
+    await waitFor('the run and its traversal to report paused', async () => {
+      const run = await handle.query(runProgressQuery).catch(() => undefined);
+      const traversal = await child.query(progressQuery).catch(() => undefined);
+      return run?.paused === true && traversal?.paused === true;
+    });
+    assert.equal(simulator.stats.pageRequests, requestsBefore, 'no page request before the resume');
+    assert.equal((await child.query(progressQuery)).pages, 0);
+
+    await handle.signal(resumeSignal);
+    const report = await waitForReport(handle);
+    assert.equal(report.resources[0]?.recordsFetched, USERS);
+    const rows = await queryRows<{ _record: Record<string, unknown> }>(db.url, 'SELECT _record FROM start_paused.users');
+    assert.deepEqual(byId(rows.map((r) => r._record)), simulator.truth('/api/v1/accounts/1/users'));
+    const histories = [...(await allRunHistories(env.client, handle.workflowId)), ...(await allRunHistories(env.client, child.workflowId))];
+    recordHistoriesIfAsked(histories);
+    await assertReplays(await workflowBundle(), histories);
   });
 });
