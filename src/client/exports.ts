@@ -10,6 +10,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
+import { workflowTaskTimeout } from '../workflows/activity-options';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
 import { pauseSignal, type RunReport } from '../workflows/definitions';
@@ -66,6 +67,7 @@ export async function startExport(
     args: [raw] as [unknown],
     // Published at start so workers begin polling the source's request queue before the first page is due.
     memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
+    workflowTaskTimeout: workflowTaskTimeout(spec.execution),
     ...(await runMetadata(client, spec)),
   };
   try {

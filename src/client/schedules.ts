@@ -1,5 +1,6 @@
 import type { Client, ScheduleDescription, ScheduleHandle, ScheduleSummary } from '@temporalio/client';
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
+import { workflowTaskTimeout } from '../workflows/activity-options';
 import { parseExportSpec } from '../spec/parse-spec';
 import type { exportRun } from '../workflows/export-run';
 import type { RunReport } from '../workflows/definitions';
@@ -40,6 +41,7 @@ export async function createSchedule(client: Client, raw: unknown, options: Crea
       taskQueue: queue,
       args: [raw],
       memo: { [REQUEST_QUEUE_MEMO]: requestQueueBudget(queue, spec.source) },
+      workflowTaskTimeout: workflowTaskTimeout(spec.execution),
       ...(await runMetadata(client, spec)),
     },
     policies: { overlap: 'SKIP', catchupWindow: parseInterval(options.catchupWindow ?? '10m', '--catchup-window') * 1000 },

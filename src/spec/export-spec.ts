@@ -496,6 +496,13 @@ export const executionSchema = z
       .max(600)
       .default(10)
       .describe('How long an attempt may go without a heartbeat before the server retries it on another worker; every activity heartbeats about three times per this.'),
+    workflowTaskTimeoutSeconds: z
+      .number()
+      .int()
+      .min(2)
+      .max(60)
+      .default(5)
+      .describe("How long one workflow task may take: a worker that dies holding one is replaced after this (the server's default is 10). Raise it only if replaying a run's history takes that long on your workers."),
     maxAttempts: z.number().int().min(1).max(1_000).default(10).describe('Attempts to persist a page before the resource fails.'),
     circuitBreaker: z
       .object({

@@ -5,6 +5,18 @@ import type { ExecutionConfig, SourceConfig } from '../spec/export-spec';
 /** How long an attempt may go without a heartbeat when the spec does not say (specs written before the setting). */
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 10;
 
+/** How long a workflow task may take when the spec does not say (specs written before the setting). */
+export const DEFAULT_WORKFLOW_TASK_TIMEOUT_SECONDS = 5;
+
+/**
+ * The workflow task timeout of a run or child: a worker killed while it holds a workflow task leaves that task
+ * with the server until this expires (a task not yet picked up moves on after the sticky queue's 1 s). Histories
+ * stay bounded by continue-as-new, so a cold replay fits well within it.
+ */
+export function workflowTaskTimeout(execution: Partial<Pick<ExecutionConfig, 'workflowTaskTimeoutSeconds'>> | undefined): `${number}s` {
+  return `${execution?.workflowTaskTimeoutSeconds ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_SECONDS}s`;
+}
+
 /**
  * Timeouts and retries of our activities. Retryable failures set their own jittered `nextRetryDelay`; the
  * policy's intervals apply only to failures that do not (a worker lost mid-attempt, say). Every activity

@@ -28,7 +28,7 @@ import {
 } from './definitions';
 import type { ExportActivities } from '../activities';
 import type { AssessCompletenessInput } from '../activities/assess-completeness';
-import { activityOptions } from './activity-options';
+import { activityOptions, workflowTaskTimeout } from './activity-options';
 import { intervalSeconds } from '../spec/interval';
 import { deletionScan, type DeletionScanReport } from './deletion-scan';
 import { updateScan } from './update-scan';
@@ -153,7 +153,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
 
   const traverse = async (workflowId: string, input: Omit<ExportResourceInput, 'workflowId' | 'startPaused'>): Promise<ResourceReport> => {
     const startedPaused = children.paused;
-    return children.follow(await startChild(exportResource, { workflowId, args: [{ ...input, workflowId, startPaused: startedPaused }] }), startedPaused);
+    return children.follow(await startChild(exportResource, { workflowId, workflowTaskTimeout: workflowTaskTimeout(execution), args: [{ ...input, workflowId, startPaused: startedPaused }] }), startedPaused);
   };
 
   /** A resource under a parent: one traversal per parent key, walked by a fan-out child. */
@@ -163,6 +163,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     const startedPaused = children.paused;
     const handle = await startChild(fanOut, {
       workflowId: entry.workflowId,
+      workflowTaskTimeout: workflowTaskTimeout(execution),
       args: [{
         runId: input.runId,
         workflowId: entry.workflowId,
@@ -225,7 +226,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     const resource = { ...input.resource, query: { ...input.resource.query, ...filter }, partitions: undefined };
     try {
       const startedPaused = children.paused;
-      const report = await children.follow(await startChild(updateScan, { workflowId, args: [{ ...input, resource, workflowId, startPaused: startedPaused }] }), startedPaused);
+      const report = await children.follow(await startChild(updateScan, { workflowId, workflowTaskTimeout: workflowTaskTimeout(execution), args: [{ ...input, resource, workflowId, startPaused: startedPaused }] }), startedPaused);
       return { since, ...countersOf(report), status: report.status === 'completed' ? 'completed' : 'failed', error: report.error };
     } catch (error) {
       if (isCancellation(error)) throw error;
@@ -240,6 +241,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     try {
       return await executeChild(deletionScan, {
         workflowId: `${entry.workflowId}-deletions`,
+        workflowTaskTimeout: workflowTaskTimeout(execution),
         args: [{
           runId,
           sink: input.sink,

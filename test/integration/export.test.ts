@@ -79,6 +79,12 @@ describe('durable paged export', () => {
     ];
     assert.equal(histories.filter((h) => h.workflowId.endsWith('-deletions')).length, 1, 'the deletion scan ran as its own child workflow');
     assert.ok(histories.length > 2, 'the child ran as several continued runs');
+    // A worker killed holding a workflow task is replaced after this timeout: set on the run, its children and
+    // every run they continued into.
+    for (const { workflowId, history } of histories) {
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      assert.equal(Number(started?.workflowTaskTimeout?.seconds), 5, `${workflowId}: workflow task timeout`);
+    }
     const text = histories.map((h) => historyText(h.history)).join('\n');
     assert.ok(text.includes('/accounts/1/users'), 'history payloads are decoded, so absence below means something');
     for (const student of simulator.truth('/api/v1/accounts/1/users').slice(0, 50)) {
