@@ -1,10 +1,31 @@
 #!/usr/bin/env node
+const { relative } = require('node:path');
+const { prebuiltCode } = require('./prebuilt-code.js');
+
 const [verb, ...rest] = process.argv.slice(2);
 
-/** The operator's verbs run the TypeScript sources through tsx, so there is no build step between a checkout and a run. */
+/** Without a prebuilt file (a read-only install) the TypeScript sources run through tsx: no build step is required. */
 function fromSources(module) {
   require('tsx/cjs/api').register();
   return require(module);
+}
+
+/**
+ * The entry's prebuilt code (prebuilt-code.js), or its sources when it cannot be built. No source maps: enabling
+ * them makes Node read the map of every package module it loads (about 0.3 s of CPU); the prebuilt file is not
+ * minified and names each source file above its code.
+ */
+async function load(entry, sources) {
+  const { path, built, reason } = await prebuiltCode(entry);
+  if (path !== undefined) {
+    try {
+      return { code: require(path), origin: `the ${built ? 'build just made' : 'prebuilt file'} ${relative(process.cwd(), path)}` };
+    } catch (error) {
+      // Replaced by a newer build between reading the manifest and loading the file.
+      if (error?.code !== 'MODULE_NOT_FOUND' || !String(error.message).includes(path)) throw error;
+    }
+  }
+  return { code: fromSources(sources), origin: `the sources (not prebuilt: ${reason ?? 'replaced while loading'})` };
 }
 
 function failed(error) {
@@ -13,20 +34,13 @@ function failed(error) {
 }
 
 if (verb === 'worker' && rest.length === 0) {
-  // A worker runs its prebuilt code (worker-code.js) and loads nothing of the other verbs: restarted, it polls sooner.
-  // No source maps: enabling them makes Node read the map of every package module it loads (about 0.3 s of CPU);
-  // the prebuilt file is not minified and names each source file above its code.
-  require('./worker-code.js')
-    .workerCode()
-    .then(({ path, built, reason }) => {
-      if (path === undefined) return fromSources('../src/client/worker.ts').runWorkerProcess(`worker code from the sources (not prebuilt: ${reason})`);
-      const shown = require('node:path').relative(process.cwd(), path);
-      return require(path).runWorkerProcess(`worker code from the ${built ? 'build just made' : 'prebuilt file'} ${shown}`);
-    })
+  // A worker loads its own prebuilt code and nothing of the other verbs: restarted, it polls sooner.
+  load('worker', '../src/client/worker.ts')
+    .then(({ code, origin }) => code.runWorkerProcess(`worker code from ${origin}`))
     .catch(failed);
 } else {
-  fromSources('../src/client/cli.ts')
-    .main(process.argv)
+  load('cli', '../src/client/cli.ts')
+    .then(({ code, origin }) => code.main(process.argv, origin))
     .catch((error) => {
       console.error(error);
       process.exit(2);

@@ -30,9 +30,13 @@ import { ENCRYPTION_KEY_ENV } from '../codec/encryption-keys';
 import { runCodecServer, type CodecServerCommandOptions } from '../codec/run-codec-server';
 import { stringifyJson } from '../pagination/record-json';
 
-/** `lms-export`: the operator's verbs. Each connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. */
-export function buildCli(): Command {
-  const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal').version(packageJson.version);
+/**
+ * `lms-export`: the operator's verbs. Each connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. `codeOrigin` (shown
+ * by --version) says whether the verbs run prebuilt code or their sources (bin/prebuilt-code.js).
+ */
+export function buildCli(codeOrigin?: string): Command {
+  const version = codeOrigin === undefined ? packageJson.version : `${packageJson.version} (code from ${codeOrigin})`;
+  const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal').version(version);
 
   // Required only here (the CLI runs as CommonJS): the worker's SDK takes longer to load than a status or pause command takes to run.
   program.command('worker').description('run a worker on the lms-export task queue').action(() => (require('./worker') as typeof import('./worker')).runWorkerProcess());
@@ -356,14 +360,14 @@ function print(json: boolean | undefined, value: unknown, text: string): void {
   console.log(json ? stringifyJson(value, 2) : text);
 }
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], codeOrigin?: string): Promise<void> {
   // `lms-export dump … | head` closes our stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
   try {
-    await buildCli().parseAsync(argv);
+    await buildCli(codeOrigin).parseAsync(argv);
   } catch (error) {
     // Asked for JSON, a script gets the error as JSON on stdout too, invalid specs with every issue.
     if (argv.includes('--json')) console.log(JSON.stringify(errorAsJson(error), null, 2));

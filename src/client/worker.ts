@@ -187,7 +187,7 @@ async function workflowCode(log: ((line: string) => void) | undefined, encrypted
 /**
  * `lms-export worker`: connect, poll the task queue until SIGINT/SIGTERM (the SDK handles both), then let
  * running activities finish within LMS_EXPORT_SHUTDOWN_GRACE_SECONDS, cancel the rest and exit.
- * `codeOrigin` says where the worker's own code came from (bin/worker-code.js), shown at start.
+ * `codeOrigin` says where the worker's own code came from (bin/prebuilt-code.js), shown at start.
  */
 export async function runWorkerProcess(codeOrigin?: string): Promise<void> {
   installRuntime();

@@ -4,7 +4,7 @@ import { AesGcmCodec } from './aes-gcm-codec';
 import { encryptionKeysFromEnv, type EncryptionKeys } from './encryption-keys';
 
 /** The module the worker, its workflow bundle and every client load the failure converter of encrypted history from. */
-// A path built from this module's folder, not require.resolve: the prebuilt worker code (bin/worker-code.js) keeps
+// A path built from this module's folder, not require.resolve: the prebuilt worker code (bin/prebuilt-code.js) keeps
 // each module's own __dirname, while a relative require would resolve from the prebuilt file's folder.
 export const ENCRYPTED_FAILURE_CONVERTER_PATH = join(__dirname, 'failure-converter.ts');
 

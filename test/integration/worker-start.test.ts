@@ -6,10 +6,11 @@ import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BUNDLE_CACHE_DIR, cachedWorkflowBundle } from '../../src/client/workflow-bundle';
 import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
+import { lmsExport } from '../helpers/cli';
 import { waitFor } from '../helpers/wait';
 
 // The plain-JavaScript builder that bin/lms-export.js runs before a worker starts.
-const { workerCode } = require('../../bin/worker-code.js') as { workerCode(): Promise<{ path?: string; reason?: string }> };
+const { prebuiltCode } = require('../../bin/prebuilt-code.js') as { prebuiltCode(entry: string): Promise<{ path?: string; reason?: string }> };
 import { exited, printedBy, spawnWorkerProcess } from '../helpers/worker-process';
 
 const TASK_QUEUE = 'worker-start-test';
@@ -35,7 +36,7 @@ function cacheFiles(): Record<string, number> {
 it('starts polling on the cached workflow bundle and its prebuilt code, building nothing, when the sources are unchanged', { timeout: TEST_TIMEOUT_MS }, async () => {
   const cached = await cachedWorkflowBundle();
   assert.ok('codePath' in cached, 'the cache is writable here');
-  const prebuilt = await workerCode();
+  const prebuilt = await prebuiltCode('worker');
   assert.ok(prebuilt.path !== undefined, prebuilt.reason);
   const filesBefore = cacheFiles();
   // A run waiting on the queue before the worker exists: its first workflow task shows when the worker first polled.
@@ -57,4 +58,11 @@ it('starts polling on the cached workflow bundle and its prebuilt code, building
   assert.ok(!printed().includes('bundled'), 'no bundle built');
   assert.deepEqual(cacheFiles(), filesBefore, 'no bundle written or rewritten');
   await handle.terminate('test over').catch(() => undefined);
+});
+
+it("runs the CLI's verbs from their prebuilt code when the sources are unchanged", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const prebuilt = await prebuiltCode('cli');
+  assert.ok(prebuilt.path !== undefined, prebuilt.reason);
+  const { stdout } = await lmsExport(['--version'], { address: env.address });
+  assert.match(stdout, new RegExp(`\\(code from the prebuilt file ${relative(process.cwd(), prebuilt.path).replace(/[.]/g, '\\.')}\\)`));
 });

@@ -1,25 +1,38 @@
-// The worker's own code (src/, not the packages it uses) as one prebuilt file, so that `lms-export worker` starts
-// without compiling TypeScript module by module: a worker restarted after a crash polls about a third sooner.
-// Built at `npm ci` (the `prepare` script) or at the first start after a source changed; plain JavaScript, because
-// deciding whether the build is current must not itself load the TypeScript compiler.
+// Our own code (src/, not the packages it uses) prebuilt by esbuild into one file per entry point, so that neither
+// `lms-export worker` nor an operator's verb compiles TypeScript module by module at every start: a restarted
+// worker polls about a third sooner, and `status` answers in half the time. Built at `npm ci` (the `prepare`
+// script) or at the first start after a source changed; plain JavaScript, because deciding whether a build is
+// current must not itself load the TypeScript compiler.
 const { createHash, randomBytes } = require('node:crypto');
 const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative } = require('node:path');
 
 const PROJECT_ROOT = join(__dirname, '..');
-const ENTRY = join(PROJECT_ROOT, 'src', 'client', 'worker.ts');
+/** The entry points built: the worker process, and the CLI's verbs. */
+const ENTRIES = {
+  worker: join(PROJECT_ROOT, 'src', 'client', 'worker.ts'),
+  cli: join(PROJECT_ROOT, 'src', 'client', 'cli.ts'),
+};
 const CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'lms-export');
 /** One build per checkout: two checkouts sharing the packages keep theirs apart. */
 const CHECKOUT = createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12);
-const MANIFEST = join(CACHE_DIR, `worker-code-${CHECKOUT}.json`);
+const manifestOf = (entry) => join(CACHE_DIR, `${entry}-code-${CHECKOUT}.json`);
 
 const digestOf = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** The manifest's build, when every source it was built from is unchanged. */
-function currentBuild() {
-  let manifest;
+function readManifest(entry) {
   try {
-    manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+    return JSON.parse(readFileSync(manifestOf(entry), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The manifest's build, when every source it was built from is unchanged. */
+function currentBuild(entry) {
+  const manifest = readManifest(entry);
+  if (manifest === undefined) return undefined;
+  try {
     for (const [file, digest] of Object.entries(manifest.inputs)) if (digestOf(join(PROJECT_ROOT, file)) !== digest) return undefined;
   } catch {
     return undefined;
@@ -39,13 +52,13 @@ const ownDirname = {
   },
 };
 
-/** Builds the worker's code into the cache and returns its path (esbuild, which tsx itself runs on). */
-async function build() {
+/** Builds an entry's code into the cache and returns its path (esbuild, which tsx itself runs on). */
+async function build(entry) {
   const esbuild = require('esbuild');
   mkdirSync(CACHE_DIR, { recursive: true });
-  const output = `worker-${CHECKOUT}-${randomBytes(4).toString('hex')}.js`;
+  const output = `${entry}-${CHECKOUT}-${randomBytes(4).toString('hex')}.js`;
   const result = await esbuild.build({
-    entryPoints: [ENTRY],
+    entryPoints: [ENTRIES[entry]],
     absWorkingDir: PROJECT_ROOT,
     outfile: join(CACHE_DIR, output),
     bundle: true,
@@ -58,35 +71,28 @@ async function build() {
     plugins: [ownDirname],
   });
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((file) => [file, digestOf(join(PROJECT_ROOT, file))]));
-  const previous = currentManifestOutput();
-  const temporary = `${MANIFEST}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify({ entry: relative(PROJECT_ROOT, ENTRY), output, inputs }, null, 1));
-  renameSync(temporary, MANIFEST);
-  // A worker that started on the previous build has it loaded already.
+  const previous = readManifest(entry)?.output;
+  const temporary = `${manifestOf(entry)}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify({ entry: relative(PROJECT_ROOT, ENTRIES[entry]), output, inputs }, null, 1));
+  renameSync(temporary, manifestOf(entry));
+  // A process that started on the previous build has it loaded already.
   if (previous !== undefined && previous !== output) rmSync(join(CACHE_DIR, previous), { force: true });
   return join(CACHE_DIR, output);
 }
 
-function currentManifestOutput() {
-  try {
-    return JSON.parse(readFileSync(MANIFEST, 'utf8')).output;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * The path of the worker's prebuilt code, built now if a source changed since; `undefined` with the reason when
- * it cannot be (a read-only install), and the caller runs the sources through tsx instead.
+ * The path of an entry's prebuilt code (`worker` or `cli`), built now if a source changed since; `undefined`
+ * with the reason when it cannot be (a read-only install), and the caller runs the sources through tsx instead.
  */
-async function workerCode() {
-  const current = currentBuild();
+async function prebuiltCode(entry) {
+  if (!(entry in ENTRIES)) throw new Error(`no prebuilt entry ${entry} (one of ${Object.keys(ENTRIES).join(', ')})`);
+  const current = currentBuild(entry);
   if (current !== undefined) return { path: current, built: false };
   try {
-    return { path: await build(), built: true };
+    return { path: await build(entry), built: true };
   } catch (error) {
     return { path: undefined, reason: error instanceof Error ? error.message : String(error) };
   }
 }
 
-module.exports = { workerCode, CACHE_DIR, PROJECT_ROOT };
+module.exports = { prebuiltCode, CACHE_DIR, PROJECT_ROOT, ENTRIES };
