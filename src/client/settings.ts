@@ -24,10 +24,7 @@ export function taskQueue(env: NodeJS.ProcessEnv = process.env): string {
   return env['LMS_EXPORT_TASK_QUEUE'] ?? TASK_QUEUE;
 }
 
-/**
- * Limits an operator sets on one deployment, over every source's own budget (the lower number wins), and the
- * budget of the deployment-wide request queue that runs started by older versions still fetch on.
- */
+/** Limits an operator sets on one deployment, over every source's own budget (the lower number wins). */
 export interface RequestCeiling {
   /** Page requests per second to one source, across all workers (enforced by the Temporal server). */
   requestsPerSecond?: number;

@@ -5,7 +5,6 @@ import { namedWorkerConfigFailures } from '../activities/worker-config-failures'
 import { dataConverterOption, ENCRYPTED_FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { encryptionKeysFromEnv, ENCRYPTION_KEY_ENV, type EncryptionKeys } from '../codec/encryption-keys';
 import { SinkPool } from '../sinks/open-sink';
-import { requestQueueOf } from '../workflows/activity-options';
 import { requestCeiling, shutdownGraceSeconds, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
 import { reclaimAttemptsOfDeadWorkers, workerIdentity } from './reclaim-attempts';
 import { installRuntime } from './runtime-telemetry';
@@ -14,9 +13,6 @@ import { SourceQueuePollers, type SharedWorkerOptions, type WorkerShutdownOption
 import { cachedWorkflowBundle, describeWorkflowCode, workflowBundleOption } from './workflow-bundle';
 
 export { WORKFLOWS_PATH } from './workflow-bundle';
-
-/** Concurrent page requests on the deployment-wide request queue when the environment sets no ceiling. */
-const LEGACY_QUEUE_CONCURRENCY = 8;
 
 /** After the grace, how long an activity that ignores its cancellation may hold a stopping worker before it gives up. */
 const FORCE_AFTER_GRACE_MS = 10_000;
@@ -114,7 +110,7 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
     .then(() => reclaimAttemptsOfDeadWorkers({ client: sourceQueues.client, taskQueue, processStartedAt: new Date(performance.timeOrigin), identity, log: options.log }))
     .catch((error: Error) => console.warn(`lms-export worker: looking for attempts of stopped workers failed (${error.message})`));
   try {
-    const [worker, legacyRequestWorker] = await Promise.all([
+    const [worker] = await Promise.all([
       (options.workflowBundle === undefined ? workflowCode(options.log, keys !== undefined) : Promise.resolve(options.workflowBundle)).then((workflowBundle) =>
         Worker.create({
           connection: options.connection,
@@ -129,21 +125,9 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
           ...shared,
         }),
       ),
-      // Runs started before each source had its own queue fetch on this one until they finish.
-      Worker.create({
-        connection: options.connection,
-        namespace,
-        taskQueue: requestQueueOf(taskQueue),
-        activities: { fetchPage: activities.fetchPage },
-        ...converter,
-        interceptors,
-        maxConcurrentActivityTaskExecutions: ceiling.concurrentRequests ?? LEGACY_QUEUE_CONCURRENCY,
-        ...(ceiling.requestsPerSecond === undefined ? {} : { maxTaskQueueActivitiesPerSecond: ceiling.requestsPerSecond }),
-        ...shared,
-      }),
       firstDiscovery,
     ]);
-    return assembled(worker, legacyRequestWorker, sourceQueues, sinks);
+    return assembled(worker, sourceQueues, sinks);
   } catch (error) {
     sourceQueues.shutdown();
     await sinks.close();
@@ -151,10 +135,9 @@ export async function createExportWorker(options: ExportWorkerOptions): Promise<
   }
 }
 
-function assembled(worker: Worker, legacyRequestWorker: Worker, sourceQueues: SourceQueuePollers, sinks: SinkPool): ExportWorker {
+function assembled(worker: Worker, sourceQueues: SourceQueuePollers, sinks: SinkPool): ExportWorker {
   const shutdown = (): void => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
-    if (legacyRequestWorker.getState() === 'RUNNING') legacyRequestWorker.shutdown();
     sourceQueues.shutdown();
   };
   return {
@@ -165,7 +148,7 @@ function assembled(worker: Worker, legacyRequestWorker: Worker, sourceQueues: So
       try {
         // The SDK stops the main worker on SIGINT/SIGTERM: the request pollers stop with it.
         const main = worker.run().finally(shutdown);
-        await Promise.all([main, legacyRequestWorker.run(), sourceQueues.run()]);
+        await Promise.all([main, sourceQueues.run()]);
       } finally {
         await sinks.close();
       }

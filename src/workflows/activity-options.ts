@@ -1,6 +1,7 @@
-import { patched, type ActivityOptions } from '@temporalio/workflow';
+import { deprecatePatch, type ActivityOptions } from '@temporalio/workflow';
 import { sourceRequestQueue } from '../sources/request-budget';
 import type { ExecutionConfig, SourceConfig } from '../spec/export-spec';
+import { PATCHES } from './patches';
 
 /** How long an attempt may go without a heartbeat when the spec does not say (specs written before the setting). */
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 10;
@@ -36,19 +37,12 @@ export function activityOptions(execution: ExecutionConfig, maximumAttempts: num
 }
 
 /**
- * The deployment-wide request queue that runs started before per-source budgets fetch on, polled by every
- * worker with the environment's budget (LMS_EXPORT_REQUESTS_PER_SECOND, LMS_EXPORT_CONCURRENT_REQUESTS).
+ * Where this run's page requests go: the source's own request queue (sources/request-budget.ts). The two patches
+ * that led here are deprecated (patches.ts): every run, replayed ones too, fetches on the source's queue; the
+ * activity's task queue is not part of what a replay compares, so older histories still replay.
  */
-export function requestQueueOf(taskQueue: string): string {
-  return `${taskQueue}-requests`;
-}
-
-/**
- * Where this run's page requests go: the source's own request queue (sources/request-budget.ts); runs started
- * by older versions keep the queue they began on, so a replay issues the same commands.
- */
-export function pageRequestQueue(taskQueue: string, source: SourceConfig): string | undefined {
-  if (patched('page-requests-per-source')) return sourceRequestQueue(taskQueue, source);
-  if (patched('page-requests-on-request-queue')) return requestQueueOf(taskQueue);
-  return undefined;
+export function pageRequestQueue(taskQueue: string, source: SourceConfig): string {
+  deprecatePatch(PATCHES.pageRequestsPerSource.id);
+  deprecatePatch(PATCHES.pageRequestsOnRequestQueue.id);
+  return sourceRequestQueue(taskQueue, source);
 }

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, condition, patched } from '@temporalio/workflow';
 import { sinkDown } from './sink-down';
+import { PATCHES } from './patches';
 
 /** What the breaker remembers; part of the traversal state, so it survives continue-as-new. */
 export interface CircuitState {
@@ -54,7 +55,7 @@ export class CircuitBreaker {
         return result;
       } catch (error) {
         // The activity's own retries already waited between attempts; the circuit stays closed and counts nothing.
-        if (sinkDown(error) && patched('sink-down-not-a-source-failure')) {
+        if (sinkDown(error) && patched(PATCHES.sinkDownNotASourceFailure.id)) {
           this.onFailure(error.cause?.message ?? error.message);
           continue;
         }

@@ -44,6 +44,7 @@ import { isIncomplete } from '../integrity/verdict';
 import { EDFI_OFFSET_PAGINATION, pagesByKeySet } from '../sources/edfi';
 import { LMS_PAUSED, LMS_PHASE, LMS_RECORDS, LMS_SPEC, LMS_VERDICT, runVerdict } from './search-attributes';
 import { countVerdict, runLabels } from './run-metrics';
+import { PATCHES } from './patches';
 
 /** Search-attribute updates a run makes while it goes (its last one, when done, comes on top). */
 const MAX_LIVE_UPSERTS = 12;
@@ -93,7 +94,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   const runId = info.firstExecutionRunId;
   // Workers learn which source queues to poll, and with what budget, from the memos of running exports;
   // a run started from the Temporal CLI or Web UI carries none until it writes its own.
-  if (patched('request-queue-memo')) upsertMemo({ [REQUEST_QUEUE_MEMO]: requestQueueBudget(info.taskQueue, spec.source) });
+  if (patched(PATCHES.requestQueueMemo.id)) upsertMemo({ [REQUEST_QUEUE_MEMO]: requestQueueBudget(info.taskQueue, spec.source) });
   const startedAt = new Date().toISOString();
   const entries: ResourceEntry[] = spec.resources.map((r) => ({
     resource: r.name,
@@ -106,7 +107,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
 
   // What the Web UI shows of a run while it goes: its current details always, and its search attributes where it
   // was started with them (the namespace has them registered: lms-export setup). Upserted only when they change.
-  const indexed = info.typedSearchAttributes.get(LMS_SPEC) !== undefined && patched('search-attributes');
+  const indexed = info.typedSearchAttributes.get(LMS_SPEC) !== undefined && patched(PATCHES.searchAttributes.id);
   let published = '';
   let upserts = 0;
   const publish = (): void => {
@@ -262,7 +263,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   /** Where an incremental resource starts: from its high-water mark (less the overlap), or from the beginning. */
   const startOf = async (resource: ResourceConfig): Promise<{ resource: ResourceConfig; since?: string }> => {
     const { incremental, updateScan: changes } = resource;
-    if (incremental === undefined || changes?.sinceParam === undefined || !patched('incremental-sync')) return { resource };
+    if (incremental === undefined || changes?.sinceParam === undefined || !patched(PATCHES.incrementalSync.id)) return { resource };
     const mark = spec.full ? null : await readHighWater({ sink: spec.sink, resource, cursorField: incremental.cursorField });
     if (mark === null) return { resource };
     const since = lessOverlap(mark.value, changes.overlapSeconds);
@@ -274,7 +275,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
    * and the report says which it chose and why. Runs started before the choice existed page as they began.
    */
   const settlePaging = async (resource: ResourceConfig): Promise<{ resource: ResourceConfig; choice?: PagingChoice }> => {
-    if (spec.source.preset !== 'edfi' || !pagesByKeySet(resource) || !patched('edfi-paging-choice')) return { resource };
+    if (spec.source.preset !== 'edfi' || !pagesByKeySet(resource) || !patched(PATCHES.edfiPagingChoice.id)) return { resource };
     const choice = await choosePaging({ source: spec.source, resource });
     if (choice.mode === 'key-set') return { resource, choice };
     const unpartitioned = resource.partitions === undefined ? '' : '; partitions need key-set paging, so the resource is read in one traversal';
@@ -301,18 +302,18 @@ export async function exportRun(input: unknown): Promise<RunReport> {
     if (start.since !== undefined) report.incrementalSince = start.since;
     entry.report = report;
     if (report.status !== 'completed') return report;
-    if (configured.updateScan !== undefined && patched('update-scan')) {
+    if (configured.updateScan !== undefined && patched(PATCHES.updateScan.id)) {
       setStatus(entry, 'scanning-updates');
       report.updateScan = await scanUpdates(entry, input);
     }
     // Runs started before completeness checks existed end as they began, without them.
-    if (patched('completeness-checks')) {
+    if (patched(PATCHES.completenessChecks.id)) {
       setStatus(entry, 'checking');
       report.completeness = await assessCompleteness({ ...input, fullTraversal: start.since === undefined, traversal: traversalFacts(report) });
       // Where no page carried a total, the checks asked it at the end (count-records.ts).
       report.expectedAtEnd ??= report.completeness.findings.count?.expectedAtEnd ?? null;
     }
-    if (report.completeness !== undefined && configured.deletionScan.enabled && patched('deletion-scan')) {
+    if (report.completeness !== undefined && configured.deletionScan.enabled && patched(PATCHES.deletionScan.id)) {
       setStatus(entry, 'scanning-deletions');
       report.deletionScan =
         start.since === undefined
@@ -329,7 +330,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   /** The spec's webhook, when this run owes it an alert: delivered with retries; a delivery that fails changes nothing else. */
   const alertIfOwed = async (report: RunReport): Promise<void> => {
     const alert = spec.notify === undefined ? undefined : alertFor(report, spec.notify);
-    if (alert === undefined || spec.notify === undefined || !patched('notify-webhook')) return;
+    if (alert === undefined || spec.notify === undefined || !patched(PATCHES.notifyWebhook.id)) return;
     try {
       await notifyWebhook({ notify: spec.notify, alert });
     } catch (error) {
@@ -340,7 +341,7 @@ export async function exportRun(input: unknown): Promise<RunReport> {
   // Ed-Fi change queries: the newest change version when the run starts bounds the update scan from below.
   const changeQueries = spec.resources.find((r) => r.updateScan?.changeVersions === true);
   const changeVersionAtStart =
-    changeQueries !== undefined && patched('edfi-change-versions')
+    changeQueries !== undefined && patched(PATCHES.edfiChangeVersions.id)
       ? (await availableChangeVersions({ source: spec.source, resource: changeQueries })).newestChangeVersion
       : undefined;
 

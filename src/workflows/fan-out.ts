@@ -17,6 +17,7 @@ import { shouldContinueAsNew } from './continue-as-new';
 import { blankReport, countersOf, fanOutProgressQuery, NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
 import { exportResource, type ResourceRunInput } from './export-resource';
 import { fillParentPath, placeholdersOf } from './parent-path';
+import { PATCHES } from './patches';
 import { PausableChildren } from './pausable-children';
 import { ProgressPublisher, type FanOutMemo } from './progress-memo';
 import { runPool } from './run-pool';
@@ -109,7 +110,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
   const traverseUnder = async ({ key, values }: ParentKey): Promise<void> => {
     const fields = { ...values, [parent.as]: key };
     const filled = fillParentPath(input.resource.path, fields);
-    if (filled.refused !== undefined && patched('refuse-parent-keys-leaving-the-path')) {
+    if (filled.refused !== undefined && patched(PATCHES.refuseParentKeysLeavingThePath.id)) {
       // Recorded like a parent whose traversal failed; no request is sent.
       state.failedCount += 1;
       if (state.failed.length < MAX_LISTED) state.failed.push({ key, reason: filled.refused });
@@ -159,7 +160,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
 
   const scope = { sink: input.sink, table: input.parentTable.name, field: parent.key, runId: parent.from === 'run' ? input.runId : null, only: parent.keys };
   // Fan-outs started before they counted their parents go on without a total.
-  if (state.total === undefined && patched('fan-out-total')) state.total = await countParentKeys(scope);
+  if (state.total === undefined && patched(PATCHES.fanOutTotal.id)) state.total = await countParentKeys(scope);
   progress.publish();
   for (;;) {
     const keys = await listParentKeys({

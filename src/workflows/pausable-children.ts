@@ -1,5 +1,6 @@
 import { CancellationScope, getExternalWorkflowHandle, patched, setHandler, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
 import { pauseSignal, resumeSignal, type ResourceReport } from './definitions';
+import { PATCHES } from './patches';
 
 type ReportingChild = ChildWorkflowHandle<Workflow & ((...args: never[]) => Promise<ResourceReport>)>;
 
@@ -44,7 +45,7 @@ export class PausableChildren {
    * request and runs to its end. Cancelling by workflow id reaches the run that is current.
    */
   private async cancelCurrentRun(handle: ReportingChild): Promise<void> {
-    if (!this.running.has(handle) || !patched('cancel-children-by-workflow-id')) return;
+    if (!this.running.has(handle) || !patched(PATCHES.cancelChildrenByWorkflowId.id)) return;
     await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(handle.workflowId).cancel()).catch(() => undefined);
   }
 

@@ -1,5 +1,6 @@
 import { patched, upsertMemo } from '@temporalio/workflow';
 import type { Waits } from './waits';
+import { PATCHES } from './patches';
 
 /**
  * The memo key under which each traversal and fan-out of a run publishes its live figures. Visibility keeps
@@ -62,7 +63,7 @@ type Figures<T extends ProgressMemo> = Omit<T, 'reportedAt'>;
  * recorded before the memo existed publish nothing (patch `progress-memo`).
  */
 export class ProgressPublisher<T extends ProgressMemo> {
-  private readonly enabled = patched('progress-memo');
+  private readonly enabled = patched(PATCHES.progressMemo.id);
   private lastState = '';
   private lastFigures = '';
   private lastAt = -Infinity;

@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import { PATCHES } from './patches';
 
 /** The sink's own failure types (sinks/sink-errors.ts, sinks/sink-busy.ts): the sink is down, not the source. */
 const SINK_DOWN = new Set(['SinkUnavailable', 'SinkBusyError']);
@@ -24,7 +25,7 @@ export async function retryWhileSinkDown<T>(attempt: () => Promise<T>, onSinkDow
     try {
       return await attempt();
     } catch (error) {
-      if (!sinkDown(error) || !patched('persist-waits-out-sink-down')) throw error;
+      if (!sinkDown(error) || !patched(PATCHES.persistWaitsOutSinkDown.id)) throw error;
       onSinkDown(error.cause?.message ?? error.message);
       await sleep(Math.min(LONGEST_WAIT_MS, FIRST_WAIT_MS * 2 ** round));
     }
