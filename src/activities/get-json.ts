@@ -8,6 +8,7 @@ import { attemptNumber, backoffMs } from './backoff';
 import { classifyResponse, DEFAULT_MAX_SERVER_WAIT_MS, scrubbed } from './classify-response';
 import type { Credentials } from './credentials';
 import { pacer, type BucketShape } from './pacer';
+import { INVALID_UTF8_NOTICE } from './invalid-utf8-notice';
 import { BodyTooLargeError, httpGet, limitsOf, RequestAbandonedError, type HttpAnswer, type RequestLimits } from './http-client';
 import { countRequest, countThrottled, recordWait } from './export-metrics';
 import { DEFAULT_LATENCY_SETTINGS, latency } from './latency';
@@ -53,9 +54,6 @@ function activityLimits(source: SourceConfig, origin: string): RequestLimits {
 
 /** The attempt-log cause of a request abandoned because it took far longer than the source's latency (latency.ts). */
 export const REQUEST_ABANDONED = 'RequestAbandoned';
-
-/** The attempt-log cause under which a page whose body was not valid UTF-8 is counted (see format-report.ts). */
-export const INVALID_UTF8_NOTICE = 'InvalidUtf8Repaired';
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const LENIENT_UTF8 = new TextDecoder('utf-8');

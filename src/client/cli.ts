@@ -32,11 +32,11 @@ import { stringifyJson } from '../pagination/record-json';
 
 /**
  * `lms-export`: the operator's verbs. Each connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. `codeOrigin` (shown
- * by --version) says whether the verbs run prebuilt code or their sources (bin/prebuilt-code.js).
+ * at the end of --help) says whether the verbs run prebuilt code or their sources (bin/prebuilt-code.js).
  */
 export function buildCli(codeOrigin?: string): Command {
-  const version = codeOrigin === undefined ? packageJson.version : `${packageJson.version} (code from ${codeOrigin})`;
-  const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal').version(version);
+  const program = new Command('lms-export').description('Durable, exact, resumable LMS exports on Temporal').version(packageJson.version);
+  if (codeOrigin !== undefined) program.addHelpText('afterAll', `\nlms-export ${packageJson.version}: code from ${codeOrigin}`);
 
   // Required only here (the CLI runs as CommonJS): the worker's SDK takes longer to load than a status or pause command takes to run.
   program.command('worker').description('run a worker on the lms-export task queue').action(() => (require('./worker') as typeof import('./worker')).runWorkerProcess());

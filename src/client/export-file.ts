@@ -2,7 +2,6 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Sink } from '../sinks/sink';
 import type { ReadRowsOptions } from '../sinks/stored-rows';
 import { consumerLine } from './consumer-record';
@@ -61,6 +60,8 @@ export async function exportFile(
   try {
     const lines = join(work, `${resource}.jsonl`);
     const rows = await writeJsonLines(sink, resource, lines, options);
+    // Loaded here, not with the CLI: only this verb needs DuckDB in the CLI process.
+    const { DuckDBInstance } = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {

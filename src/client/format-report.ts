@@ -1,4 +1,4 @@
-import { INVALID_UTF8_NOTICE } from '../activities/get-json';
+import { INVALID_UTF8_NOTICE } from '../activities/invalid-utf8-notice';
 import type { CompletenessFindings } from '../integrity/verdict';
 import type { ResourceReport, RunReport } from '../workflows/definitions';
 import { lostTime, type Waits } from '../workflows/waits';

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure } from '@temporalio/common';
 import { credentialsFor } from '../activities/credentials';
-import { getJson } from '../activities/get-json';
 import { readJsonPath } from '../pagination/json-path';
 import { pagesByPosition } from '../pagination/positional';
 import { readTotal } from '../pagination/total';
@@ -78,7 +77,7 @@ export async function sizeTraversal(spec: ExportSpec, resource: ResourceConfig, 
     const started = performance.now();
     let answer;
     try {
-      answer = await getJson(url, spec.source, credentials, `plan ${resource.name}`, page > 0);
+      answer = await getJsonLazily(url, spec.source, credentials, `plan ${resource.name}`, page > 0);
     } catch (error) {
       latenciesMs.push(performance.now() - started);
       if (page === 0 && isGone(error)) return { rows: 0, pageSize: null, requests: 1, secondPass: false, fromTotal: false, records: [], latenciesMs, gone: true };
@@ -134,4 +133,10 @@ export function sampleParents(records: unknown[], keyField: string, fields: stri
     parents.push({ key: String(key), values });
   }
   return parents;
+}
+
+/** The activities' HTTP client, loaded when `plan` first asks a source: no other verb needs undici in the CLI. */
+function getJsonLazily(...args: Parameters<typeof import('../activities/get-json').getJson>): ReturnType<typeof import('../activities/get-json').getJson> {
+  const { getJson } = require('../activities/get-json') as typeof import('../activities/get-json');
+  return getJson(...args);
 }

@@ -1,8 +1,6 @@
 import type { ResourceConfig, SinkConfig } from '../spec/export-spec';
-import { DuckDbDriver } from './duckdb';
 import type { HighWaterMark } from './high-water';
-import { postgresUrl, type OpenSinkOptions } from './open-sink';
-import { PostgresDriver } from './postgres';
+import { openDriver, type OpenSinkOptions } from './open-sink';
 import type { Sink } from './sink';
 import type { SqlDriver } from './sql-driver';
 import { SqlSink } from './sql-sink';
@@ -50,7 +48,7 @@ export class IncrementalState {
 
   /** Opens the spec's sink the way openSink does, keeping the driver for the ledgers' tables. */
   static async open(config: SinkConfig, options: OpenSinkOptions = {}): Promise<IncrementalState> {
-    const db = config.kind === 'duckdb' ? await DuckDbDriver.open(config.path, options) : await PostgresDriver.open(postgresUrl(config), config.schema);
+    const db = await openDriver(config, options);
     return new IncrementalState(db, new SqlSink(db));
   }
 

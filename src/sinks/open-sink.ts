@@ -1,7 +1,8 @@
 import type { SinkConfig } from '../spec/export-spec';
-import { DuckDbDriver, type DuckDbOptions } from './duckdb';
-import { PostgresDriver } from './postgres';
+import { atAfterAuthority } from '../spec/secrets';
+import type { DuckDbOptions } from './duckdb';
 import type { Sink } from './sink';
+import type { SqlDriver } from './sql-driver';
 import { sinkMisconfigured } from './sink-errors';
 import { SqlSink } from './sql-sink';
 
@@ -11,6 +12,10 @@ export function postgresUrl(config: Extract<SinkConfig, { kind: 'postgres' }>, e
     const url = env[config.urlEnv];
     // Non-retryable: a worker's environment does not change while it runs.
     if (url === undefined || url === '') throw sinkMisconfigured(`sink.urlEnv: environment variable ${config.urlEnv} is not set on this worker: set it to the sink's connection URL and restart the worker`);
+    // The client would say only "Invalid URL" (or try a host named after the user): name the variable, never its value.
+    if (!URL.canParse(url) || atAfterAuthority(url)) {
+      throw sinkMisconfigured(`sink.urlEnv: environment variable ${config.urlEnv} holds a URL no client can read as meant: percent-encode /, ?, # and @ in its password (%2F, %3F, %23, %40) and restart the worker`);
+    }
     return url;
   }
   return config.url as string;
@@ -39,8 +44,20 @@ export function duckDbIdleReleaseMs(env: NodeJS.ProcessEnv = process.env): numbe
 export type OpenSinkOptions = DuckDbOptions;
 
 export async function openSink(config: SinkConfig, options: OpenSinkOptions = {}): Promise<Sink> {
-  if (config.kind === 'duckdb') return new SqlSink(await DuckDbDriver.open(config.path, options));
-  return new SqlSink(await PostgresDriver.open(postgresUrl(config), config.schema, postgresUrlField(config)));
+  return new SqlSink(await openDriver(config, options));
+}
+
+/**
+ * The SQL driver of a sink. Each driver's package is loaded when a sink of its kind is first opened, so a CLI verb
+ * that opens none (status, pause, watch) loads neither DuckDB nor pg.
+ */
+export async function openDriver(config: SinkConfig, options: OpenSinkOptions = {}): Promise<SqlDriver> {
+  if (config.kind === 'duckdb') {
+    const { DuckDbDriver } = require('./duckdb') as typeof import('./duckdb');
+    return DuckDbDriver.open(config.path, options);
+  }
+  const { PostgresDriver } = require('./postgres') as typeof import('./postgres');
+  return PostgresDriver.open(postgresUrl(config), config.schema, postgresUrlField(config));
 }
 
 /** How the spec names a Postgres sink's connection, for messages (never the URL itself: it may hold a password). */

@@ -63,6 +63,6 @@ it('starts polling on the cached workflow bundle and its prebuilt code, building
 it("runs the CLI's verbs from their prebuilt code when the sources are unchanged", { timeout: TEST_TIMEOUT_MS }, async () => {
   const prebuilt = await prebuiltCode('cli');
   assert.ok(prebuilt.path !== undefined, prebuilt.reason);
-  const { stdout } = await lmsExport(['--version'], { address: env.address });
-  assert.match(stdout, new RegExp(`\\(code from the prebuilt file ${relative(process.cwd(), prebuilt.path).replace(/[.]/g, '\\.')}\\)`));
+  const { stdout } = await lmsExport(['--help'], { address: env.address });
+  assert.ok(stdout.includes(`: code from the prebuilt file ${relative(process.cwd(), prebuilt.path)}`), stdout);
 });
