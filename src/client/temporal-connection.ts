@@ -32,7 +32,7 @@ export function temporalConnectionOptions(env: NodeJS.ProcessEnv = process.env):
   return {
     address: connectionOptions.address ?? temporalAddress(env),
     ...(connectionOptions.tls === undefined ? {} : { tls: connectionOptions.tls }),
-    ...(connectionOptions.apiKey === undefined ? {} : { apiKey: connectionOptions.apiKey as string }),
+    ...(connectionOptions.apiKey === undefined ? {} : { apiKey: connectionOptions.apiKey }),
     ...(connectionOptions.metadata === undefined ? {} : { metadata: connectionOptions.metadata }),
   };
 }

@@ -204,5 +204,5 @@ function forgettingMissingTables(error: unknown): never {
 
 async function run(connection: DuckDBConnection, sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
   const reader = await connection.runAndReadAll(sql, params);
-  return reader.getRowObjectsJS() as SqlRow[];
+  return reader.getRowObjectsJS();
 }

@@ -45,7 +45,7 @@ export function functionParams(url: URL): Record<string, PhpValue> {
       if (i === path.length - 1) at[name] = value;
       else {
         const inner = at[name];
-        at = (at[name] = typeof inner === 'object' ? inner : {}) as Record<string, PhpValue>;
+        at = (at[name] = typeof inner === 'object' ? inner : {});
       }
     });
   }
