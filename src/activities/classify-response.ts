@@ -1,3 +1,5 @@
+import { scrubbed } from '../privacy/server-text';
+
 /**
  * What an HTTP answer means for the export, decided in one place: carry on, retry later, wait as the server
  * says, or stop with a message that tells the operator what to fix.
@@ -83,28 +85,19 @@ function headerName(lowercase: string): string {
   return lowercase.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
-/** How much of a server's error text a failure message keeps. */
-const SERVER_MESSAGE_CHARS = 200;
-
-/**
- * A server's error text as a failure message may carry it into workflow history: cut short, with what looks like
- * a person's data masked (an error may quote the record it refused: "Ava Garcia (ava.garcia1@…) is not enrolled").
- */
-export function scrubbed(text: string): string {
-  const masked = text
-    .replace(/[^\s@"'<>()]+@[^\s@"'<>()]+\.[A-Za-z]{2,}/g, '<email>')
-    .replace(/\b\d{7,}\b/g, '<number>');
-  return masked.length > SERVER_MESSAGE_CHARS ? `${masked.slice(0, SERVER_MESSAGE_CHARS)}…` : masked;
-}
+// A server's error text enters a failure message only scrubbed (privacy/server-text.ts); get-json.ts uses it too.
+export { scrubbed };
 
 function serverMessage(bodyText: string): string {
   const text = bodyText.trim();
   try {
-    const body = JSON.parse(text) as { errors?: Array<{ message?: string } | string>; message?: string; detail?: string };
+    const body = JSON.parse(text) as { errors?: Array<{ message?: string } | string>; message?: string; detail?: string; error?: unknown; error_description?: string };
     // Canvas: {"errors":[{"message"}]}; Ed-Fi problem+json: {"detail", "errors": ["…"]}; others: {"message"}.
     const errors = (body.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter((m): m is string => !!m);
     if (body.detail !== undefined) return scrubbed([body.detail, ...errors].join(' '));
-    return scrubbed(errors[0] ?? body.message ?? text);
+    // OAuth-style bodies: {"error", "error_description"}.
+    const oauth = typeof body.error === 'string' ? [body.error, body.error_description].filter((m): m is string => !!m).join(': ') : undefined;
+    return scrubbed(errors[0] ?? body.message ?? oauth ?? text);
   } catch {
     return scrubbed(text);
   }

@@ -15,6 +15,8 @@ import { priorAttempts, type AttemptLog } from './attempt-log';
 import { claimResourceTable } from './claim-table';
 import { credentialsFor } from './credentials';
 import { privacyFor, redactedForStaging } from './privacy-rules';
+import { cursorDigest } from '../privacy/cursor-digest';
+import { shownRequest } from './shown-request';
 import { countPageFetched } from './export-metrics';
 import { getJson } from './get-json';
 import { partitionTokens } from './list-partitions';
@@ -40,6 +42,8 @@ export interface PageSummary {
   sha256: string;
   /** The URL that was requested, for the audit trail (credentials are never part of it). */
   requested: string;
+  /** How the run report names the request: a digest of `requested` (privacy/cursor-digest.ts). Absent in pages fetched before reports held digests. */
+  requestedDigest?: string;
   next: PageCursor | null;
   /** The collection size the API reported with this page, if it reports one. */
   total?: number;
@@ -85,7 +89,8 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     } catch (error) {
       if (!(error instanceof ForeignLinkError)) throw error;
       // The page itself came from the source: its records are stored, and the traversal stops after it.
-      refusedNext = error.message;
+      // The message enters the report and the run's memo: the link's cursor is masked there as in every message.
+      refusedNext = error.message.replace(parsed.next.url, `${new URL(parsed.next.url).origin}${shownRequest(parsed.next.url)}`);
       parsed.next = null;
     }
   }
@@ -94,7 +99,7 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     const nextUrl = paging.strategy.requestUrl(paging.request, parsed.next);
     if (nextUrl === url || (await sink.wasRequested(input.runId, input.traversal, nextUrl))) {
       throw ApplicationFailure.nonRetryable(
-        `resource ${resource.name}: the server sent a next page already requested in this traversal (${nextUrl}); stopping instead of looping`,
+        `resource ${resource.name}: the server sent a next page already requested in this traversal (${shownRequest(nextUrl)}); stopping instead of looping`,
         'PagingLoop',
       );
     }
@@ -114,6 +119,7 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     // reader of the audit trail test guesses of the dropped and hashed values.
     sha256: createHash('sha256').update(privacy === undefined ? answer.body : recordsJson).digest('hex'),
     requested: url,
+    requestedDigest: cursorDigest(url),
     next: parsed.next,
     total: readTotal(response, paging.total),
     positional: pagesByPosition(paging.pagination, parsed.next, url),

@@ -1,9 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { seededRandom } from './dataset';
 
-/** The ways a real API fails, injected at a rate so tests can check that an export survives them. */
-export type FaultKind = '500' | '502' | '503' | 'reset' | 'hang' | 'truncated' | 'html';
+/**
+ * The ways a real API fails, injected at a rate so tests can check that an export survives them. `FAULT_KINDS`
+ * are the passing ones drawn by default; `refused-student` is a 400 whose body names a student, as a real server's
+ * refusal may quote the record it refused (placed with `kinds`, it fails the resource).
+ */
+export type FaultKind = '500' | '502' | '503' | 'reset' | 'hang' | 'truncated' | 'html' | 'refused-student';
 export const FAULT_KINDS: FaultKind[] = ['500', '502', '503', 'reset', 'hang', 'truncated', 'html'];
+
+/** The student the `refused-student` fault names, and its body (Canvas's error format). */
+export const REFUSED_STUDENT = { name: 'Ava Garcia', sortableName: 'Garcia, Ava', email: 'ava.garcia1@students.example.edu', sisId: '20231187' };
+const REFUSED_STUDENT_BODY = JSON.stringify({
+  errors: [{ message: `Student ${REFUSED_STUDENT.name} (${REFUSED_STUDENT.email}, SIS ${REFUSED_STUDENT.sisId}; listed as "${REFUSED_STUDENT.sortableName}") is not enrolled in this course` }],
+});
 
 export interface FaultOptions {
   /** Share of API requests that fail, 0–1. */
@@ -60,6 +70,9 @@ export function inflict(kind: FaultKind, req: IncomingMessage, res: ServerRespon
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(cut) }).end(cut);
       return;
     }
+    case 'refused-student':
+      res.writeHead(400, { 'Content-Type': 'application/json' }).end(REFUSED_STUDENT_BODY);
+      return;
     case 'html':
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body>We will be back soon.</body></html>');
       return;

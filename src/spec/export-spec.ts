@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { credentialParam, isCredentialHeader, secretInUrl } from './secrets';
+import { atAfterAuthority, credentialParam, isCredentialHeader, secretInUrl } from './secrets';
 import { BUILT_IN_SCHEMA_NAMES } from '../schemas/built-in';
 import { DECLARED_FIELD_TYPES } from '../schemas/field-types';
 import { INTERVAL_PATTERN } from './interval';
@@ -39,6 +39,10 @@ function refusePostgresSecret(url: string, ctx: z.RefinementCtx): void {
     return;
   }
   if (parsed.password !== '') ctx.addIssue({ code: 'custom', message: `holds a password: ${urlEnv}` });
+  else if (atAfterAuthority(url)) {
+    // Read as a URL, `postgres://u:12/pw@host/db` is host "u" with the password's tail in its path.
+    ctx.addIssue({ code: 'custom', message: `holds an "@" after its host, the rest of a password with an unencoded /, ? or #: ${urlEnv}` });
+  }
   else if ([...parsed.searchParams.keys()].some((name) => /^(password|sslpassword)$/i.test(name))) {
     ctx.addIssue({ code: 'custom', message: `holds a password in its query: ${urlEnv}` });
   }
@@ -89,7 +93,7 @@ export const sourceSchema = z
         for (const [name, value] of Object.entries(headers)) {
           if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `header name ${JSON.stringify(name)} is not a valid HTTP header name` });
           else if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: `header ${name}: the value holds a line break or another control character` });
-          else if (isCredentialHeader(name)) {
+          else if (isCredentialHeader(name, value)) {
             ctx.addIssue({
               code: 'custom',
               path: [name],
@@ -296,7 +300,16 @@ export const resourceSchema = z
       .string()
       .regex(identifier, 'expected a lowercase identifier like enrollments (it names the table)')
       .describe('Resource name; also the table name in the sink.'),
-    path: z.string().regex(/^\//, 'expected a path starting with /').describe('Path below source.baseUrl.'),
+    path: z
+      .string()
+      .regex(/^\//, 'expected a path starting with /')
+      .superRefine((path, ctx) => {
+        const param = credentialParam([...new URLSearchParams(path.split('?')[1] ?? '').keys()]);
+        if (param !== undefined) {
+          ctx.addIssue({ code: 'custom', message: `holds a credential in its query (${param}=), and a spec is stored in clear in workflow history: name its environment variable in source.auth.queryTokenEnv (with queryTokenParam "${param}")` });
+        }
+      })
+      .describe('Path below source.baseUrl.'),
     primaryKey: z
       .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a field name like id'))
       .min(1, 'needs at least one field')
@@ -456,6 +469,7 @@ export const sinkSchema = z.discriminatedUnion('kind', [
         .min(1)
         .refine((p) => p !== ':memory:' && !p.startsWith(':'), 'is an in-memory database, whose rows are gone when the worker lets go of it: name a file')
         .refine((p) => !p.split(/[\\/]/).includes('..'), 'climbs out of its folder with "..": name a file below the data folder (LMS_EXPORT_DATA_DIR, or the working folder)')
+        .refine((p) => !/^[A-Za-z][A-Za-z0-9+.-]+:/.test(p), 'names a database service or a remote file (md:, s3://, http://…), not a file on the worker: name a file below the data folder')
         .describe('DuckDB database file; created when missing. Relative to LMS_EXPORT_DATA_DIR on the worker when set (an absolute path must be inside it), else to the working folder.'),
     })
     .strict(),

@@ -20,6 +20,7 @@ export function secretInUrl(url: string): string | undefined {
     return undefined; // not a URL at all: the field's own format check says so
   }
   if (parsed.password !== '') return 'holds a password (user:password@)';
+  if (atAfterAuthority(url)) return 'holds an "@" after its host: the rest of a password with an unencoded / ? or # (user:password@)';
   if (parsed.username !== '' && /^https?:$/.test(parsed.protocol)) return 'holds credentials (user@)';
   const param = [...parsed.searchParams.keys()].find((name) => CREDENTIAL_PARAM.test(name));
   return param === undefined ? undefined : `holds a credential in its query (${param}=)`;
@@ -30,6 +31,20 @@ export function credentialParam(names: string[]): string | undefined {
   return names.find((name) => CREDENTIAL_PARAM.test(name));
 }
 
-export function isCredentialHeader(name: string): boolean {
-  return CREDENTIAL_HEADER.test(name);
+/** A header value that is a credential whatever the header is called: an HTTP auth scheme and its token. */
+const CREDENTIAL_VALUE = /^\s*(bearer|basic|digest|token|negotiate|apikey|api-key)\s+\S/i;
+
+export function isCredentialHeader(name: string, value = ''): boolean {
+  return CREDENTIAL_HEADER.test(name) || CREDENTIAL_VALUE.test(value);
+}
+
+/**
+ * Whether an `@` stands after a URL's authority (`postgres://u:1234/pw@host/db` reads as host `u`, port 1234 and
+ * the path `/pw@host/db`): the tail of a password holding an unencoded `/`, `?` or `#`, which a parser accepts
+ * but misreads, and which would be stored in clear.
+ */
+export function atAfterAuthority(url: string): boolean {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const authorityEnd = rest.search(/[/?#]/);
+  return authorityEnd >= 0 && rest.slice(authorityEnd).includes('@');
 }

@@ -136,6 +136,7 @@ export interface ResourceReport extends PageCounters {
   circuitOpenings: number;
   /** Retries by cause, throttled answers and the time the server or our backoff made us wait. */
   waits: Waits;
+  /** The first and last page request of the main pass, as `sha256:` digests of their audit rows' `cursor_before` (privacy/cursor-digest.ts). */
   startCursor: string | null;
   endCursor: string | null;
   startedAt: string;

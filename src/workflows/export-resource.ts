@@ -272,8 +272,9 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
         state.expectedAtEnd = page.total;
       }
       if (state.pass === 'main') {
-        state.startCursor ??= page.requested;
-        state.endCursor = page.requested;
+        // The report names pages by digest (a cursor can encode record values); pages fetched before, by URL.
+        state.startCursor ??= page.requestedDigest ?? page.requested;
+        state.endCursor = page.requestedDigest ?? page.requested;
       }
       state.cursor = page.next;
       state.nextPageNumber += 1;

@@ -11,9 +11,11 @@ import { createExportWorker, type ExportWorker } from '../../src/client/worker';
 import { ENCRYPTED_ENCODING } from '../../src/codec/aes-gcm-codec';
 import { encryptionKeysFromEnv, type EncryptionKeys } from '../../src/codec/encryption-keys';
 import { findTemporalCli } from '../../src/client/dev-server';
+import { REFUSED_STUDENT } from '../../src/simulator/faults';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import type { RunReport } from '../../src/workflows/definitions';
+import * as workflows from '../../src/workflows';
 import { historyText } from '../helpers/history';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { TOKEN_ENV } from '../helpers/specs';
@@ -66,7 +68,8 @@ function canvasSpec(name: string, tokenEnv = TOKEN_ENV): ExportSpecInput {
     name,
     source: { preset: 'canvas', baseUrl: `${simulator.url}/api/v1`, auth: { bearerTokenEnv: tokenEnv } },
     resources: [
-      { name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 50 },
+      // The update scan runs the users again as its own workflow type (updateScan); every resource gets a deletion scan.
+      { name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 50, updateScan: { sinceParam: 'updated_since' } },
       { name: 'courses', path: '/courses', primaryKey: ['id'] },
       { name: 'enrollments', path: '/courses/{course_id}/enrollments', primaryKey: ['id'], pageSize: 10, parent: { resource: 'courses', as: 'course_id' } },
     ],
@@ -88,14 +91,17 @@ function edfiPartitionedSpec(name: string): ExportSpecInput {
  * Every workflow the runs so far started (parents, resource children, fan-out children, scans), as stored: listed
  * with the key (a listing decodes memos, which are encrypted too), read without it.
  */
-async function storedHistories(withKey: Client, query = ''): Promise<Array<{ workflowId: string; text: string }>> {
-  const histories: Array<{ workflowId: string; text: string }> = [];
+async function storedHistories(withKey: Client, query = ''): Promise<Array<{ workflowId: string; workflowType: string; text: string }>> {
+  const histories: Array<{ workflowId: string; workflowType: string; text: string }> = [];
   for await (const execution of withKey.workflow.list(query ? { query } : {})) {
     const history = await env.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-    histories.push({ workflowId: execution.workflowId, text: historyText(history) });
+    histories.push({ workflowId: execution.workflowId, workflowType: execution.type, text: historyText(history) });
   }
   return histories;
 }
+
+/** Every workflow type the worker registers (src/workflows/index.ts): each must be among the histories checked. */
+const WORKFLOW_TYPES = Object.entries(workflows).filter(([, value]) => typeof value === 'function').map(([name]) => name).sort();
 
 /** The payloads of a history as `temporal workflow show --output json` prints it (metadata and data in base64), as text. */
 function payloadTexts(value: unknown): string {
@@ -108,13 +114,14 @@ function payloadTexts(value: unknown): string {
 
 function assertNothingReadable(text: string, what: string): void {
   assert.ok(text.includes(ENCRYPTED_ENCODING), `${what}: payloads are there, encrypted`);
-  for (const clear of ['per_page=', simulator.url, '/accounts/1/users', '/enrollments', '/ed-fi/students', 'bookmark:', simulator.token]) {
-    assert.ok(!text.includes(clear), `${what} holds "${clear}" in the clear`);
-  }
+  // Cursors (Canvas bookmarks, URL-encoded or not; Ed-Fi page tokens; the update scan's filter), base URLs, paths, the sink's URL.
+  const clears = ['per_page=', 'bookmark', 'pageToken', 'updated_since', simulator.url, '/api/v1', '/data/v3', '/accounts/1/users', '/enrollments', '/ed-fi/students', simulator.token, db.url];
+  for (const clear of clears) assert.ok(!text.includes(clear), `${what} holds "${clear}" in the clear`);
   for (const user of simulator.truth('/api/v1/accounts/1/users').slice(0, 50)) {
     assert.ok(!text.includes(String(user['email'])), `${what} holds ${user['email']}`);
-    assert.ok(!text.includes(String(user['sortable_name'])), `${what} holds a student name`);
+    assert.ok(!text.includes(String(user['sortable_name'])) && !text.includes(String(user['name'])), `${what} holds a student name`);
   }
+  for (const value of Object.values(REFUSED_STUDENT)) assert.ok(!text.includes(value), `${what} holds "${value}" from a server's error text`);
 }
 
 let run1: { workflowId: string; runId: string; report: RunReport };
@@ -132,11 +139,16 @@ describe('encrypted history', () => {
     assert.equal(partitioned.status, 'completed');
     assert.ok((partitioned.resources[0]?.partitions?.length ?? 0) >= 1, 'the students ran as partition children');
 
+    assert.equal(report.resources.find((r) => r.resource === 'users')?.updateScan?.status, 'completed', 'the update scan ran');
+    assert.ok(report.resources.every((r) => r.deletionScan !== undefined && r.deletionScan.outcome !== 'failed'), 'the deletion scans ran');
     const histories = await storedHistories(withKey);
+    assert.deepEqual([...new Set(histories.map((h) => h.workflowType))].sort(), WORKFLOW_TYPES, 'every workflow type the worker runs is among the histories checked');
     const ids = histories.map((h) => h.workflowId);
-    assert.ok(ids.filter((id) => id.startsWith('export-sealed-enrollments-')).length >= 6, `the fan-out children: ${ids.join(', ')}`);
+    // The fan-out reads each course's first page itself; a course with more enrollments than a page gets a child traversal.
+    assert.ok(ids.some((id) => /^export-sealed-enrollments-\d+$/.test(id)), `the fan-out children: ${ids.join(', ')}`);
     assert.ok(ids.includes('export-sealed-partitions-students-p0'), `the partitions: ${ids.join(', ')}`);
-    for (const { workflowId, text } of histories) assertNothingReadable(text, workflowId);
+    assert.ok(ids.includes('export-sealed-users-updates') && ids.includes('export-sealed-users-deletions'), `the scans: ${ids.join(', ')}`);
+    for (const { workflowId, workflowType, text } of histories) assertNothingReadable(text, `${workflowType} ${workflowId}`);
 
     // A client without the key sees ciphertext; the CLI's client (with it) the report.
     await assert.rejects(env.client.workflow.getHandle(handle.workflowId).result(), /Unknown encoding: binary\/encrypted/);
@@ -157,6 +169,27 @@ describe('encrypted history', () => {
     const failure = await withKey.workflow.getHandle(handle.workflowId).result().catch((error: Error) => error);
     assert.match(String((failure as Error & { cause?: Error }).cause?.message), /users: resource users: 401 on GET \/api\/v1\/accounts\/1\/users/, 'with the key, the failure reads');
     assertNothingReadable(text, handle.workflowId);
+  });
+
+  it("encrypts a server's refusal that names a student; with the key it reads scrubbed", { timeout: TEST_TIMEOUT_MS }, async () => {
+    const refusing = new LmsSimulator({ users: 250, faults: { rate: 0, kinds: ['refused-student'], atRequests: [3] } });
+    await refusing.start();
+    try {
+      const withKey = codecClient(env, keysA);
+      const spec = { ...canvasSpec('sealed-student'), source: { preset: 'canvas' as const, baseUrl: `${refusing.url}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV } }, resources: [canvasSpec('x').resources[0]!] };
+      const handle = await startExport(withKey, spec, { taskQueue: TASK_QUEUE });
+      const report = await waitForReport(handle);
+      assert.equal(report.status, 'failed');
+      assert.equal(refusing.faults?.injected['refused-student'], 1);
+      assert.match(report.resources[0]?.error ?? '', /400 on GET \/api\/v1\/accounts\/1\/users\?\S*page=<cursor>\S*: <name> \(<email>, SIS <number>; listed as <quoted>\) is not enrolled/, 'with the key, the failure reads, scrubbed');
+      const histories = await storedHistories(withKey, `WorkflowId STARTS_WITH '${handle.workflowId}'`);
+      for (const { workflowId, workflowType, text } of histories) {
+        assertNothingReadable(text.replaceAll(refusing.url, simulator.url), `${workflowType} ${workflowId}`);
+        assert.ok(!text.includes(refusing.url), `${workflowId} holds the base URL`);
+      }
+    } finally {
+      await refusing.stop();
+    }
   });
 
   it('decodes for `temporal workflow show --codec-endpoint` through `lms-export codec-server`, only with the token', { timeout: TEST_TIMEOUT_MS }, async () => {

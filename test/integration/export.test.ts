@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
+import { cursorDigest } from '../../src/privacy/cursor-digest';
 import { LmsSimulator } from '../../src/simulator/server';
 import { pauseSignal, progressQuery, resumeSignal, runProgressQuery } from '../../src/workflows/definitions';
 import { allRunHistories, assertReplays, historyText, recordHistoriesIfAsked } from '../helpers/history';
@@ -70,7 +71,7 @@ describe('durable paged export', () => {
 
     const audit = await sink.readAudit(report.runId, 'users');
     assert.equal(audit.length, USERS / 100);
-    assert.equal(audit[0]?.cursorBefore, users?.startCursor);
+    assert.equal(cursorDigest(audit[0]?.cursorBefore ?? ''), users?.startCursor, 'the report names the first request by the digest of its audit row');
 
     const histories = [
       ...(await allRunHistories(env.client, handle.workflowId)),
@@ -150,7 +151,10 @@ describe('durable paged export', () => {
       });
       const report = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
       assert.deepEqual(report.resources.map((r) => [r.resource, r.status]), [['enrollments', 'completed'], ['submissions', 'completed'], ['courses', 'completed']]);
-      assert.match(report.resources[1]?.startCursor ?? '', /student_ids%5B%5D=all&include%5B%5D=user&include%5B%5D=course/);
+      // Array parameters repeat: the first request as the audit trail keeps it, which the report names by digest.
+      const [first] = await queryRows<{ cursor_before: string }>(db.url, `SELECT cursor_before FROM multi._lms_page_audit WHERE run_id = '${report.runId}' AND resource = 'submissions' AND page_number = 1`);
+      assert.match(first?.cursor_before ?? '', /student_ids%5B%5D=all&include%5B%5D=user&include%5B%5D=course/);
+      assert.equal(report.resources[1]?.startCursor, cursorDigest(first?.cursor_before ?? ''));
 
       // Keyset bookmarks see rows inserted behind them at the end of the collection: the export ends equal to truth.
       const enrollments = await queryRows<{ _record: Record<string, unknown> }>(db.url, 'SELECT _record FROM multi.enrollments');

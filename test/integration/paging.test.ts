@@ -120,7 +120,8 @@ describe('paging hazards', () => {
       const report = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
       assert.equal(report.status, 'failed');
       const error = report.resources[0]?.error ?? '';
-      assert.ok(error.includes(`next page link ${elsewhere.url}/api/v1/accounts/1/users?per_page=100&page=bookmark%3A`), error);
+      // Named by origin and path; its cursor is masked, as in every message (a bookmark can encode record values).
+      assert.ok(error.includes(`next page link ${elsewhere.url}/api/v1/accounts/1/users?per_page=100&page=<cursor> points to`), error);
       assert.ok(error.includes(`outside the source origin ${redirecting.url}; refusing to follow it`), error);
       assert.equal(redirecting.stats.pageRequests, 1, 'the page with the foreign link was the only request');
       assert.equal(elsewhere.stats.pageRequests, 0, 'the other origin received no request');

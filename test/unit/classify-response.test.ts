@@ -80,7 +80,7 @@ describe('response classification', () => {
 });
 
 describe("a server's error text in a failure message", () => {
-  it('masks emails and long numbers, and is cut short', () => {
+  it('masks emails, long numbers and the name of the student it quotes, and is cut short', () => {
     const verdict = classifyResponse({
       status: 400,
       headers: {},
@@ -89,7 +89,27 @@ describe("a server's error text in a failure message", () => {
       path: '/api/v1/courses/12/enrollments',
       now: 0,
     });
-    assert.equal(verdict.kind === 'fatal' ? verdict.message : '', '400 on GET /api/v1/courses/12/enrollments: Student Ava Garcia (<email>, SIS <number>) is not enrolled in course 12');
+    assert.equal(verdict.kind === 'fatal' ? verdict.message : '', '400 on GET /api/v1/courses/12/enrollments: <name> (<email>, SIS <number>) is not enrolled in course 12');
     assert.equal(scrubbed('x'.repeat(500)), `${'x'.repeat(200)}…`);
+  });
+
+  it('masks names in either order, with accents, hyphens and suffixes, and quoted values', () => {
+    assert.equal(scrubbed('no enrollment for Patel4, Priya in section 3'), 'no enrollment for <name> in section 3');
+    assert.equal(scrubbed("user José Núñez-García isn't active"), "user <name> isn't active");
+    assert.equal(scrubbed('Ava Garcia is not enrolled'), '<name> is not enrolled');
+    assert.equal(scrubbed("Invalid value 'Ava' for name"), 'Invalid value <quoted> for name');
+    assert.equal(scrubbed('SIS 604822 is not active'), 'SIS <number> is not active');
+  });
+
+  it("keeps an API's own messages and reason phrases readable", () => {
+    for (const message of ['Invalid access token.', 'The request is invalid. The pageToken is not valid.', 'invalid bookmark: it has expired', 'Invalid limit: must be between 1 and 100', 'PageSize must be a value between 0 and 500.', 'An error occurred.', 'Too Many Requests', 'Service Unavailable: maintenance']) {
+      assert.equal(scrubbed(message), message);
+    }
+    assert.equal(scrubbed('<html><body><h1>502 Bad Gateway</h1></body></html>'), '502 Bad Gateway', "a proxy's page keeps its text");
+  });
+
+  it('reads OAuth-style bodies ({error, error_description}) and scrubs them', () => {
+    const verdict = classifyResponse({ status: 400, headers: {}, bodyText: '{"error":"invalid_request","error_description":"no such user ava.garcia1@district.example.org"}', method: 'GET', path: '/x', now: 0 });
+    assert.equal(verdict.kind === 'fatal' ? verdict.message : '', '400 on GET /x: invalid_request: no such user <email>');
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { credentialsFor } from '../../src/activities/credentials';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { lostPagesOf } from '../../src/sinks/audited-rows';
 import { duckDbFile } from '../../src/sinks/duckdb-path';
 import type { AuditRow } from '../../src/sinks/sink';
@@ -95,6 +97,20 @@ describe('a spec holds no secret: it is stored in clear in workflow history', ()
   it('refuses a credential in a resource query', () => {
     refused({ resources: [{ ...resources[0], query: { access_token: 'abc' } }] }, /resources\[0\]\.query\.access_token: access_token is a credential.*source\.auth\.queryTokenEnv/);
     refused({ resources: [{ ...resources[0], query: { wstoken: 'abc' } }] }, /wstoken is a credential/);
+    refused({ resources: [{ ...resources[0], path: '/accounts/1/users?access_token=abc' }] }, /resources\[0\]\.path: holds a credential in its query \(access_token=\).*source\.auth\.queryTokenEnv/);
+  });
+
+  it('refuses a password whose unencoded "/" makes a parser read it as a port and a path', () => {
+    // new URL() reads postgres://postgres:1234/pw@127.0.0.1/db as host "postgres", port 1234, path "/pw@127.0.0.1/db".
+    refused({ sink: { kind: 'postgres', url: 'postgres://postgres:1234/pw@127.0.0.1:5432/db' } }, /sink\.url: holds an "@" after its host, the rest of a password with an unencoded \/, \? or #: put the URL in an environment variable and name it in urlEnv/);
+    refused({ sink: { kind: 'postgres', url: 'postgres://postgres:12?pw@127.0.0.1:5432/db' } }, /sink\.url: holds an "@" after its host/);
+    refused({ source: { ...source, baseUrl: 'https://admin:1234/pw@sis.example/api' } }, /source\.baseUrl: holds an "@" after its host/);
+  });
+
+  it('refuses a header whose value is a credential, whatever the header is called', () => {
+    refused({ source: { ...source, headers: { 'X-Upstream': 'Bearer abc' } } }, /source\.headers\.X-Upstream: header X-Upstream carries a credential.*source\.secretHeaders/);
+    refused({ source: { ...source, headers: { 'X-Forwarded-For': 'Basic dXNlcjpwdw==' } } }, /source\.headers\.X-Forwarded-For: header X-Forwarded-For carries a credential/);
+    assert.equal(parseExportSpec({ name: 'x', source: { ...source, headers: { 'X-Tenant': 'district 7' } }, resources, sink: duckdb }).source.headers?.['X-Tenant'], 'district 7');
   });
 });
 
@@ -102,6 +118,28 @@ describe('where a DuckDB file may be', () => {
   it('refuses :memory: and paths that climb out with ..', () => {
     for (const path of [':memory:', '../../tmp/escaped2/trav.duckdb', 'exports/../../x.duckdb']) {
       assert.throws(() => parseExportSpec({ name: 'x', source, resources, sink: { kind: 'duckdb', path } }), /sink\.path: (is an in-memory database|climbs out of its folder)/, path);
+    }
+  });
+
+  it('refuses database services and remote files: a sink is a file on the worker', () => {
+    for (const path of ['md:district', 's3://bucket/x.duckdb', 'https://host/x.duckdb']) {
+      assert.throws(() => parseExportSpec({ name: 'x', source, resources, sink: { kind: 'duckdb', path } }), /sink\.path: names a database service or a remote file/, path);
+    }
+  });
+
+  it('refuses a path that leads out of LMS_EXPORT_DATA_DIR through a symbolic link', () => {
+    const base = mkdtempSync(join(tmpdir(), 'lms-data-dir-'));
+    const dataDir = join(base, 'data');
+    const elsewhere = join(base, 'elsewhere');
+    mkdirSync(dataDir);
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(dataDir, 'link'));
+    const env = { LMS_EXPORT_DATA_DIR: dataDir };
+    try {
+      assert.throws(() => duckDbFile('link/escaped/x.duckdb', env), /sink\.path: link\/escaped\/x\.duckdb is outside LMS_EXPORT_DATA_DIR .* \(it leads out through a symbolic link\)/);
+      assert.equal(duckDbFile('inside/x.duckdb', env), join(dataDir, 'inside', 'x.duckdb'));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
     }
   });
 
