@@ -8,7 +8,6 @@
  *   BENCH_USERS=20000 BENCH_SINK=postgres npm run bench     (PostgreSQL at BENCH_PG; default DuckDB; BENCH_LATENCIES=0,50)
  */
 import { rmSync } from 'node:fs';
-import pg from 'pg';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fetchPage } from '../src/activities/fetch-page';
 import { persistPage } from '../src/activities/persist-page';
@@ -21,7 +20,9 @@ import { LmsSimulator } from '../src/simulator/server';
 import { parseExportSpec } from '../src/spec/parse-spec';
 import type { PersistResult } from '../src/sinks/sink';
 import { allRunHistories } from '../test/helpers/history';
+import { targetRatio, writeBenchResult, type Row } from './bench-result';
 import { pageBreakdown, persistSteps, type Breakdown } from './page-timeline';
+import { adminQuery, databaseUrl } from './admin-query';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 5_000);
 /** Simulated latencies to run at, e.g. `BENCH_LATENCIES=0` for one quick comparison. */
@@ -29,7 +30,6 @@ const LATENCIES = (process.env['BENCH_LATENCIES'] ?? '0,50').split(',').map(Numb
 const TOKEN_ENV = 'BENCH_TOKEN';
 const TASK_QUEUE = 'bench';
 const SINK = process.env['BENCH_SINK'] ?? 'duckdb';
-const ADMIN_URL = process.env['BENCH_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Where each arm stores its rows: a DuckDB file, or a schema of the bench's PostgreSQL database. */
 type SinkOf = (arm: string) => { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string; schema: string };
@@ -86,16 +86,6 @@ async function timed(work: () => Promise<number>): Promise<{ records: number; pe
   return { records, perSecond: records / ((performance.now() - started) / 1000) };
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
 function printSteps(title: string, steps: Breakdown): void {
   console.log(title);
   for (const [step, ms] of steps) console.log(`  ${step.padEnd(54)} ${ms.toFixed(1).padStart(7)}`);
@@ -119,7 +109,7 @@ async function main(): Promise<void> {
   const tuning = applyWorkerOptions();
   const database = `lms_export_bench_overhead_${process.pid}`;
   if (SINK === 'postgres') await adminQuery(`CREATE DATABASE ${database}`);
-  const pgUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).toString();
+  const pgUrl = databaseUrl(database);
   const { server: env } = await startLocalTemporal();
   const simulator = new LmsSimulator({ users: USERS });
   const simulatorUrl = await simulator.start();
@@ -127,6 +117,7 @@ async function main(): Promise<void> {
   const exportWorker = await createExportWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE });
   const running = exportWorker.run();
   const rows: string[] = [];
+  const measured: Array<{ latencyMs: number; plain: number; durable: number }> = [];
   const breakdowns: Array<{ latencyMs: number; plain: Breakdown; durable: Breakdown }> = [];
   try {
     for (const latencyMs of LATENCIES) {
@@ -143,6 +134,7 @@ async function main(): Promise<void> {
         return report.resources[0]?.recordsFetched ?? 0;
       });
       if (plain.records !== USERS || durable.records !== USERS) throw new Error(`incomplete: plain ${plain.records}, durable ${durable.records} of ${USERS}`);
+      measured.push({ latencyMs, plain: plain.perSecond, durable: durable.perSecond });
       rows.push(
         `${String(latencyMs).padStart(4)} ms | ${plain.perSecond.toFixed(0).padStart(10)} | ${durable.perSecond.toFixed(0).padStart(12)} | ${(durable.perSecond / plain.perSecond).toFixed(2)}`,
       );
@@ -164,6 +156,63 @@ async function main(): Promise<void> {
     printSteps('plain loop', plain);
     printSteps('durable (history event times; activities\' own timings indented)', durable);
   }
+  writeResult(tuning, measured, breakdowns);
+}
+
+/** The durable/plain targets by latency; other latencies have none. */
+const TARGETS: Record<number, number> = { 0: 0.8, 50: 0.95 };
+/** The plain loop's steps under the name of the durable step they match, so both share a row. */
+const SAME_STEP: Record<string, string> = { 'wall time per page': 'wall time per page (first schedule to last persist)', persist: 'persistPage: started → completed' };
+
+function writeResult(tuning: string, measured: Array<{ latencyMs: number; plain: number; durable: number }>, breakdowns: Array<{ latencyMs: number; plain: Breakdown; durable: Breakdown }>): void {
+  const sinkName = SINK === 'postgres' ? 'PostgreSQL' : 'DuckDB';
+  const steps = new Map<string, Row>();
+  for (const { latencyMs, plain, durable } of breakdowns) {
+    // The durable list first: it has every step, in order; the plain loop's fill in its rows.
+    for (const [arm, list] of [['durable', durable], ['plain', plain]] as const) {
+      for (const [name, ms] of list) {
+        const step = arm === 'plain' ? (SAME_STEP[name] ?? name) : name;
+        const row = steps.get(step) ?? { step };
+        row[`${arm}${latencyMs}`] = ms;
+        steps.set(step, row);
+      }
+    }
+  }
+  writeBenchResult({
+    bench: 'overhead',
+    command: 'npm run bench',
+    setup: `${USERS} Canvas users, 100 per page, ${sinkName} sink, ${tuning}; plain loop versus durable export, one run each`,
+    settings: { BENCH_USERS: USERS, BENCH_LATENCIES: LATENCIES.join(','), BENCH_SINK: SINK, BENCH_WORKER_OPTIONS: process.env['BENCH_WORKER_OPTIONS'] ?? null },
+    scenarios: {
+      columns: [
+        { key: 'latency', label: 'latency' },
+        { key: 'plainPerSecond', label: 'plain loop rec/s' },
+        { key: 'durablePerSecond', label: 'ours (durable) rec/s' },
+        { key: 'ratio', label: 'durable / plain', digits: 2 },
+      ],
+      rows: measured.map((m) => ({
+        latency: `${m.latencyMs} ms`,
+        plainPerSecond: m.plain,
+        durablePerSecond: m.durable,
+        ratio: m.durable / m.plain,
+      })),
+    },
+    ratios: measured.map((m) => targetRatio(`durable / plain at ${m.latencyMs} ms`, m.durable / m.plain, TARGETS[m.latencyMs] === undefined ? null : { op: '≥', value: TARGETS[m.latencyMs] as number })),
+    details: [
+      {
+        title: `Where a page's time goes (ms per page; durable from the history's event times, indented steps from the activities' own timings)`,
+        columns: [
+          { key: 'step', label: 'step' },
+          ...breakdowns.flatMap(({ latencyMs }) => [
+            { key: `plain${latencyMs}`, label: `plain, ${latencyMs} ms`, digits: 1 },
+            { key: `durable${latencyMs}`, label: `durable, ${latencyMs} ms`, digits: 1 },
+          ]),
+        ],
+        rows: [...steps.values()],
+      },
+    ],
+    chart: { title: `Per-page overhead: ${USERS} records, ${sinkName} sink`, panels: [{ title: 'records per second', unit: 'rec/s', x: 'latency', y: ['plainPerSecond', 'durablePerSecond'] }] },
+  });
 }
 
 main().catch((error) => {

@@ -23,16 +23,17 @@ import { LmsSimulator } from '../src/simulator/server';
 import type { ExportSpecInput } from '../src/spec/export-spec';
 import type { Waits } from '../src/workflows/waits';
 import { PLAIN_RETRY_DELAY_MS, PLAIN_TIMEOUT_MS, plainRetryLoop } from './plain-retry-loop';
+import { targetRatio, writeBenchResult } from './bench-result';
 import { formatCounts, historyFindings, type HistoryFindings } from './recovery-history';
 import { RequestLog } from './request-log';
 import { WorkerProcess } from './worker-process';
+import { adminQuery, databaseUrl } from './admin-query';
 
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 20_000);
 const KILLS = Number(process.env['BENCH_KILLS'] ?? 10);
 const SHORT_HEARTBEAT_SECONDS = process.env['BENCH_SHORT_HEARTBEAT'] === '0' ? undefined : Number(process.env['BENCH_SHORT_HEARTBEAT'] ?? 2);
 /** BENCH_ONLY=clean,kills runs only the scenarios named (all by default). */
 const ONLY = process.env['BENCH_ONLY']?.split(',');
-const ADMIN_URL = process.env['BENCH_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PAGE_SIZE = 100;
 const LATENCY_MS = 20;
 const FAULTS: FaultOptions = { rate: 0.1, kinds: ['500', '502', '503', 'reset', 'hang', 'truncated', 'html'] };
@@ -83,16 +84,6 @@ function spec(name: string, simulatorUrl: string, dbUrl: string, schema: string,
     sink: { kind: 'postgres', url: dbUrl, schema },
     ...(scenario.heartbeatTimeoutSeconds === undefined ? {} : { execution: { heartbeatTimeoutSeconds: scenario.heartbeatTimeoutSeconds } }),
   };
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
 }
 
 /** Whether the table holds exactly the simulator's rows, or what differs. */
@@ -209,9 +200,23 @@ function describeWaits(waits: Waits): string {
   return `retries ${formatCounts(waits.retries)}; backoff ${seconds(waits.backoffMs ?? 0)} s, in failed requests ${seconds(waits.failedRequestMs ?? 0)} s, server-directed ${seconds(waits.serverWaitMs ?? 0)} s`;
 }
 
+const label = (s: Scenario): string =>
+  s.plain ? `plain loop${s.faults ? ' (b) faults' : ' (a) clean'}` : s.kills ? `ours (c) ${s.kills} kills${s.heartbeatTimeoutSeconds ? `, heartbeat ${s.heartbeatTimeoutSeconds} s` : ''}` : s.faults ? 'ours (b) 10% faults' : 'ours (a) clean';
+
+/** The outcomes the ratios compare, by their part in them. */
+function roles(outcomes: Outcome[]) {
+  const find = (test: (s: Scenario) => boolean): Outcome | undefined => outcomes.find((o) => test(o.scenario));
+  return {
+    clean: find((s) => !s.plain && !s.faults && !s.kills),
+    faulted: find((s) => !s.plain && s.faults !== undefined),
+    killed: find((s) => !s.plain && s.kills !== undefined && s.heartbeatTimeoutSeconds === undefined),
+    killedShort: find((s) => !s.plain && s.kills !== undefined && s.heartbeatTimeoutSeconds !== undefined),
+    plainFaulted: find((s) => s.plain === true && s.faults !== undefined),
+    plainClean: find((s) => s.plain === true && s.faults === undefined),
+  };
+}
+
 function print(outcomes: Outcome[]): void {
-  const label = (s: Scenario): string =>
-    s.plain ? `plain loop${s.faults ? ' (b) faults' : ' (a) clean'}` : s.kills ? `ours (c) ${s.kills} kills${s.heartbeatTimeoutSeconds ? `, heartbeat ${s.heartbeatTimeoutSeconds} s` : ''}` : s.faults ? 'ours (b) 10% faults' : 'ours (a) clean';
   console.log(`\n${RECORDS} Canvas users, ${PAGE_SIZE} per page, ${LATENCY_MS} ms latency, PostgreSQL sink, worker as its own process; one run each`);
   console.log(`faults (b): rate ${FAULTS.rate}, kinds ${FAULTS.kinds?.join(' ')}; plain loop: ${PLAIN_TIMEOUT_MS / 1000} s timeouts, retry after ${PLAIN_RETRY_DELAY_MS / 1000} s\n`);
   console.log('scenario                          | seconds | requests | pages | exact | URLs requested > once (extra requests)');
@@ -219,7 +224,7 @@ function print(outcomes: Outcome[]): void {
     console.log(`${label(o.scenario).padEnd(33)} | ${o.seconds.toFixed(1).padStart(7)} | ${String(o.requests).padStart(8)} | ${String(o.pages).padStart(5)} | ${o.exact.padEnd(5)} | ${o.repeatedUrls} (${o.extraRequests})`);
   }
   console.log('');
-  const clean = outcomes.find((o) => !o.scenario.plain && !o.scenario.faults && !o.scenario.kills);
+  const { clean, faulted, killed, killedShort, plainFaulted, plainClean } = roles(outcomes);
   for (const o of outcomes) {
     const details = [`faults injected: ${o.injected}`];
     if (o.waits) details.push(`report waits: ${describeWaits(o.waits)}`);
@@ -238,12 +243,6 @@ function print(outcomes: Outcome[]): void {
     }
     console.log(`${label(o.scenario)}:\n  ${details.join('\n  ')}`);
   }
-  const find = (test: (s: Scenario) => boolean): Outcome | undefined => outcomes.find((o) => test(o.scenario));
-  const faulted = find((s) => !s.plain && s.faults !== undefined);
-  const killed = find((s) => !s.plain && s.kills !== undefined && s.heartbeatTimeoutSeconds === undefined);
-  const killedShort = find((s) => !s.plain && s.kills !== undefined && s.heartbeatTimeoutSeconds !== undefined);
-  const plainFaulted = find((s) => s.plain === true && s.faults !== undefined);
-  const plainClean = find((s) => s.plain === true && s.faults === undefined);
   const ratio = (a: Outcome | undefined, b: Outcome | undefined): string => (a && b ? (a.seconds / b.seconds).toFixed(2) : '?');
   const perKill = (o: Outcome | undefined): string => (o && o.kills.length > 0 ? (o.kills.reduce((n, x) => n + x.refetched, 0) / o.kills.length).toFixed(2) : '?');
   console.log('\nratios (wall time)');
@@ -255,13 +254,60 @@ function print(outcomes: Outcome[]): void {
   console.log(`  ours (a) / plain loop (a):        ${ratio(clean, plainClean)}   (durability's own cost, clean)`);
 }
 
+function writeResult(outcomes: Outcome[]): void {
+  const { clean, faulted, killed, killedShort, plainFaulted, plainClean } = roles(outcomes);
+  const over = (a: Outcome | undefined, b: Outcome | undefined): number | null => (a && b ? a.seconds / b.seconds : null);
+  const perKill = (o: Outcome | undefined): number | null => (o && o.kills.length > 0 ? o.kills.reduce((n, x) => n + x.refetched, 0) / o.kills.length : null);
+  writeBenchResult({
+    bench: 'recovery',
+    command: 'npm run bench:recovery',
+    setup: `${RECORDS} Canvas users, ${PAGE_SIZE} per page, ${LATENCY_MS} ms latency, PostgreSQL sink, worker as its own process; faults (b): rate ${FAULTS.rate}, kinds ${FAULTS.kinds?.join(' ')}; plain loop: ${PLAIN_TIMEOUT_MS / 1000} s timeouts, retry after ${PLAIN_RETRY_DELAY_MS / 1000} s; one run each`,
+    settings: { BENCH_RECORDS: RECORDS, BENCH_KILLS: KILLS, BENCH_SHORT_HEARTBEAT: SHORT_HEARTBEAT_SECONDS ?? null, BENCH_ONLY: ONLY?.join(',') ?? null },
+    scenarios: {
+      columns: [
+        { key: 'scenario', label: 'scenario' },
+        { key: 'approach', label: 'approach' },
+        { key: 'seconds', label: 'seconds', digits: 1 },
+        { key: 'requests', label: 'requests' },
+        { key: 'pages', label: 'pages' },
+        { key: 'exact', label: 'exact' },
+        { key: 'extraRequests', label: 'repeated requests' },
+        { key: 'refetchedPerKill', label: 're-fetched pages per kill', digits: 2 },
+        { key: 'lostPerKill', label: 'seconds lost per kill', digits: 1 },
+      ],
+      rows: outcomes.map((o) => ({
+        scenario: label(o.scenario),
+        approach: o.scenario.plain ? 'plain loop' : 'ours',
+        seconds: o.seconds,
+        requests: o.requests,
+        pages: o.pages,
+        exact: o.exact,
+        extraRequests: o.extraRequests,
+        refetchedPerKill: perKill(o),
+        lostPerKill: o.kills.length > 0 && clean ? (o.seconds - clean.seconds) / o.kills.length : null,
+      })),
+    },
+    ratios: [
+      targetRatio('(b)/(a) faults / clean', over(faulted, clean), { op: '≤', value: 2 }),
+      targetRatio('(c)/(a) kills / clean', over(killed, clean), { op: '≤', value: 1.5 }),
+      targetRatio('re-fetched pages per kill (c)', perKill(killed), { op: '≤', value: 1 }),
+      ...(killedShort ? [targetRatio(`(c)/(a) at heartbeat ${killedShort.scenario.heartbeatTimeoutSeconds} s`, over(killedShort, clean)), targetRatio(`re-fetched pages per kill at heartbeat ${killedShort.scenario.heartbeatTimeoutSeconds} s`, perKill(killedShort))] : []),
+      targetRatio('plain loop (b) / ours (b) (> 1: ours recovers faster)', over(plainFaulted, faulted)),
+      targetRatio('plain loop (b)/(a)', over(plainFaulted, plainClean)),
+      targetRatio('ours (a) / plain loop (a) (durability\'s own cost, clean)', over(clean, plainClean)),
+    ],
+    details: [],
+    chart: { title: `Recovery: ${RECORDS} records, ${LATENCY_MS} ms latency, PostgreSQL`, panels: [{ title: 'wall time by scenario', unit: 'seconds', x: 'scenario', y: ['seconds'], color: 'approach' }] },
+  });
+}
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // Built (or found) once here, so no worker of the bench, started or restarted, runs webpack.
   await cachedWorkflowBundle();
   const database = `lms_export_bench_${process.pid}_${Date.now().toString(36)}`;
   await adminQuery(`CREATE DATABASE ${database}`);
-  const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).toString();
+  const dbUrl = databaseUrl(database);
   const { server: env } = await startLocalTemporal();
   const scenarios: Scenario[] = [
     { name: 'clean' },
@@ -279,6 +325,7 @@ async function main(): Promise<void> {
       outcomes.push(outcome);
     }
     print(outcomes);
+    writeResult(outcomes);
   } finally {
     await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await env.teardown();

@@ -18,6 +18,7 @@ import { startExport, waitForReport } from '../src/client/exports';
 import { cachedWorkflowBundle } from '../src/client/workflow-bundle';
 import { LmsSimulator } from '../src/simulator/server';
 import type { ExportSpecInput } from '../src/spec/export-spec';
+import { targetRatio, writeBenchResult } from './bench-result';
 import { WorkerProcess } from './worker-process';
 
 const ROW_COUNTS = (process.env['BENCH_SCALE_ROWS'] ?? '100000,1000000').split(',').map(Number);
@@ -177,6 +178,59 @@ function print(outcomes: Outcome[]): void {
   }
 }
 
+function writeResult(outcomes: Outcome[]): void {
+  const [smallest, largest] = [outcomes[0], outcomes[outcomes.length - 1]];
+  const compared = smallest !== undefined && largest !== undefined && largest !== smallest;
+  writeBenchResult({
+    bench: 'scale',
+    command: 'npm run bench:scale',
+    setup: `Ed-Fi students, ${PARTITIONS} partitions in parallel, ${PAGE_SIZE} per page, 0 ms latency, PostgreSQL, worker as its own process; one run each`,
+    settings: { BENCH_SCALE_ROWS: ROW_COUNTS.join(','), BENCH_WORKER_NODE_OPTIONS: WORKER_NODE_OPTIONS ?? null, partitions: PARTITIONS, pageSize: PAGE_SIZE },
+    scenarios: {
+      columns: [
+        { key: 'rows', label: 'rows' },
+        { key: 'status', label: 'status' },
+        { key: 'stored', label: 'stored' },
+        { key: 'seconds', label: 'seconds', digits: 1 },
+        { key: 'recPerSecond', label: 'rec/s' },
+        { key: 'peakRssMb', label: 'worker peak RSS (MB)' },
+        { key: 'runs', label: 'workflow runs' },
+        { key: 'maxEventsPerRun', label: 'max events/run' },
+        { key: 'totalEvents', label: 'all events' },
+        { key: 'tableMb', label: 'table size (MB)' },
+        { key: 'rssAtQuarters', label: 'RSS at 25/50/75/100% of rows (MB)' },
+      ],
+      rows: outcomes.map((o) => ({
+        rows: o.rows.toLocaleString('en-US'),
+        status: o.status,
+        stored: o.stored,
+        seconds: o.seconds,
+        recPerSecond: o.rows / o.seconds,
+        peakRssMb: o.peakRssMb,
+        runs: o.runs,
+        maxEventsPerRun: o.maxEventsPerRun,
+        totalEvents: o.totalEvents,
+        tableMb: o.tableMb,
+        rssAtQuarters: o.rssAtQuarters.map((mb) => mb.toFixed(0)).join(' / '),
+      })),
+    },
+    ratios: compared
+      ? [
+          targetRatio(`worker peak RSS at ${largest.rows} / at ${smallest.rows}`, largest.peakRssMb / smallest.peakRssMb, { op: '≤', value: 1.15 }),
+          targetRatio(`rec/s at ${largest.rows}`, largest.rows / largest.seconds, { op: '≥', value: 5_000 }),
+        ]
+      : [],
+    details: [],
+    chart: {
+      title: `Scale: Ed-Fi students, ${PARTITIONS} partitions, PostgreSQL`,
+      panels: [
+        { title: 'records per second', unit: 'rec/s', x: 'rows', y: ['recPerSecond'] },
+        { title: 'worker peak resident memory', unit: 'MB', x: 'rows', y: ['peakRssMb'] },
+      ],
+    },
+  });
+}
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   await cachedWorkflowBundle();
@@ -189,6 +243,7 @@ async function main(): Promise<void> {
       outcomes.push(outcome);
     }
     print(outcomes);
+    writeResult(outcomes);
   } finally {
     await env.teardown();
   }

@@ -9,7 +9,6 @@
  *   npm run bench:sink          (PostgreSQL at BENCH_PG, else postgres://postgres@127.0.0.1:5432/postgres)
  */
 import { rmSync } from 'node:fs';
-import pg from 'pg';
 import { Dataset } from '../src/simulator/dataset';
 import { DuckDbDriver } from '../src/sinks/duckdb';
 import { keyPage, type KeyedRow } from '../src/sinks/page-rows';
@@ -17,8 +16,9 @@ import { PostgresDriver } from '../src/sinks/postgres';
 import { mergeRows } from '../src/sinks/row-merge';
 import { quoteIdent, type SqlDriver, type SqlValue } from '../src/sinks/sql-driver';
 import { SqlSink } from '../src/sinks/sql-sink';
+import { targetRatio, writeBenchResult } from './bench-result';
+import { adminQuery, databaseUrl } from './admin-query';
 
-const ADMIN_URL = process.env['BENCH_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROWS = Number(process.env['BENCH_SINK_ROWS'] ?? 20_000);
 const PAGE_SIZES = [100, 500];
 const ROWS_PER_STATEMENT = 200;
@@ -103,16 +103,6 @@ async function measureSink(name: string, db: SqlDriver): Promise<Measure[]> {
   return measures;
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
 async function main(): Promise<void> {
   const database = `lms_export_bench_sink_${process.pid}`;
   const duckPath = `.tmp/bench-sink-${process.pid}.duckdb`;
@@ -120,7 +110,7 @@ async function main(): Promise<void> {
   await adminQuery(`CREATE DATABASE ${database}`);
   const measures: Measure[] = [];
   try {
-    const pgUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).toString();
+    const pgUrl = databaseUrl(database);
     measures.push(...(await measureSink('postgres', await PostgresDriver.open(pgUrl))));
     measures.push(...(await measureSink('duckdb', await DuckDbDriver.open(duckPath))));
   } finally {
@@ -133,6 +123,39 @@ async function main(): Promise<void> {
   for (const m of measures) {
     console.log(`${m.sink.padEnd(8)} | ${String(m.pageSize).padStart(4)} | ${m.pass} | ${n(m.page)} | ${n(m.merge)} | ${n(m.insert)} | ${(m.merge / m.insert).toFixed(1).padStart(5)}`);
   }
+  writeResult(measures);
+}
+
+/** Rows/s that a page of this size should reach. */
+const TARGET_PAGE_SIZE = 500;
+const TARGET_ROWS_PER_SECOND = 20_000;
+const SINK_NAMES: Record<string, string> = { postgres: 'PostgreSQL', duckdb: 'DuckDB' };
+
+function writeResult(measures: Measure[]): void {
+  const sinkName = (m: Measure): string => SINK_NAMES[m.sink] ?? m.sink;
+  writeBenchResult({
+    bench: 'sink',
+    command: 'npm run bench:sink',
+    setup: `${ROWS} Canvas-shaped users per page size, rows/s; page = stagePage + persistPage, merge = the set-based upsert alone, INSERT = bound multi-row INSERT … ON CONFLICT of ${ROWS_PER_STATEMENT} rows`,
+    settings: { BENCH_SINK_ROWS: ROWS, pageSizes: PAGE_SIZES.join(','), rowsPerStatement: ROWS_PER_STATEMENT },
+    scenarios: {
+      columns: [
+        { key: 'sink', label: 'sink' },
+        { key: 'pageSize', label: 'page size' },
+        { key: 'pass', label: 'pass' },
+        { key: 'page', label: 'page' },
+        { key: 'merge', label: 'merge' },
+        { key: 'insert', label: 'INSERT' },
+        { key: 'mergeOverInsert', label: 'merge / INSERT', digits: 1 },
+      ],
+      rows: measures.map((m) => ({ sink: sinkName(m), case: `${m.pageSize} a page, ${m.pass}`, pageSize: m.pageSize, pass: m.pass, page: m.page, merge: m.merge, insert: m.insert, mergeOverInsert: m.merge / m.insert })),
+    },
+    ratios: measures
+      .filter((m) => m.pageSize === TARGET_PAGE_SIZE)
+      .flatMap((m) => (['page', 'merge'] as const).map((what) => targetRatio(`${sinkName(m)} ${what} rows/s at ${m.pageSize} a page, ${m.pass}`, m[what], { op: '≥', value: TARGET_ROWS_PER_SECOND }))),
+    details: [],
+    chart: { title: `Sink: rows/s by sink and page size (${ROWS} rows)`, panels: [{ title: 'rows per second', unit: 'rows/s', x: 'case', y: ['page', 'merge', 'insert'], facet: 'sink' }] },
+  });
 }
 
 main().catch((error) => {

@@ -10,6 +10,7 @@ import { startLocalTemporal } from '../src/client/dev-server';
 import { startExport, waitForReport } from '../src/client/exports';
 import { createExportWorker } from '../src/client/worker';
 import { LmsSimulator } from '../src/simulator/server';
+import { targetRatio, writeBenchResult } from './bench-result';
 
 const TOKEN_ENV = 'BENCH_TOKEN';
 const TASK_QUEUE = 'bench-throttle';
@@ -52,6 +53,28 @@ async function main(): Promise<void> {
     console.log(`${report.resources.reduce((n, r) => n + r.recordsFetched, 0)} rows, ${requests} requests, ${RESOURCES} resources in parallel`);
     console.log(`bucket: high water ${BUCKET.highWater}, ${BUCKET.upfront} up front, leak ${BUCKET.leakPerSecond}/s, cost ${BUCKET.cost}/request`);
     console.log(`took ${seconds.toFixed(1)} s; theoretical minimum ${minimum.toFixed(1)} s; ratio ${(seconds / minimum).toFixed(2)}; throttled answers ${simulator.stats.throttled.length}`);
+    const rows = report.resources.reduce((n, r) => n + r.recordsFetched, 0);
+    writeBenchResult({
+      bench: 'throttle',
+      command: 'npm run bench:throttle',
+      setup: `${RESOURCES} Canvas resources of ${ROWS_PER_RESOURCE} rows in parallel, 30 ms latency; simulated bucket: high water ${BUCKET.highWater}, ${BUCKET.upfront} up front, leak ${BUCKET.leakPerSecond}/s, cost ${BUCKET.cost}/request`,
+      settings: { ...BUCKET, rowsPerResource: ROWS_PER_RESOURCE, resources: RESOURCES, latencyMs: 30 },
+      scenarios: {
+        columns: [
+          { key: 'scenario', label: 'scenario' },
+          { key: 'rows', label: 'rows' },
+          { key: 'requests', label: 'requests' },
+          { key: 'seconds', label: 'took (s)', digits: 1 },
+          { key: 'minimumSeconds', label: 'theoretical minimum (s)', digits: 1 },
+          { key: 'ratio', label: 'seconds / minimum', digits: 2 },
+          { key: 'throttled', label: 'throttled answers' },
+        ],
+        rows: [{ scenario: 'paced export', rows, requests, seconds, minimumSeconds: minimum, ratio: seconds / minimum, throttled: simulator.stats.throttled.length }],
+      },
+      ratios: [targetRatio('seconds / theoretical minimum', seconds / minimum), targetRatio('throttled answers', simulator.stats.throttled.length, { op: '≤', value: 0 })],
+      details: [],
+      chart: { title: `Paced export against the Canvas bucket: ${rows} rows, ${requests} requests`, panels: [{ title: 'wall time', unit: 'seconds', x: 'scenario', y: ['seconds', 'minimumSeconds'] }] },
+    });
   } finally {
     worker.shutdown();
     await running;
