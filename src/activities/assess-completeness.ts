@@ -12,6 +12,7 @@ import type { ResourceConfig, SinkConfig, SourceConfig } from '../spec/export-sp
 import { credentialsFor } from './credentials';
 import { countRecords } from './count-records';
 import { getJson } from './get-json';
+import { FailureType } from '../failures';
 
 export interface AssessCompletenessInput {
   runId: string;
@@ -100,7 +101,7 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
       // A passing fault retries the whole assessment (it writes nothing until the end). A page that cannot be
       // read at all is evidence, not the export: the verdict is left to the other checks.
       if (error instanceof ApplicationFailure && !error.nonRetryable) throw error;
-      const unverified = error instanceof ApplicationFailure && error.type === 'CursorExpired' ? 'cursor expired' : 'could not re-fetch';
+      const unverified = error instanceof ApplicationFailure && error.type === FailureType.CursorExpired ? 'cursor expired' : 'could not re-fetch';
       spotChecks.push({ page: page.pageNumber, traversal: page.resource, keys: 0, notStored: 0, example: null, error: (error as Error).message, unverified });
     }
   }

@@ -1,5 +1,6 @@
 import type { Context } from '@temporalio/activity';
 import { currentContext } from './activity-context';
+import { FailureType } from '../failures';
 
 /**
  * What the earlier attempts at one page went through: failures by cause, throttled answers, and how long the
@@ -49,7 +50,7 @@ function note(cause: string, waitMs: number, timing: FailureTiming = { requestMs
   const prior = priorAttempts();
   const log: AttemptLog = {
     retries: { ...prior.retries, [cause]: (prior.retries[cause] ?? 0) + 1 },
-    throttled: prior.throttled + (cause === 'Throttled' ? 1 : 0),
+    throttled: prior.throttled + (cause === FailureType.Throttled ? 1 : 0),
     waitedMs: prior.waitedMs + waitMs,
     serverWaitMs: (prior.serverWaitMs ?? 0) + (timing.serverDirected ? waitMs : 0),
     backoffMs: (prior.backoffMs ?? 0) + (timing.serverDirected ? 0 : waitMs),

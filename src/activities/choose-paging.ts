@@ -5,6 +5,7 @@ import { countRecords } from './count-records';
 import { credentialsFor } from './credentials';
 import { getJson } from './get-json';
 import { partitionTokens } from './list-partitions';
+import { FailureType } from '../failures';
 
 export interface ChoosePagingInput {
   source: SourceConfig;
@@ -19,7 +20,7 @@ export interface PagingChoice {
 }
 
 /** Failures that mean "this server has no such thing", as opposed to faults worth retrying. */
-const REFUSED = new Set(['NotFound', 'BadRequest']);
+const REFUSED: ReadonlySet<string> = new Set([FailureType.NotFound, FailureType.BadRequest]);
 
 function refused(error: unknown): error is ApplicationFailure {
   return error instanceof ApplicationFailure && REFUSED.has(error.type ?? '');

@@ -1,4 +1,5 @@
 import { scrubbed } from '../privacy/server-text';
+import { FailureType } from '../failures';
 
 /**
  * What an HTTP answer means for the export, decided in one place: carry on, retry later, wait as the server
@@ -8,7 +9,10 @@ export type ResponseVerdict =
   | { kind: 'ok' }
   | { kind: 'retry'; message: string }
   | { kind: 'throttled'; message: string; retryAfterMs?: number }
-  | { kind: 'fatal'; type: 'AuthRejected' | 'NotFound' | 'BadRequest' | 'CursorExpired' | 'ServerWaitTooLong'; message: string };
+  | { kind: 'fatal'; type: FatalAnswer; message: string };
+
+/** The answers a retry cannot fix, as failure types (failures.ts). */
+export type FatalAnswer = typeof FailureType.Unauthorized | typeof FailureType.Forbidden | typeof FailureType.NotFound | typeof FailureType.BadRequest | typeof FailureType.CursorExpired | typeof FailureType.ServerWaitTooLong;
 
 export interface ResponseFacts {
   status: number;
@@ -121,7 +125,7 @@ export function classifyResponse(facts: ResponseFacts): ResponseVerdict {
       // Obeying would park the page for that long with nothing to show for it: fail it, naming what the server said.
       return {
         kind: 'fatal',
-        type: 'ServerWaitTooLong',
+        type: FailureType.ServerWaitTooLong,
         message:
           `${status} throttled on ${where} with ${headerName(wait.header)}: ${wait.value}, a wait of ${describeWait(wait.ms)}, beyond ` +
           `source.maxServerWaitSeconds (${Math.round(longest / 1000)} s); raise that setting if the source really means it, or export later`,
@@ -131,13 +135,13 @@ export function classifyResponse(facts: ResponseFacts): ResponseVerdict {
   }
   if (status === 401 || status === 403) {
     const token = facts.tokenEnv === undefined ? 'no token is configured: set source.auth.bearerTokenEnv' : `check the token in ${facts.tokenEnv}`;
-    return { kind: 'fatal', type: 'AuthRejected', message: `${status} on ${where}: ${serverMessage(facts.bodyText)} (${token})` };
+    return { kind: 'fatal', type: status === 401 ? FailureType.Unauthorized : FailureType.Forbidden, message: `${status} on ${where}: ${serverMessage(facts.bodyText)} (${token})` };
   }
   if ((status === 400 || status === 410 || status === 422) && facts.carriesCursor && /token|cursor|bookmark|expired/i.test(facts.bodyText)) {
     // The position the server gave us is no longer valid: the traversal can recover, the request cannot.
-    return { kind: 'fatal', type: 'CursorExpired', message: `${status} on ${where}: the server rejected its own cursor: ${serverMessage(facts.bodyText)}` };
+    return { kind: 'fatal', type: FailureType.CursorExpired, message: `${status} on ${where}: the server rejected its own cursor: ${serverMessage(facts.bodyText)}` };
   }
-  if (status === 404) return { kind: 'fatal', type: 'NotFound', message: `404 on ${where}: no such collection; check the resource path` };
+  if (status === 404) return { kind: 'fatal', type: FailureType.NotFound, message: `404 on ${where}: no such collection; check the resource path` };
   if (status === 408 || status >= 500) return { kind: 'retry', message: `${status} on ${where}: ${serverMessage(facts.bodyText)}` };
-  return { kind: 'fatal', type: 'BadRequest', message: `${status} on ${where}: ${serverMessage(facts.bodyText)}` };
+  return { kind: 'fatal', type: FailureType.BadRequest, message: `${status} on ${where}: ${serverMessage(facts.bodyText)}` };
 }

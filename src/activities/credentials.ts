@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SourceConfig } from '../spec/export-spec';
+import { FailureType } from '../failures';
 
 /**
  * Puts the source's token on a request at the last moment. The spec names only the environment variable; the
@@ -18,7 +19,7 @@ export interface Credentials {
 function readEnv(field: string, name: string, parent = 'source.auth'): string {
   const token = process.env[name];
   if (token === undefined || token === '') {
-    throw ApplicationFailure.nonRetryable(`${parent}.${field}: environment variable ${name} is not set on this worker`, 'AuthMissing');
+    throw ApplicationFailure.nonRetryable(`${parent}.${field}: environment variable ${name} is not set on this worker`, FailureType.AuthMissing);
   }
   return token;
 }

@@ -20,6 +20,7 @@ import { shownRequest } from './shown-request';
 import { countPageFetched } from './export-metrics';
 import { getJson } from './get-json';
 import { partitionTokens } from './list-partitions';
+import { FailureType } from '../failures';
 
 export interface FetchPageInput {
   runId: string;
@@ -100,7 +101,7 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
     if (nextUrl === url || (await sink.wasRequested(input.runId, input.traversal, nextUrl))) {
       throw ApplicationFailure.nonRetryable(
         `resource ${resource.name}: the server sent a next page already requested in this traversal (${shownRequest(nextUrl)}); stopping instead of looping`,
-        'PagingLoop',
+        FailureType.PagingLoop,
       );
     }
   }

@@ -14,6 +14,7 @@ import { countRequest, countThrottled, recordWait } from './export-metrics';
 import { DEFAULT_LATENCY_SETTINGS, latency } from './latency';
 import { JsonNestingError, parseJson } from '../pagination/record-json';
 import { shownRequest } from './shown-request';
+import { failure, FailureType } from '../failures';
 
 /** A retryable failure whose next attempt comes after `delayMs` (a jittered backoff unless the server said). */
 function retry(message: string, type: string, timing: FailureTiming, serverWaitMs?: number): ApplicationFailure {
@@ -53,7 +54,7 @@ function activityLimits(source: SourceConfig, origin: string): RequestLimits {
 }
 
 /** The attempt-log cause of a request abandoned because it took far longer than the source's latency (latency.ts). */
-export const REQUEST_ABANDONED = 'RequestAbandoned';
+export const REQUEST_ABANDONED = FailureType.RequestAbandoned;
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const LENIENT_UTF8 = new TextDecoder('utf-8');
@@ -95,12 +96,12 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     // A cancelled attempt ends as cancelled, not as a fault to retry.
     if (limits.signal?.aborted && error === limits.signal.reason) throw error;
     countRequest(undefined);
-    if (error instanceof BodyTooLargeError) throw ApplicationFailure.nonRetryable(`${what}: ${error.message}`, 'PageTooLarge');
+    if (error instanceof BodyTooLargeError) throw failure(FailureType.PageTooLarge, `${what}: ${error.message}`);
     // Longer than the source ever takes: given up on in seconds and tried again, with more time.
     if (error instanceof RequestAbandonedError) throw retry(`${what}: GET ${path} ${error.message}`, REQUEST_ABANDONED, failed());
     // Resets, refused connections, timeouts, bodies cut short: the network's faults, worth another try.
     const cause = error as { code?: string; message?: string };
-    throw retry(`${what}: GET ${path} failed: ${cause.code ?? ''} ${cause.message ?? String(error)}`.replace(/\s+/g, ' '), 'NetworkError', failed());
+    throw retry(`${what}: GET ${path} failed: ${cause.code ?? ''} ${cause.message ?? String(error)}`.replace(/\s+/g, ' '), FailureType.NetworkError, failed());
   } finally {
     clearInterval(heartbeats);
   }
@@ -122,22 +123,22 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     now: Date.now(),
     maxServerWaitMs: (source.maxServerWaitSeconds ?? DEFAULT_MAX_SERVER_WAIT_MS / 1000) * 1000,
   });
-  if (verdict.kind === 'throttled' || (verdict.kind === 'fatal' && verdict.type === 'ServerWaitTooLong')) countThrottled(answer.status);
-  if (verdict.kind === 'fatal') throw ApplicationFailure.nonRetryable(`${what}: ${verdict.message}`, verdict.type);
+  if (verdict.kind === 'throttled' || (verdict.kind === 'fatal' && verdict.type === FailureType.ServerWaitTooLong)) countThrottled(answer.status);
+  if (verdict.kind === 'fatal') throw failure(verdict.type, `${what}: ${verdict.message}`);
   if (verdict.kind === 'throttled') {
     // Wait exactly as long as the server said (a durable timer on the server side, not a sleeping worker).
-    throw retry(verdict.message, 'Throttled', failed(), verdict.retryAfterMs);
+    throw retry(verdict.message, FailureType.Throttled, failed(), verdict.retryAfterMs);
   }
-  if (verdict.kind === 'retry') throw retry(verdict.message, 'ServerError', failed());
+  if (verdict.kind === 'retry') throw retry(verdict.message, FailureType.ServerError, failed());
 
   let body: unknown;
   try {
     body = parseJson(bodyText);
   } catch (error) {
     if (error instanceof JsonNestingError) {
-      throw ApplicationFailure.nonRetryable(`${what}: GET ${path}: ${error.message}; a retry reads the same body`, 'PageTooDeep');
+      throw failure(FailureType.PageTooDeep, `${what}: GET ${path}: ${error.message}; a retry reads the same body`);
     }
-    throw retry(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, 'UnreadableBody', failed());
+    throw retry(`${what}: unreadable JSON from ${path} (${answer.body.length} bytes)`, FailureType.UnreadableBody, failed());
   }
   if (repaired) {
     warn(`${what}: GET ${path} sent bytes that are not UTF-8; they are stored as U+FFFD`, { path: new URL(url).pathname });
@@ -145,7 +146,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   }
   const bodyError = presetOf(source).bodyError?.(body);
   if (bodyError !== undefined) {
-    const hint = bodyError.type === 'AuthRejected' && credentials.tokenEnv !== undefined ? ` (check the token in ${credentials.tokenEnv})` : '';
+    const hint = bodyError.type === FailureType.Unauthorized && credentials.tokenEnv !== undefined ? ` (check the token in ${credentials.tokenEnv})` : '';
     const message = `${what}: ${scrubbed(bodyError.message)} on GET ${path}${hint}`;
     throw bodyError.retryable ? retry(message, bodyError.type, failed()) : ApplicationFailure.nonRetryable(message, bodyError.type);
   }

@@ -4,6 +4,7 @@ import { resolvePaging } from '../sources/resolve-paging';
 import type { ResourceConfig, SourceConfig } from '../spec/export-spec';
 import { credentialsFor } from './credentials';
 import { getJson } from './get-json';
+import { FailureType } from '../failures';
 
 export interface ListPartitionsInput {
   source: SourceConfig;
@@ -24,7 +25,7 @@ export async function partitionTokens(source: SourceConfig, resource: ResourceCo
   const { body } = await getJson(url, source, credentialsFor(source), `resource ${resource.name} partitions`);
   const tokens = (body as { pageTokens?: unknown } | null)?.pageTokens;
   if (!Array.isArray(tokens) || !tokens.every((t): t is string => typeof t === 'string' && t !== '')) {
-    throw ApplicationFailure.nonRetryable(`resource ${resource.name}: the partitions answer has no "pageTokens" list of strings`, 'PageFormatError');
+    throw ApplicationFailure.nonRetryable(`resource ${resource.name}: the partitions answer has no "pageTokens" list of strings`, FailureType.PageFormatError);
   }
   return tokens;
 }

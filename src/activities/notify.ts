@@ -3,6 +3,7 @@ import { request } from 'undici';
 import type { NotifyConfig } from '../spec/export-spec';
 import { temporalNamespace, temporalUiUrl, workflowPageUrl } from '../client/settings';
 import type { RunAlert } from '../workflows/alert';
+import { FailureType } from '../failures';
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -19,8 +20,8 @@ function webUiLink(alert: RunAlert, env: NodeJS.ProcessEnv): string | null {
 export async function notifyWebhook(input: { notify: NotifyConfig; alert: RunAlert }, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number }> {
   const name = input.notify.webhookUrlEnv;
   const url = env[name];
-  if (url === undefined || url === '') throw ApplicationFailure.nonRetryable(`notify.webhookUrlEnv: environment variable ${name} is not set on this worker`, 'NotifyMisconfigured');
-  if (!/^https?:\/\//.test(url)) throw ApplicationFailure.nonRetryable(`notify.webhookUrlEnv: ${name} does not hold an http(s) URL`, 'NotifyMisconfigured');
+  if (url === undefined || url === '') throw ApplicationFailure.nonRetryable(`notify.webhookUrlEnv: environment variable ${name} is not set on this worker`, FailureType.NotifyMisconfigured);
+  if (!/^https?:\/\//.test(url)) throw ApplicationFailure.nonRetryable(`notify.webhookUrlEnv: ${name} does not hold an http(s) URL`, FailureType.NotifyMisconfigured);
   const body = JSON.stringify({ ...input.alert, webUi: webUiLink(input.alert, env) });
   const response = await request(url, {
     method: 'POST',
@@ -31,6 +32,6 @@ export async function notifyWebhook(input: { notify: NotifyConfig; alert: RunAle
   });
   await response.body.dump();
   // The URL may carry a token (Slack, Teams): messages name the variable, never the URL.
-  if (response.statusCode >= 300) throw ApplicationFailure.retryable(`the webhook in ${name} answered ${response.statusCode}`, 'NotifyRefused');
+  if (response.statusCode >= 300) throw ApplicationFailure.retryable(`the webhook in ${name} answered ${response.statusCode}`, FailureType.NotifyRefused);
   return { status: response.statusCode };
 }

@@ -3,9 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { SINK_MISCONFIGURED } from '../sinks/sink-errors';
 import { PRIVACY_KEY_MISSING } from './privacy-rules';
+import { FailureType } from '../failures';
 
 /** Failures that say this worker's own setup is wrong (an unset variable, a sink path it cannot use). */
-const WORKER_CONFIG_FAILURES = new Set(['AuthMissing', SINK_MISCONFIGURED, PRIVACY_KEY_MISSING]);
+const WORKER_CONFIG_FAILURES = new Set([FailureType.AuthMissing, SINK_MISCONFIGURED, PRIVACY_KEY_MISSING]);
 
 /** The SDK's default worker identity, which our workers keep: what the Web UI shows for each attempt. */
 export function workerIdentity(): string {

@@ -21,6 +21,7 @@ import { taskQueue, temporalAddress, temporalNamespace } from './settings';
 import { runMetadata } from './run-metadata';
 import { temporalConnectionOptions } from './temporal-connection';
 import { assertSpecSize, isPayloadTooLarge, jsonBytes, MAX_SPEC_BYTES } from './spec-size';
+import { FailureType } from '../failures';
 
 /** Typed helpers over the Temporal client: what the CLI, the demo and the tests do with an export. */
 
@@ -109,7 +110,7 @@ export async function waitForReport(handle: WorkflowHandle<typeof exportRun>, op
     return await withReconnect(() => handle.result(), { address, probe: () => handle.describe(), log: options.log });
   } catch (error) {
     // exportRun fails with the report as the failure's details when a resource failed (see export-run.ts).
-    if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && (error.cause.type === 'ExportFailed' || error.cause.type === 'ExportIncomplete')) {
+    if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && (error.cause.type === FailureType.ExportFailed || error.cause.type === FailureType.ExportIncomplete)) {
       const report = error.cause.details?.[0] as RunReport | undefined;
       if (report?.resources !== undefined) return report;
     }

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { ApplicationFailure } from '@temporalio/common';
 import { credentialsFor } from '../activities/credentials';
 import { readJsonPath } from '../pagination/json-path';
 import { pagesByPosition } from '../pagination/positional';
@@ -9,6 +8,7 @@ import { firstPageUrl } from '../pagination/first-request';
 import { pageRequestUrl, resolvePaging } from '../sources/resolve-paging';
 import type { ResolvedPaging } from '../sources/source-preset';
 import type { ExportSpec, PaginationConfig, ResourceConfig } from '../spec/export-spec';
+import { parentGone } from '../failures';
 
 /**
  * The sizing requests `lms-export plan` sends: one traversal's first page (or a few pages, for a sampled
@@ -52,9 +52,6 @@ export function settlingRequests(paging: ResolvedPaging): number {
   return paging.firstTokenFromPartitions === true ? 4 : 0;
 }
 
-function isGone(error: unknown): boolean {
-  return error instanceof ApplicationFailure && (error.type === 'NotFound' || (error.type === 'AuthRejected' && /\b403 on /.test(error.message)));
-}
 
 /**
  * Sizes one traversal of `resource` (its path already filled in): reads up to `maxPages` pages until the API
@@ -80,7 +77,7 @@ export async function sizeTraversal(spec: ExportSpec, resource: ResourceConfig, 
       answer = await getJsonLazily(url, spec.source, credentials, `plan ${resource.name}`, page > 0);
     } catch (error) {
       latenciesMs.push(performance.now() - started);
-      if (page === 0 && isGone(error)) return { rows: 0, pageSize: null, requests: 1, secondPass: false, fromTotal: false, records: [], latenciesMs, gone: true };
+      if (page === 0 && parentGone(error)) return { rows: 0, pageSize: null, requests: 1, secondPass: false, fromTotal: false, records: [], latenciesMs, gone: true };
       throw error;
     }
     latenciesMs.push(performance.now() - started);

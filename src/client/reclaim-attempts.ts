@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { FailureType } from '../failures';
 
 const { PendingActivityState } = temporal.api.enums.v1;
 
@@ -9,7 +10,7 @@ const { PendingActivityState } = temporal.api.enums.v1;
 const DESCRIBE_CONCURRENCY = 8;
 
 /** The failure type a reclaimed attempt ends with, retried like any lost attempt. */
-export const WORKER_LOST_FAILURE = 'WorkerLost';
+export const WORKER_LOST_FAILURE = FailureType.WorkerLost;
 
 /**
  * This process's worker identity, as every worker of it reports to the server (the SDK's default form, set

@@ -1,4 +1,5 @@
 import type { RequestContext } from './types';
+import { FailureType } from '../failures';
 
 /** The URL of a traversal's first page: base URL, resource path, page size and the resource's own query. */
 export function firstPageUrl(ctx: RequestContext, pageSizeParam: string | undefined, extra: Record<string, string> = {}): string {
@@ -19,7 +20,7 @@ export function resolveAgainst(link: string, requestUrl: string): string {
 
 /** A next link that leaves the source's origin: following it would hand our token to another server. */
 export class ForeignLinkError extends Error {
-  override name = 'ForeignLinkError';
+  override name = FailureType.ForeignLink;
 }
 
 /** Next links are followed only on the configured origin, so a redirecting server never receives our token. */

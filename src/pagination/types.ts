@@ -1,3 +1,4 @@
+import { FailureType } from '../failures';
 /**
  * The position of a traversal between pages. It lives in workflow state, so it holds only what the API gave
  * us to continue: a next-page URL or an opaque token, never record values.
@@ -32,7 +33,7 @@ export interface PaginationStrategy {
 
 /** A response that cannot be read as a page of this strategy: the source is not what the spec says. */
 export class PageFormatError extends Error {
-  override name = 'PageFormatError';
+  override name = FailureType.PageFormatError;
 }
 
 export function describeCursor(cursor: PageCursor | null): string | null {

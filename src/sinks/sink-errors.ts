@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../failures';
 
 /**
  * How a sink's failures reach Temporal. A misconfigured sink (a directory where a DuckDB file belongs, a
@@ -6,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
  * spec field. A sink that is down (refused connections, a server starting up) is retried, under a type of its
  * own so the circuit breaker does not blame the source for it.
  */
-export const SINK_MISCONFIGURED = 'SinkMisconfigured';
+export const SINK_MISCONFIGURED = FailureType.SinkMisconfigured;
 export const SINK_UNAVAILABLE = 'SinkUnavailable';
 
 export function sinkMisconfigured(message: string): ApplicationFailure {

@@ -19,12 +19,13 @@ import { StoredRows, type ReadRowsOptions } from './stored-rows';
 import { TableOwners, type TableClaim } from './table-owners';
 import { TypedViews } from './typed-view';
 import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
+import { FailureType } from '../failures';
 
 const STAGING = '_lms_staging';
 const AUDIT = '_lms_page_audit';
 const QUARANTINE = '_lms_quarantine';
 /** The failure type of a persist whose staged page vanished with the sink's tables (the traversal re-fetches it). */
-export const STAGED_PAGE_LOST = 'StagedPageLost';
+export const STAGED_PAGE_LOST = FailureType.StagedPageLost;
 /** Where the first rejected record of a page is, and why: what a run report may say (no record content). */
 function firstIssueOf(pageNumber: number, recordIndex: number, reason: string): string {
   return `page ${pageNumber}, record ${recordIndex + 1}: ${reason}`;

@@ -1,4 +1,5 @@
 import type { BodyError, PresetDefaults, SourcePreset } from './source-preset';
+import { FailureType } from '../failures';
 
 /**
  * Moodle web services (`baseUrl` is the site; `path` is `/webservice/rest/server.php`; `query` names the
@@ -18,9 +19,9 @@ export function moodleBodyError(body: unknown): BodyError | undefined {
   const { exception, errorcode, message } = body as { exception?: unknown; errorcode?: unknown; message?: unknown };
   if (typeof exception !== 'string' || typeof errorcode !== 'string') return undefined;
   const text = `Moodle ${errorcode} (${exception}): ${typeof message === 'string' ? message : ''}`.trim();
-  if (AUTH_ERRORS.has(errorcode)) return { retryable: false, type: 'AuthRejected', message: text };
-  if (exception.startsWith('dml_')) return { retryable: true, type: 'ServerError', message: text };
-  return { retryable: false, type: 'BadRequest', message: text };
+  if (AUTH_ERRORS.has(errorcode)) return { retryable: false, type: FailureType.Unauthorized, message: text };
+  if (exception.startsWith('dml_')) return { retryable: true, type: FailureType.ServerError, message: text };
+  return { retryable: false, type: FailureType.BadRequest, message: text };
 }
 
 /** Functions that page by the options limitfrom/limitnumber and return a bare array (enrol/externallib.php). */

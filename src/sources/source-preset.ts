@@ -1,6 +1,7 @@
 import type { PaginationConfig, ResourceConfig, SourceConfig } from '../spec/export-spec';
 import type { PaginationStrategy, RequestContext } from '../pagination/types';
 import type { TotalSource } from '../pagination/total';
+import type { FailureType } from '../failures';
 
 /** What a preset settles for one resource: how to page it, what the requests carry, where the total is. */
 export interface ResolvedPaging {
@@ -23,7 +24,7 @@ export interface ResolvedPaging {
 /** An error an API reports inside a 200 body (Moodle). */
 export interface BodyError {
   retryable: boolean;
-  type: 'AuthRejected' | 'BadRequest' | 'ServerError';
+  type: typeof FailureType.Unauthorized | typeof FailureType.BadRequest | typeof FailureType.ServerError;
   message: string;
 }
 

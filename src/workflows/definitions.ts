@@ -21,6 +21,9 @@ export interface FanOutProgress {
   inFlight: number;
   gone: number;
   failed: number;
+  paused: boolean;
+  /** Page requests outstanding for parents the fan-out reads itself (a paused fan-out finishes those, then sends nothing). */
+  fetching: number;
 }
 
 export interface ResourceProgress {
@@ -144,8 +147,11 @@ export interface ResourceReport extends PageCounters {
   durationMs: number | null;
   continuedAsNew: number;
   error?: string;
-  /** For a fanned-out resource: parents traversed, and those gone (404/403) or failed, by key. */
-  parents?: { done: number; total: number; gone: Array<{ key: string; reason: string }>; failed: Array<{ key: string; reason: string }>; goneCount: number; failedCount: number };
+  /**
+   * For a fanned-out resource: parents traversed, and those gone (404/403) or failed, by key; `children`: those
+   * with more than a first page, read on by a child workflow each (absent from fan-outs that started one per parent).
+   */
+  parents?: { done: number; total: number; gone: Array<{ key: string; reason: string }>; failed: Array<{ key: string; reason: string }>; goneCount: number; failedCount: number; children?: number };
   /** For a partitioned resource: each partition's own report (the counters above are their sums). */
   partitions?: ResourceReport[];
 }

@@ -1,7 +1,6 @@
 import {
   ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   proxyActivities,
@@ -17,12 +16,12 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { shouldContinueAsNew } from './continue-as-new';
 import { retryWhileSinkDown } from './sink-down';
 import type { DriftFinding } from '../integrity/fingerprint';
-import { withDrift } from './drift-log';
-import { checkInvalidRatio } from './invalid-records';
 import { addWaits, NO_WAITS, type Waits } from './waits';
-import { countersOf, NO_PAGES, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
+import { countersOf, pauseSignal, progressQuery, resumeSignal, type PageCounters, type ResourceReport } from './definitions';
 import { runLabels, TraversalMetrics } from './run-metrics';
 import { ProgressPublisher, type TraversalMemo } from './progress-memo';
+import { activityFailureType, FailureType } from '../failures';
+import { afterPage, startingTraversal } from './page-step';
 
 export interface Partition {
   index: number;
@@ -54,7 +53,10 @@ export interface ExportResourceInput extends ResourceRunInput {
   scope?: string;
   /** Fields each stored record gets when it lacks them: the parent key of a fanned-out resource. */
   recordDefaults?: Record<string, string>;
-  /** Set only by continue-as-new: where the previous run of this workflow stopped. */
+  /**
+   * Where the traversal stands: set by continue-as-new (where the previous run of this workflow stopped), and by a
+   * fan-out that read a parent's first page itself (parent-reader.ts), so the child goes on from that page's cursor.
+   */
   carried?: TraversalState;
 }
 
@@ -91,12 +93,12 @@ export interface TraversalState extends PageCounters {
 const MAX_CURSOR_RECOVERIES = 3;
 
 function cursorExpired(error: unknown): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'CursorExpired';
+  return activityFailureType(error) === FailureType.CursorExpired;
 }
 
 /** A persist whose staged page vanished with the sink's tables (sinks/sql-sink.ts STAGED_PAGE_LOST). */
 function stagedPageLost(error: unknown): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'StagedPageLost';
+  return activityFailureType(error) === FailureType.StagedPageLost;
 }
 
 interface PendingFetch {
@@ -127,24 +129,8 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   const { fetchPage } = proxyActivities<ExportActivities>(fetchOptions);
   const { fetchPage: probePage } = proxyActivities<ExportActivities>(probeOptions);
   const state: TraversalState = {
-    ...NO_PAGES,
-    expectedAtStart: null,
-    expectedAtEnd: null,
-    cursor: startCursor,
-    cursorRecoveries: 0,
-    circuit: { openUntil: null, openings: 0 },
-    waits: NO_WAITS,
-    pass: 'main',
-    reconciliation: null,
-    nextPageNumber: 1,
-    startCursor: null,
-    endCursor: null,
+    ...startingTraversal(new Date().toISOString(), startCursor),
     paused: input.startPaused ?? false,
-    startedAt: new Date().toISOString(),
-    lastError: null,
-    continuedAsNew: 0,
-    firstInvalid: null,
-    drift: [],
     ...input.carried,
   };
   const breaker: CircuitBreaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, (message) => noteSinkDown(message));
@@ -266,45 +252,15 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
       prefetched = mayPrefetch ? fetchAt(pageNumber + 1, page.next) : undefined;
       const persisted = await persisting;
       traversalMetrics.persisted(persisted, state.circuit.openMs ?? 0);
-      state.waits = addWaits(state.waits, page.attempts);
-      if (page.total !== undefined) {
-        if (state.pages === 0) state.expectedAtStart = page.total;
-        state.expectedAtEnd = page.total;
-      }
-      if (state.pass === 'main') {
-        // The report names pages by digest (a cursor can encode record values); pages fetched before, by URL.
-        state.startCursor ??= page.requestedDigest ?? page.requested;
-        state.endCursor = page.requestedDigest ?? page.requested;
-      }
-      state.cursor = page.next;
-      state.nextPageNumber += 1;
-      state.lastError = null;
-      const counters = state.reconciliation ?? state;
-      counters.pages += 1;
-      counters.recordsFetched += page.recordCount;
-      counters.inserted += persisted.inserted;
-      counters.updated += persisted.updated;
-      counters.unchanged += persisted.unchanged;
-      counters.quarantined += persisted.quarantined;
-      state.firstInvalid ??= persisted.firstIssue ?? null;
-      state.drift = withDrift(state.drift, persisted.drift ?? []);
+      const after = afterPage(state, page, persisted, resource, startCursor);
+      Object.assign(state, after.state);
       pagesThisRun += 1;
       progress.publish();
-      // A second pass sees the same invalid records again: the main pass's counts are the ones that judge.
-      checkInvalidRatio(resource, state, page.next === null && state.pass === 'main');
-      if (page.refusedNext !== undefined) {
-        // The page's own records are stored; where it pointed next is not followed.
-        state.lastError = page.refusedNext;
-        throw ApplicationFailure.nonRetryable(`resource ${resource.name}: ${page.refusedNext}`, 'ForeignLinkError');
+      if (after.failure !== undefined) {
+        if (after.failure.type === FailureType.ForeignLink) state.lastError = page.refusedNext ?? null;
+        throw after.failure;
       }
-      if (page.next !== null) continue;
-      if (state.pass === 'main' && page.positional && resource.reconcile) {
-        // Offsets and page numbers shift when rows come and go mid-run: a second pass picks up what slipped by.
-        state.pass = 'reconcile';
-        state.reconciliation = { ...NO_PAGES };
-        state.cursor = startCursor;
-        continue;
-      }
+      if (after.step !== 'finished') continue;
       break;
     } catch (error) {
       if (error instanceof ActivityFailure) state.lastError = error.cause?.message ?? error.message;

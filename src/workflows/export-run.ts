@@ -7,20 +7,20 @@ import { alertFor } from './alert';
 import { PausableChildren } from './pausable-children';
 import { PATCHES } from './patches';
 import { exportOne, incomplete } from './resource-phases';
-import { rootCauseMessage } from './root-cause';
 import { runActivities, type RunContext } from './run-context';
 import { countVerdict, runLabels } from './run-metrics';
 import { runPool } from './run-pool';
 import { RunView, type ResourceEntry } from './run-view';
 import { LMS_SPEC } from './search-attributes';
 import { failedReport } from './traversal-phase';
+import { FailureType, rootCauseMessage } from '../failures';
 
 function validSpec(input: unknown): ExportSpec {
   try {
     return parseExportSpec(input);
   } catch (error) {
     // A spec that cannot run must fail the workflow now, readably, instead of retrying a workflow task forever.
-    if (error instanceof SpecError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidSpec', error.issues);
+    if (error instanceof SpecError) throw ApplicationFailure.nonRetryable(error.message, FailureType.InvalidSpec, error.issues);
     throw error;
   }
 }
@@ -119,12 +119,12 @@ async function alertIfOwed(run: RunContext, report: RunReport): Promise<void> {
 function endedAs(name: string, entries: ResourceEntry[], report: RunReport): RunReport {
   if (report.status === 'failed') {
     const failed = entries.filter((e) => e.status === 'failed').map((e) => `${e.resource}: ${e.error}`);
-    throw ApplicationFailure.nonRetryable(`export ${name} failed for ${failed.length} resource(s):\n  ${failed.join('\n  ')}`, 'ExportFailed', report);
+    throw ApplicationFailure.nonRetryable(`export ${name} failed for ${failed.length} resource(s):\n  ${failed.join('\n  ')}`, FailureType.ExportFailed, report);
   }
   if (report.status === 'incomplete') {
     // A run whose data is known to be short must not look like a success.
     const short = entries.filter((e) => incomplete(e.report)).map((e) => `${e.resource}: ${e.report?.completeness?.verdict}`);
-    throw ApplicationFailure.nonRetryable(`export ${name} is incomplete for ${short.length} resource(s):\n  ${short.join('\n  ')}`, 'ExportIncomplete', report);
+    throw ApplicationFailure.nonRetryable(`export ${name} is incomplete for ${short.length} resource(s):\n  ${short.join('\n  ')}`, FailureType.ExportIncomplete, report);
   }
   return report;
 }

@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   isCancellation,
@@ -10,6 +9,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { ExportActivities } from '../activities';
+import { parentGone, rootFailure } from '../failures';
 import type { ParentKey, ResourceTable } from '../sinks/sink';
 import type { ResourceConfig } from '../spec/export-spec';
 import { activityOptions } from './activity-options';
@@ -17,6 +17,7 @@ import { shouldContinueAsNew } from './continue-as-new';
 import { blankReport, countersOf, fanOutProgressQuery, NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
 import { exportResource, type ResourceRunInput } from './export-resource';
 import { fillParentPath, placeholdersOf } from './parent-path';
+import { ParentReader } from './parent-reader';
 import { PATCHES } from './patches';
 import { PausableChildren } from './pausable-children';
 import { ProgressPublisher, type FanOutMemo } from './progress-memo';
@@ -48,6 +49,10 @@ export interface FanOutState {
   failed: ParentOutcome[];
   goneCount: number;
   failedCount: number;
+  /** Parents with more than the pages the fan-out read itself, each read on by a child traversal (absent before it did). */
+  children?: number;
+  /** When the fan-out's first run started (absent in state carried before it was kept: each run then reports its own start). */
+  startedAt?: string;
   continuedAsNew: number;
 }
 
@@ -57,38 +62,43 @@ const PARENTS_PER_BATCH = 200;
 /** Outcomes a report lists by key; beyond this it counts them. */
 const MAX_LISTED = 100;
 
-function rootFailure(error: unknown): ApplicationFailure | undefined {
-  let current = error as { cause?: unknown } | undefined;
-  let found: ApplicationFailure | undefined;
-  while (current !== undefined && current !== null) {
-    if (current instanceof ApplicationFailure) found = current;
-    current = current.cause as typeof current;
-  }
-  return found;
-}
-
-/** 404 or 403 on a parent's collection: the parent was deleted or closed to us during the run — recorded, not failed. */
-function parentGone(error: unknown): boolean {
-  const root = rootFailure(error);
-  return root?.type === 'NotFound' || (root?.type === 'AuthRejected' && /\b403 on /.test(root.message));
-}
-
 /**
- * Walks a parent collection's keys (courses) and traverses the child resource under each (its enrollments), as
- * child workflows with at most `parent.maxParallel` in flight: the next starts as one finishes. Keys come from
- * the sink in batches, in key order; the cursor moves past a batch only once all its traversals are done, so a
- * killed worker or a restarted server resumes without redoing a finished parent or skipping one. All traversals
- * fetch on the source's request queue and share its budget.
+ * Walks a parent collection's keys (courses) and traverses the child resource under each (its enrollments), at
+ * most `parent.maxParallel` parents at once: the next starts as one finishes. The fan-out reads each parent's
+ * first page itself (parent-reader.ts); most parents have one page or none and are done with it, and only a
+ * parent with a next page gets a child workflow, which goes on from that page's cursor. Keys come from the sink
+ * in batches, in key order; the cursor moves past a batch only once all its parents are done, so a killed worker
+ * or a restarted server resumes without redoing a finished parent or skipping one. All requests go through the
+ * source's request queue and share its budget; a paused fan-out starts no parent and sends no request.
  */
 export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
+  // Fan-outs begun before the fan-out read first pages itself start a child per parent until they end.
+  const readsFirstPages = patched(PATCHES.fanOutReadsFirstPages.id);
   const parent = input.resource.parent as NonNullable<ResourceConfig['parent']>;
   const { listParentKeys, countParentKeys } = proxyActivities<ExportActivities>(activityOptions(input.execution, input.execution.maxAttempts));
   const state: FanOutState = input.carried ?? { afterKey: null, done: 0, counters: { ...NO_PAGES }, waits: NO_WAITS, gone: [], failed: [], goneCount: 0, failedCount: 0, continuedAsNew: 0 };
-  const startedAt = new Date().toISOString();
+  // The report and the memo time the whole fan-out, not only the run since the last continue-as-new.
+  state.startedAt ??= new Date().toISOString();
+  const startedAt = state.startedAt;
   let inFlight = 0;
   // Pause and resume reach every traversal in flight; those started later start as the fan-out is.
-  const children: PausableChildren = new PausableChildren(input.startPaused ?? false, () => progress.publish());
-  setHandler(fanOutProgressQuery, () => ({ resource: input.resource.name, parentsDone: state.done, parentsTotal: state.total ?? null, inFlight, gone: state.goneCount, failed: state.failedCount }));
+  const children: PausableChildren = new PausableChildren(input.startPaused ?? false, () => {
+    // A resume ends the circuit cool-downs of parents being read here too, as it does in every child traversal.
+    if (!children.paused) reader?.closeCircuits();
+    progress.publish();
+  });
+  const reader = readsFirstPages ? new ParentReader(input, () => children.paused) : undefined;
+  if (readsFirstPages) state.children ??= 0;
+  setHandler(fanOutProgressQuery, () => ({
+    resource: input.resource.name,
+    parentsDone: state.done,
+    parentsTotal: state.total ?? null,
+    inFlight,
+    gone: state.goneCount,
+    failed: state.failedCount,
+    paused: children.paused,
+    fetching: reader?.fetching ?? 0,
+  }));
   const progress = new ProgressPublisher<FanOutMemo>(
     () => ({
       kind: 'fan-out',
@@ -107,6 +117,11 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
   );
   children.listen();
 
+  const addCounts = (counters: PageCounters, waits: Waits): void => {
+    for (const name of Object.keys(counters) as Array<keyof PageCounters>) state.counters[name] += counters[name];
+    state.waits = addWaits(state.waits, waits);
+  };
+
   const traverseUnder = async ({ key, values }: ParentKey): Promise<void> => {
     const fields = { ...values, [parent.as]: key };
     const filled = fillParentPath(input.resource.path, fields);
@@ -121,6 +136,13 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     const workflowId = `${input.workflowId}-${encodeURIComponent(key)}`;
     inFlight += 1;
     try {
+      const read = reader === undefined ? undefined : await reader.read({ path: filled.path, scope, recordDefaults: fields });
+      if (read?.outcome === 'finished') {
+        // The whole traversal was the pages read here: counted as a child's report would count them.
+        addCounts(countersOf(read.state), { ...read.state.waits, circuitOpenMs: read.state.circuit.openMs ?? 0 });
+        return;
+      }
+      if (read !== undefined) state.children = (state.children ?? 0) + 1;
       const startedPaused = children.paused;
       const handle = await startChild(exportResource, {
         workflowId,
@@ -135,12 +157,12 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
           scope,
           recordDefaults: fields,
           startPaused: startedPaused,
+          // The child goes on from the page after those read here, their counters and waits in its report.
+          ...(read === undefined ? {} : { carried: { ...read.state, paused: startedPaused, pausedSince: null } }),
         }],
       });
       const report = await children.follow(handle, startedPaused);
-      const counters = countersOf(report);
-      for (const name of Object.keys(counters) as Array<keyof PageCounters>) state.counters[name] += counters[name];
-      state.waits = addWaits(state.waits, report.waits);
+      addCounts(countersOf(report), report.waits);
     } catch (error) {
       if (isCancellation(error)) throw error;
       const outcome = { key, reason: rootFailure(error)?.message ?? String(error) };
@@ -192,7 +214,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - Date.parse(startedAt),
     continuedAsNew: state.continuedAsNew,
-    parents: { done: state.done, total: state.total ?? state.done, gone: state.gone, failed: state.failed, goneCount: state.goneCount, failedCount: failed },
+    parents: { done: state.done, total: state.total ?? state.done, gone: state.gone, failed: state.failed, goneCount: state.goneCount, failedCount: failed, children: state.children },
     error: failed > 0 ? `${failed} of ${state.done} ${parent.resource} failed: ${state.failed.slice(0, 3).map((f) => `${f.key}: ${f.reason}`).join('; ')} (lms-export start --retry-failed)` : undefined,
   };
 }

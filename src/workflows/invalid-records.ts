@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { ResourceConfig } from '../spec/export-spec';
+import { FailureType } from '../failures';
 
 /** What a traversal knows about its invalid records: counts and the first issue (never a record's content). */
 export interface InvalidRecords {
@@ -28,6 +29,6 @@ export function checkInvalidRatio(resource: Pick<ResourceConfig, 'name' | 'maxIn
   throw ApplicationFailure.nonRetryable(
     `resource ${resource.name}: ${of} failed validation, over maxInvalidRatio ${percent(resource.maxInvalidRatio)}; ` +
       `first: ${seen.firstInvalid ?? 'unknown'}. Valid records were stored; the others are in quarantine (lms-export quarantine <spec> --resource ${resource.name})`,
-    'TooManyInvalidRecords',
+    FailureType.TooManyInvalidRecords,
   );
 }

@@ -67,6 +67,11 @@ export const PATCHES = {
   },
   notifyWebhook: { id: 'notify-webhook', added: '2026-12-02', why: "the run calls the spec's notify webhook when an alert is owed; runs before call nothing" },
   progressMemo: { id: 'progress-memo', added: '2026-12-02', why: 'workflows publish their progress in a memo (status in a few calls); runs before publish nothing' },
+  fanOutReadsFirstPages: {
+    id: 'fan-out-reads-first-pages',
+    added: '2026-12-03',
+    why: "a fan-out reads each parent's first page itself and starts a child traversal only for a parent with a next page; runs before start a child per parent",
+  },
   refuseParentKeysLeavingThePath: {
     id: 'refuse-parent-keys-leaving-the-path',
     added: '2026-12-02',

@@ -7,12 +7,12 @@ import { workflowTaskTimeout } from './activity-options';
 import { countersOf, NO_PAGES, type ResourceReport, type UpdateScanReport } from './definitions';
 import { deletionScan, type DeletionScanReport } from './deletion-scan';
 import { PATCHES } from './patches';
-import { rootCauseMessage } from './root-cause';
 import type { RunContext, TraversalInput } from './run-context';
 import type { ResourceEntry } from './run-view';
 import { settlePaging, startOf } from './traversal-start';
 import { traverseResource } from './traversal-phase';
 import { updateScan } from './update-scan';
+import { rootCauseMessage } from '../failures';
 
 /**
  * One resource, phase by phase: traversal, update scan, completeness checks, deletion scan, high-water mark. Each

@@ -5,11 +5,11 @@ import { exportResource, type ExportResourceInput, type Partition } from './expo
 import { fanOut } from './fan-out';
 import { splitIdRange } from './id-ranges';
 import { partitionedReport } from './partitioned-report';
-import { rootCauseMessage } from './root-cause';
 import { runPool } from './run-pool';
 import type { RunContext, TraversalInput } from './run-context';
 import type { ResourceEntry } from './run-view';
 import { workflowTaskTimeout } from './activity-options';
+import { rootCauseMessage } from '../failures';
 
 /**
  * A resource's traversal, the first phase: one child traversal; under a parent, a fan-out child that walks the

@@ -69,7 +69,7 @@ describe('source presets', () => {
 
   it("moodle: 200 error bodies are errors, classified by errorcode", () => {
     assert.deepEqual(moodleBodyError({ exception: 'moodle_exception', errorcode: 'invalidtoken', message: 'Invalid token - token not found' }), {
-      retryable: false, type: 'AuthRejected', message: 'Moodle invalidtoken (moodle_exception): Invalid token - token not found',
+      retryable: false, type: 'Unauthorized', message: 'Moodle invalidtoken (moodle_exception): Invalid token - token not found',
     });
     assert.equal(moodleBodyError({ exception: 'dml_read_exception', errorcode: 'dmlreadexception' })?.retryable, true);
     assert.equal(moodleBodyError([{ id: 1 }]), undefined);
