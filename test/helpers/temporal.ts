@@ -9,6 +9,7 @@ import { startLocalTemporal } from '../../src/client/dev-server';
 import { dataConverterOption, ENCRYPTED_FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { encryptionKeysFromEnv, type EncryptionKeys } from '../../src/codec/encryption-keys';
 import { cachedWorkflowBundle, workflowBundleOption } from '../../src/client/workflow-bundle';
+import { ENCRYPTED_WORKFLOW_BUNDLE_ENV, TEMPORAL_RUNTIME_SLOT, WORKFLOW_BUNDLE_ENV } from '../setup/handoff';
 import { freePort, portIsFree } from './ports';
 import { waitFor } from './wait';
 
@@ -20,6 +21,8 @@ export const SUGGEST_CONTINUE_AS_NEW_AFTER = 120;
 
 // Worker lifecycle chatter at INFO drowns the test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
+// The test environment shuts the runtime down once the file is done (test/setup/temporal-environment.ts).
+(globalThis as unknown as Record<symbol, unknown>)[TEMPORAL_RUNTIME_SLOT] = Runtime;
 
 /** A real Temporal dev server (see src/client/dev-server.ts for where its CLI comes from) with our test settings. */
 export async function startTemporal(extraArgs: string[] = [], dbFilename?: string, port?: number): Promise<TestWorkflowEnvironment> {
@@ -34,12 +37,14 @@ export async function startTemporal(extraArgs: string[] = [], dbFilename?: strin
 const bundles = new Map<boolean, Promise<WorkflowBundleOption>>();
 
 /**
- * The workflow code, from the same cache the workers use (src/client/workflow-bundle.ts): bundled once for the
- * whole suite (at `npm ci`, or by the first test file), not once per test file. Workers with encryption keys
+ * The workflow code: the bundle jest's globalSetup built for the whole run (test/setup/bundle-workflows.ts), or,
+ * outside jest, the one in the cache the workers use (src/client/workflow-bundle.ts). Workers with encryption keys
  * (LMS_EXPORT_ENCRYPTION_KEY, by default) get the variant whose failures are encrypted too.
  */
 export function workflowBundle(options: { encrypted?: boolean } = {}): Promise<WorkflowBundleOption> {
   const encrypted = options.encrypted ?? encryptionKeysFromEnv() !== undefined;
+  const prebuilt = process.env[encrypted ? ENCRYPTED_WORKFLOW_BUNDLE_ENV : WORKFLOW_BUNDLE_ENV];
+  if (prebuilt !== undefined) return Promise.resolve({ codePath: prebuilt });
   let bundle = bundles.get(encrypted);
   if (bundle === undefined) {
     bundle = cachedWorkflowBundle(encrypted ? { failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH } : {}).then(workflowBundleOption);

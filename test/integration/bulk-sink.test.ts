@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { openSink } from '../../src/sinks/open-sink';
 import type { PersistRequest, Sink } from '../../src/sinks/sink';
 import type { SinkConfig } from '../../src/spec/export-spec';
@@ -19,12 +19,12 @@ function users(ids: Array<number | string>, suffix = ''): Array<Record<string, u
 let db: TestDatabase;
 let dir: string;
 
-before(async () => {
+beforeAll(async () => {
   db = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), 'bulk-sink-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });

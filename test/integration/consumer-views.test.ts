@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import type { RunReport } from '../../src/workflows/definitions';
@@ -24,14 +24,14 @@ let harness: Harness;
 let dir: string;
 let runs = 0;
 
-before(async () => {
+beforeAll(async () => {
   // The harness worker lets go of an idle DuckDB file sooner than the default, so the CLI steps follow quickly.
   process.env['LMS_EXPORT_DUCKDB_IDLE_RELEASE_MS'] = '300';
   harness = await startHarness(TASK_QUEUE, { users: USERS });
   dir = mkdtempSync(join(tmpdir(), 'lms-consumer-views-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
   delete process.env['LMS_EXPORT_DUCKDB_IDLE_RELEASE_MS'];
 });
@@ -69,7 +69,7 @@ async function duckSinkQuery(path: string, sql: string): Promise<Array<Record<st
 }
 
 describe('what consumers read', () => {
-  it('carries _deleted_at into dump, JSON Lines, CSV and Parquet after deletions --apply, and --exclude-deleted leaves those rows out', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('carries _deleted_at into dump, JSON Lines, CSV and Parquet after deletions --apply, and --exclude-deleted leaves those rows out', async () => {
     const spec = simulatorSpec('consumers-duck', harness.simulator.url, { kind: 'duckdb', path: join(dir, 'consumers.duckdb') });
     const file = specFile(spec);
     await run(spec);
@@ -105,9 +105,9 @@ describe('what consumers read', () => {
     const [parquetType] = await duck(`SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(dir, 'users.parquet')}')) WHERE column_name = '_deleted_at'`);
     assert.equal(parquetType?.['column_type'], 'TIMESTAMP');
     assert.match(readFileSync(join(dir, 'users.jsonl'), 'utf8').split('\n')[0] ?? '', /"_first_run":"[^"]+","_last_run":"[^"]+","_deleted_at":/);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('builds a typed view users_v in DuckDB with the table\'s row count and typed columns', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('builds a typed view users_v in DuckDB with the table\'s row count and typed columns', async () => {
     const path = join(dir, 'view.duckdb');
     await run(simulatorSpec('view-duck', harness.simulator.url, { kind: 'duckdb', path }));
     const [counts] = await duckSinkQuery(path, 'SELECT (SELECT count(*) FROM users) AS rows, (SELECT count(*) FROM users_v) AS view_rows');
@@ -118,9 +118,9 @@ describe('what consumers read', () => {
     assert.deepEqual([typeOf['_key'], typeOf['id'], typeOf['name'], typeOf['email'], typeOf['_deleted_at']], ['VARCHAR', 'BIGINT', 'VARCHAR', 'VARCHAR', 'TIMESTAMP']);
     const [one] = await duckSinkQuery(path, 'SELECT id, name FROM users_v WHERE id = 7');
     assert.equal(one?.['name'], harness.simulator.data.list('users').find((r) => r.id === 7)?.['name']);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('builds the same typed view in PostgreSQL', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('builds the same typed view in PostgreSQL', async () => {
     await run(simulatorSpec('view-pg', harness.simulator.url, { kind: 'postgres', url: harness.db.url, schema: 'view_pg' }));
     const [counts] = await queryRows<{ rows: string; view_rows: string }>(harness.db.url, 'SELECT (SELECT count(*) FROM view_pg.users) AS rows, (SELECT count(*) FROM view_pg.users_v) AS view_rows');
     assert.ok(Number(counts?.rows) > 0);
@@ -133,5 +133,5 @@ describe('what consumers read', () => {
     assert.deepEqual([typeOf['id'], typeOf['name'], typeOf['email'], typeOf['_deleted_at']], ['bigint', 'text', 'text', 'timestamp without time zone']);
     const [one] = await queryRows<{ id: string; name: string }>(harness.db.url, 'SELECT id, name FROM view_pg.users_v WHERE id = 7');
     assert.equal(one?.name, harness.simulator.data.list('users').find((r) => r.id === 7)?.['name']);
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { Row } from '../../src/simulator/dataset';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -29,11 +29,11 @@ const PAGE = 10;
 let harness: Harness;
 let runs = 0;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 10 });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -148,7 +148,7 @@ function resource(report: RunReport, name: string): ResourceReport {
 
 describe('LMS contracts: a strict simulator refuses nothing a preset sends', () => {
   for (const c of CONTRACTS) {
-    it(`${c.preset}: pages, second passes, spot checks, fan-out children and a deletion scan, all accepted, exact`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    it(`${c.preset}: pages, second passes, spot checks, fan-out children and a deletion scan, all accepted, exact`, async () => {
       const simulator = new LmsSimulator(DATA);
       await simulator.start();
       try {
@@ -192,6 +192,6 @@ describe('LMS contracts: a strict simulator refuses nothing a preset sends', () 
       } finally {
         await simulator.stop();
       }
-    });
+    }, TEST_TIMEOUT_MS);
   }
 });

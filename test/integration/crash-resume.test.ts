@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { createExportWorker, type ExportWorker } from '../../src/client/worker';
@@ -22,14 +22,14 @@ let doomed: ChildProcess | undefined;
 let survivor: ExportWorker | undefined;
 let survivorRunning: Promise<void> | undefined;
 
-before(async () => {
+beforeAll(async () => {
   simulator = new LmsSimulator({ users: USERS, latencyMs: 25 });
   await simulator.start();
   process.env[TOKEN_ENV] = simulator.token;
   [env, db] = await Promise.all([startTemporal(), createTestDatabase()]);
 });
 
-after(async () => {
+afterAll(async () => {
   doomed?.kill('SIGKILL');
   survivor?.shutdown();
   await survivorRunning;
@@ -38,7 +38,7 @@ after(async () => {
   await env?.teardown();
 });
 
-it('resumes at the next page after the worker process is killed with SIGKILL', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('resumes at the next page after the worker process is killed with SIGKILL', async () => {
   doomed = spawnWorkerProcess({ TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token });
   const spec = simulatorSpec('crash-users', simulator.url, { kind: 'postgres', url: db.url }, {
     execution: { activityTimeoutSeconds: 3, maxAttempts: 10 },
@@ -66,9 +66,9 @@ it('resumes at the next page after the worker process is killed with SIGKILL', {
   const rows = await queryRows<{ id: string; _record: Record<string, unknown> }>(db.url, 'SELECT id, _record FROM public.users ORDER BY id::int');
   assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'no duplicate keys');
   assert.deepEqual(rows.map((r) => r._record), simulator.truth('/api/v1/accounts/1/users'));
-});
+}, TEST_TIMEOUT_MS);
 
-it('keeps a Retry-After wait when the worker is killed during it, and sends nothing before it ends', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('keeps a Retry-After wait when the worker is killed during it, and sends nothing before it ends', async () => {
   const queue = 'crash-throttle-test';
   const throttling = new LmsSimulator({ users: 900, throttle: { requests: [3], seconds: 4, form: 'seconds' } });
   await throttling.start();
@@ -96,4 +96,4 @@ it('keeps a Retry-After wait when the worker is killed during it, and sends noth
     await replacementRunning;
     await throttling.stop();
   }
-});
+}, TEST_TIMEOUT_MS);

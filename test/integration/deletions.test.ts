@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { Row } from '../../src/simulator/dataset';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -22,12 +22,12 @@ let harness: Harness;
 let dir: string;
 let runs = 0;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 1_000 });
   dir = mkdtempSync(join(tmpdir(), 'lms-deletions-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -43,7 +43,7 @@ function flaggedIds(schema: string, resource = 'users'): Promise<number[]> {
 }
 
 describe('deletion detection', () => {
-  it('flags exactly the rows deleted at the source, soft-deletes them on --apply, un-flags one restored, and refuses a mass disappearance', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('flags exactly the rows deleted at the source, soft-deletes them on --apply, un-flags one restored, and refuses a mass disappearance', async () => {
     const simulator = harness.simulator;
     const spec = simulatorSpec('deletions-a', simulator.url, { kind: 'postgres', url: harness.db.url, schema: 'del_a' });
     const first = await run(spec);
@@ -91,9 +91,9 @@ describe('deletion detection', () => {
     assert.equal(fourth.resources[0]?.deletionScan?.outcome, 'anomaly');
     assert.match(fourth.resources[0]?.deletionScan?.detail ?? '', /^100 of 964 rows \(10\.4%\) were not seen, over the cap of 5\.0%: nothing flagged$/);
     assert.deepEqual(await flaggedIds('del_a'), []);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('does the same in a DuckDB sink', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('does the same in a DuckDB sink', async () => {
     const simulator = new LmsSimulator({ users: 400 });
     await simulator.start();
     try {
@@ -114,9 +114,9 @@ describe('deletion detection', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('flags nothing after an incomplete traversal', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('flags nothing after an incomplete traversal', async () => {
     const whole = new LmsSimulator({ users: 3_000 });
     const dropping = new LmsSimulator({ users: 3_000, dropPageAfterPages: 2 });
     const edfi = (simulator: LmsSimulator): ExportSpecInput => ({
@@ -135,9 +135,9 @@ describe('deletion detection', () => {
     } finally {
       for (const simulator of [whole, dropping]) await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('keeps its own cadence: with every 24h, the next hourly run skips the scan and says so', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('keeps its own cadence: with every 24h, the next hourly run skips the scan and says so', async () => {
     const spec = simulatorSpec('deletions-c', harness.simulator.url, { kind: 'postgres', url: harness.db.url, schema: 'del_c' }, {
       resources: [{ name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 100, deletionScan: { every: '24h' } }],
     });
@@ -145,5 +145,5 @@ describe('deletion detection', () => {
     const next = await run(spec);
     assert.equal(next.resources[0]?.deletionScan?.outcome, 'skipped');
     assert.match(next.resources[0]?.deletionScan?.detail ?? '', /^the last deletion scan was \d+ s ago; it runs every 24\.0 h$/);
-  });
+  }, TEST_TIMEOUT_MS);
 });

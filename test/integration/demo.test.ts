@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TASK_QUEUE } from '../../src/client/settings';
 import { createExportWorker, type ExportWorker } from '../../src/client/worker';
@@ -19,7 +19,7 @@ let env: TestWorkflowEnvironment;
 let otherWorker: ExportWorker;
 let otherWorkerRunning: Promise<void>;
 
-before(async () => {
+beforeAll(async () => {
   env = await startTemporal();
   // A user's own worker (README step 2) on the default queue, without the demo's token in its environment.
   delete process.env['LMS_DEMO_TOKEN'];
@@ -27,14 +27,14 @@ before(async () => {
   otherWorkerRunning = otherWorker.run();
 });
 
-after(async () => {
+afterAll(async () => {
   otherWorker?.shutdown();
   await otherWorkerRunning;
   await env?.teardown();
 });
 
 describe('npm run demo', () => {
-  it('completes on a server where another worker polls lms-export, quietly, and stores the records', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('completes on a server where another worker polls lms-export, quietly, and stores the records', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lms-export-demo-'));
     const { LMS_EXPORT_LOG_LEVEL: _level, ...parentEnv } = process.env;
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', DEMO, '--data-dir', dataDir, '--users', String(DEMO_USERS)], {
@@ -66,5 +66,5 @@ describe('npm run demo', () => {
     } finally {
       await duckdb.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -3,7 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
@@ -23,12 +23,12 @@ let harness: Harness;
 let dir: string;
 let runs = 0;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: USERS });
   dir = mkdtempSync(join(tmpdir(), 'lms-duckdb-readers-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -74,7 +74,7 @@ async function holdFile(path: string): Promise<ChildProcess> {
 }
 
 describe('reading a DuckDB sink while workers run', () => {
-  it('dump and export-file succeed against the file an idle worker just exported into, and the worker opens it again for the next run', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('dump and export-file succeed against the file an idle worker just exported into, and the worker opens it again for the next run', async () => {
     const spec = simulatorSpec('readers-idle', harness.simulator.url, { kind: 'duckdb', path: join(dir, 'idle.duckdb') });
     const file = specFile(spec);
     await exportOnce(spec);
@@ -105,9 +105,9 @@ describe('reading a DuckDB sink while workers run', () => {
     assert.equal(again.code, 0, again.stderr);
     const second = again.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(second.filter((r) => r['_last_run'] === second.find((s) => s['id'] === 2)?.['_last_run']).length, USERS - 1);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('names the process that holds the file, and what to do', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('names the process that holds the file, and what to do', async () => {
     const path = join(dir, 'held.duckdb');
     const file = specFile(simulatorSpec('readers-held', harness.simulator.url, { kind: 'duckdb', path }));
     const holder = await holdFile(path);
@@ -126,9 +126,9 @@ describe('reading a DuckDB sink while workers run', () => {
     // Once the holder is gone, the same command reads (nothing was exported into this file).
     const free = await cli(['dump', file, 'users']);
     assert.equal(free.stderr.trim(), 'lms-export: no rows stored for resource users yet (run an export first)');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('says no rows are stored yet for a resource never exported, in DuckDB and PostgreSQL, for dump and export-file', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('says no rows are stored yet for a resource never exported, in DuckDB and PostgreSQL, for dump and export-file', async () => {
     const sinks: ExportSpecInput['sink'][] = [
       { kind: 'duckdb', path: join(dir, 'never.duckdb') },
       { kind: 'postgres', url: harness.db.url, schema: 'never_exported' },
@@ -141,5 +141,5 @@ describe('reading a DuckDB sink while workers run', () => {
         assert.equal(result.stderr.trim(), 'lms-export: no rows stored for resource users yet (run an export first)', `${sink.kind} ${args[0]}`);
       }
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { isDeepStrictEqual } from 'node:util';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
@@ -21,11 +21,11 @@ const CHANGED = [10, 20, 30];
 let harness: Harness;
 let runs = 0;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 3_000, mutationPlan: [{ atRequest: 6, collection: 'users', update: CHANGED }] });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -50,7 +50,7 @@ async function storedEqualsTruth(): Promise<boolean> {
 }
 
 describe('Ed-Fi change queries', () => {
-  it('scans updates from the change version at run start, and takes deletions from /deletes', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('scans updates from the change version at run start, and takes deletions from /deletes', async () => {
     const newestAtStart = harness.simulator.data.newestChangeVersion;
     const first = await run();
     const students = first.resources[0];
@@ -89,5 +89,5 @@ describe('Ed-Fi change queries', () => {
     // The next scan reads only tombstones newer than the last one read.
     const third = await run();
     assert.match(third.resources[0]?.deletionScan?.detail ?? '', /^0 deletions published by the source/);
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
@@ -22,11 +22,11 @@ const STUDENTS = '/data/v3/ed-fi/students';
 let harness: Harness;
 let runs = 0;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 6_000 });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -53,7 +53,7 @@ async function storedIds(spec: ExportSpecInput): Promise<number[]> {
 }
 
 describe('Ed-Fi paging against a strict ODS/API', () => {
-  it('the minimal spec pages by key set from a server token, exact, with the total asked on its own', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('the minimal spec pages by key set from a server token, exact, with the total asked on its own', async () => {
     const { simulator } = harness;
     const breachesBefore = simulator.stats.breaches.length;
     const spec = minimalSpec(simulator, { updateScan: { changeVersions: true } });
@@ -89,9 +89,9 @@ describe('Ed-Fi paging against a strict ODS/API', () => {
     assert.ok(histories.length >= 3);
     recordHistoriesIfAsked(histories);
     await assertReplays(await workflowBundle(), histories);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('a partitioned spec starts each partition from its own token, exact, with the total reported', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('a partitioned spec starts each partition from its own token, exact, with the total reported', async () => {
     const { simulator } = harness;
     const breachesBefore = simulator.stats.breaches.length;
     const spec = minimalSpec(simulator, { partitions: { count: 3, maxParallel: 3 } });
@@ -104,9 +104,9 @@ describe('Ed-Fi paging against a strict ODS/API', () => {
     assert.equal(students?.paging?.mode, 'key-set');
     assert.equal(students?.expectedAtStart, 6_000);
     assert.equal(students?.completeness?.findings.count?.missing, 0);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('before ODS/API 7.3 the same spec falls back to limit/offset, says why, and is exact', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('before ODS/API 7.3 the same spec falls back to limit/offset, says why, and is exact', async () => {
     await withSimulator({ users: 1_200, edfiVersion: '7.1.0' }, async (older) => {
       const spec = minimalSpec(older, { partitions: { count: 2, maxParallel: 2 } });
       const report = await exportWith(spec);
@@ -131,9 +131,9 @@ describe('Ed-Fi paging against a strict ODS/API', () => {
       assert.equal(students?.paging?.mode, 'offset');
       assert.match(students?.paging?.reason ?? '', /^\/ed-fi\/students\/partitions is refused \(.*404.*\): an ODS\/API before 7\.3/);
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('spot checks whose tokens expired are not passes: the verdict is complete-unverified', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('spot checks whose tokens expired are not passes: the verdict is complete-unverified', async () => {
     await withSimulator({ users: 1_000, expireCursorsAfterLastPage: true }, async (expiring) => {
       const spec = minimalSpec(expiring, { pageSize: 100 });
       const report = await exportWith(spec);
@@ -147,9 +147,9 @@ describe('Ed-Fi paging against a strict ODS/API', () => {
         'complete-unverified: students page 1 not verified (cursor expired); students page 6 not verified (cursor expired); students page 10 not verified (cursor expired)',
       );
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('a request the server refuses is shown with its query (paging kinds mixed by a hand-written query)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('a request the server refuses is shown with its query (paging kinds mixed by a hand-written query)', async () => {
     const { simulator } = harness;
     const spec = minimalSpec(simulator, { pagination: { type: 'offset' }, query: { pageSize: 5 } });
     const report = await exportWith(spec).catch((error: unknown) => assert.fail(String(error)));
@@ -159,5 +159,5 @@ describe('Ed-Fi paging against a strict ODS/API', () => {
       /400 on GET \/data\/v3\/ed-fi\/students\?pageSize=5&limit=500&offset=0&totalCount=true: The request is invalid\. Both offset\/limit and key set paging parameters are provided, but only one type of paging can be used\./,
     );
     assert.equal(simulator.stats.breaches.at(-1)?.rule, 'edfi.one-paging-kind');
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -3,7 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { specOfRun, startExport, waitForReport } from '../../src/client/exports';
@@ -47,7 +47,7 @@ async function stopWorker(): Promise<void> {
   worker = undefined;
 }
 
-before(async () => {
+beforeAll(async () => {
   simulator = new LmsSimulator({ users: 250, courses: 6, enrollmentsPerCourseMax: 40 });
   await simulator.start();
   process.env[TOKEN_ENV] = simulator.token;
@@ -56,7 +56,7 @@ before(async () => {
   await startWorker(keysA);
 });
 
-after(async () => {
+afterAll(async () => {
   await stopWorker();
   await simulator?.stop();
   await db?.drop();
@@ -127,7 +127,7 @@ function assertNothingReadable(text: string, what: string): void {
 let run1: { workflowId: string; runId: string; report: RunReport };
 
 describe('encrypted history', () => {
-  it('stores no cursor, URL, path or student value readable without the key; with the key, the run reads', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('stores no cursor, URL, path or student value readable without the key; with the key, the run reads', async () => {
     const withKey = codecClient(env, keysA);
     const handle = await startExport(withKey, canvasSpec('sealed'), { taskQueue: TASK_QUEUE });
     const report = await waitForReport(handle);
@@ -154,9 +154,9 @@ describe('encrypted history', () => {
     await assert.rejects(env.client.workflow.getHandle(handle.workflowId).result(), /Unknown encoding: binary\/encrypted/);
     assert.deepEqual(await withKey.workflow.getHandle(handle.workflowId).result(), report);
     assert.equal((await specOfRun(withKey, handle.firstExecutionRunId)).name, 'sealed', 'lms-export verify reads the spec back from history');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('encrypts failure messages too: a refused token leaves no URL in history, and the key reads the error', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('encrypts failure messages too: a refused token leaves no URL in history, and the key reads the error', async () => {
     const withKey = codecClient(env, keysA);
     const handle = await startExport(withKey, { ...canvasSpec('sealed-refused', WRONG_TOKEN_ENV), resources: [canvasSpec('x').resources[0]!] }, { taskQueue: TASK_QUEUE });
     const report = await waitForReport(handle);
@@ -169,9 +169,9 @@ describe('encrypted history', () => {
     const failure = await withKey.workflow.getHandle(handle.workflowId).result().catch((error: Error) => error);
     assert.match(String((failure as Error & { cause?: Error }).cause?.message), /users: resource users: 401 on GET \/api\/v1\/accounts\/1\/users/, 'with the key, the failure reads');
     assertNothingReadable(text, handle.workflowId);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it("encrypts a server's refusal that names a student; with the key it reads scrubbed", { timeout: TEST_TIMEOUT_MS }, async () => {
+  it("encrypts a server's refusal that names a student; with the key it reads scrubbed", async () => {
     const refusing = new LmsSimulator({ users: 250, faults: { rate: 0, kinds: ['refused-student'], atRequests: [3] } });
     await refusing.start();
     try {
@@ -190,9 +190,9 @@ describe('encrypted history', () => {
     } finally {
       await refusing.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('decodes for `temporal workflow show --codec-endpoint` through `lms-export codec-server`, only with the token', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('decodes for `temporal workflow show --codec-endpoint` through `lms-export codec-server`, only with the token', async () => {
     const token = randomBytes(16).toString('hex');
     const cli = join(__dirname, '..', '..', 'bin', 'lms-export.js');
     const server = spawn(process.execPath, [cli, 'codec-server', '--port', '0'], {
@@ -215,9 +215,9 @@ describe('encrypted history', () => {
       server.kill('SIGTERM');
       await exited(server);
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('refuses to start a worker or a CLI command with a malformed key, naming the variable, before connecting', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('refuses to start a worker or a CLI command with a malformed key, naming the variable, before connecting', async () => {
     const cli = join(__dirname, '..', '..', 'bin', 'lms-export.js');
     const badKey = { ...process.env, TEMPORAL_ADDRESS: env.address, LMS_EXPORT_ENCRYPTION_KEY: 'not-a-key' };
     for (const verb of [['worker'], ['status', 'export-sealed']]) {
@@ -227,9 +227,9 @@ describe('encrypted history', () => {
         return true;
       });
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('after a key rotation, writes with the new key and still reads runs of the old one', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('after a key rotation, writes with the new key and still reads runs of the old one', async () => {
     await stopWorker();
     await startWorker(keysBA);
     const rotated = codecClient(env, keysBA);
@@ -244,5 +244,5 @@ describe('encrypted history', () => {
     const before = rotated.workflow.getHandle(run1.workflowId, run1.runId);
     assert.deepEqual(await before.result(), run1.report, 'the run written with key A reads with A among the old keys');
     await assert.rejects(codecClient(env, keysB).workflow.getHandle(run1.workflowId, run1.runId).result(), new RegExp(`encrypted with key ${keysA.current.id}`));
-  });
+  }, TEST_TIMEOUT_MS);
 });

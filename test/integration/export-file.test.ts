@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { exportFile } from '../../src/client/export-file';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -19,17 +19,17 @@ const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');
 let harness: Harness;
 let dir: string;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: USERS });
   dir = mkdtempSync(join(tmpdir(), 'lms-export-file-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
 describe('export files', () => {
-  it('writes a 10,000-row resource from PostgreSQL to Parquet that reads back with the same rows and keys', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('writes a 10,000-row resource from PostgreSQL to Parquet that reads back with the same rows and keys', async () => {
     const spec = simulatorSpec('to-parquet', harness.simulator.url, { kind: 'postgres', url: harness.db.url, schema: 'to_parquet' });
     const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
     assert.equal(report.status, 'completed');
@@ -45,9 +45,9 @@ describe('export files', () => {
     const [row] = await readBack(`SELECT id, name, email FROM read_parquet('${out}') WHERE id = 4242`);
     const expected = truth.find((r) => r.id === 4242);
     assert.deepEqual(row, { id: 4242, name: expected?.['name'], email: expected?.['email'] });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('writes CSV and JSON Lines from a DuckDB sink', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('writes CSV and JSON Lines from a DuckDB sink', async () => {
     const spec = simulatorSpec('to-csv', harness.simulator.url, { kind: 'duckdb', path: join(dir, 'sink.duckdb') });
     const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
     assert.equal(report.status, 'completed');
@@ -62,5 +62,5 @@ describe('export files', () => {
     const lines = readFileSync(jsonl.path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: number });
     assert.equal(lines.length, USERS);
     assert.deepEqual(new Set(lines.map((r) => r.id)).size, USERS);
-  });
+  }, TEST_TIMEOUT_MS);
 });

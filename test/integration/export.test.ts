@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
@@ -21,12 +21,12 @@ let env: TestWorkflowEnvironment;
 let simulator: LmsSimulator;
 let db: TestDatabase;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: USERS, records: 1_234 });
   ({ env, simulator, db } = harness);
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 /**
  * Adds this run's histories to the committed replay fixtures (test/histories), named for the code version that
@@ -47,7 +47,7 @@ function byId(rows: Array<Record<string, unknown>>): Array<Record<string, unknow
 }
 
 describe('durable paged export', () => {
-  it('exports 5,200 Canvas users into DuckDB exactly, continuing as new, with no record value in history', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('exports 5,200 Canvas users into DuckDB exactly, continuing as new, with no record value in history', async () => {
     const spec = simulatorSpec('duck-users', simulator.url, { kind: 'duckdb', path: `.tmp/test-${process.pid}.duckdb` });
     const requestsBefore = simulator.stats.pageRequests;
     const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
@@ -98,9 +98,9 @@ describe('durable paged export', () => {
     recordHistoriesIfAsked(histories);
     // The workflow code of today replays the histories it wrote: no non-determinism crept in.
     await assertReplays(await workflowBundle(), histories);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('exports into PostgreSQL exactly, and a second run changes nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('exports into PostgreSQL exactly, and a second run changes nothing', async () => {
     const spec = simulatorSpec('pg-users', simulator.url, { kind: 'postgres', url: db.url, schema: 'lms' });
     const first = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
     assert.equal(first.resources[0]?.inserted, USERS);
@@ -115,9 +115,9 @@ describe('durable paged export', () => {
       { inserted: second.resources[0]?.inserted, updated: second.resources[0]?.updated, unchanged: second.resources[0]?.unchanged },
       { inserted: 0, updated: 0, unchanged: USERS },
     );
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('follows a generic JSON cursor until has_more is false', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('follows a generic JSON cursor until has_more is false', async () => {
     const spec = simulatorSpec('pg-records', simulator.url, { kind: 'postgres', url: db.url }, {
       source: { preset: 'generic', baseUrl: `${simulator.url}/generic/v1`, auth: { bearerTokenEnv: TOKEN_ENV } },
       resources: [
@@ -134,9 +134,9 @@ describe('durable paged export', () => {
     assert.equal(report.resources[0]?.pages, 13);
     const rows = await queryRows<{ _record: Record<string, unknown> }>(db.url, 'SELECT _record FROM public.records');
     assert.deepEqual(byId(rows.map((r) => r._record)), simulator.truth('/generic/v1/records'));
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('exports several resources in one run: numbered pages with repeated parameters, bookmarks under live inserts', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('exports several resources in one run: numbered pages with repeated parameters, bookmarks under live inserts', async () => {
     const live = new LmsSimulator({ users: 300, courses: 3, enrollmentsPerCourse: 450, submissionsPerCourse: 380, mutationsPerPage: { inserts: 2 } }); // fewer than a page: every traversal catches up
     await live.start();
     try {
@@ -171,9 +171,9 @@ describe('durable paged export', () => {
     } finally {
       await live.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails a resource at once on 404 or a rejected token, finishes the others, and reports both', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails a resource at once on 404 or a rejected token, finishes the others, and reports both', async () => {
     process.env['LMS_EXPORT_WRONG_TOKEN'] = 'not-the-token';
     const rejectedBefore = simulator.stats.unauthorized;
     const spec = simulatorSpec('partly-bad', simulator.url, { kind: 'postgres', url: db.url, schema: 'partly' }, {
@@ -195,9 +195,9 @@ describe('durable paged export', () => {
     const rejected = await waitForReport(await startExport(env.client, unauthorized, { taskQueue: TASK_QUEUE }));
     assert.match(rejected.resources[0]?.error ?? '', /401 on GET \/api\/v1\/accounts\/1\/users\?per_page=100: Invalid access token\. \(check the token in LMS_EXPORT_WRONG_TOKEN\)/);
     assert.equal(simulator.stats.unauthorized - rejectedBefore, 1, 'a rejected token is not retried');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('stops cleanly when the run is cancelled: children cancelled, no request afterwards', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('stops cleanly when the run is cancelled: children cancelled, no request afterwards', async () => {
     try {
       const { handle, child } = await startSlowUsersExport('cancel-users', 'cancelled', 2);
       await handle.cancel();
@@ -212,9 +212,9 @@ describe('durable paged export', () => {
     } finally {
       simulator.latencyMs = 0;
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('cancels a child traversal that has continued as new, as a cancel from the Web UI would', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('cancels a child traversal that has continued as new, as a cancel from the Web UI would', async () => {
     try {
       const { handle, child } = await startSlowUsersExport('cancel-continued', 'cancel_continued', 1);
       const runsOfChild = async (): Promise<number> => {
@@ -235,9 +235,9 @@ describe('durable paged export', () => {
     } finally {
       simulator.latencyMs = 0;
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('sends no request while paused and finishes exact after resume', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('sends no request while paused and finishes exact after resume', async () => {
     try {
       const { handle, child } = await startSlowUsersExport('pause-users', 'paused', 3);
       await handle.signal(pauseSignal);
@@ -261,9 +261,9 @@ describe('durable paged export', () => {
     } finally {
       simulator.latencyMs = 0;
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('starts paused when the pause comes with the start: no request until resumed, then exact', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('starts paused when the pause comes with the start: no request until resumed, then exact', async () => {
     const spec = simulatorSpec('start-paused', simulator.url, { kind: 'postgres', url: db.url, schema: 'start_paused' });
     const requestsBefore = simulator.stats.pageRequests;
     const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE, paused: true });
@@ -284,5 +284,5 @@ describe('durable paged export', () => {
     const histories = [...(await allRunHistories(env.client, handle.workflowId)), ...(await allRunHistories(env.client, child.workflowId))];
     recordHistoriesIfAsked(histories);
     await assertReplays(await workflowBundle(), histories);
-  });
+  }, TEST_TIMEOUT_MS);
 });

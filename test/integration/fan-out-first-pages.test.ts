@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { retryFailedSpec } from '../../src/client/retry-failed';
 import { LmsSimulator, type SimulatorOptions } from '../../src/simulator/server';
@@ -21,11 +21,11 @@ const PAGE_SIZE = 10;
 let harness: Harness;
 const spawned: ChildProcess[] = [];
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 10 });
 });
 
-after(async () => {
+afterAll(async () => {
   for (const worker of spawned) worker.kill('SIGKILL');
   await Promise.all(spawned.map(exited));
   await harness?.stop();
@@ -76,7 +76,7 @@ async function childKeys(fanOutWorkflowId: string): Promise<string[]> {
 }
 
 describe('a fan-out reads first pages itself', () => {
-  it('stores empty, one-page and many-page courses exactly, starting a child workflow only for courses with a second page', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('stores empty, one-page and many-page courses exactly, starting a child workflow only for courses with a second page', async () => {
     const simulator = await started({ courses: 6 });
     // Course 2 has no enrollments at all: its one page is empty.
     for (const row of simulator.data.list('enrollments').filter((r) => r['course_id'] === 2)) simulator.data.delete('enrollments', row.id);
@@ -133,9 +133,9 @@ describe('a fan-out reads first pages itself', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('sends no request while paused between parents, then finishes exact with the pause counted', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('sends no request while paused between parents, then finishes exact with the pause counted', async () => {
     // One-page courses only, slowly answered: the fan-out reads every one itself.
     const simulator = await started({ courses: 60, enrollmentsPerCourseMax: PAGE_SIZE, latencyMs: 150 });
     try {
@@ -165,9 +165,9 @@ describe('a fan-out reads first pages itself', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('records gone and failed courses as before, a failing source included, and --retry-failed reads only the failed ones', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('records gone and failed courses as before, a failing source included, and --retry-failed reads only the failed ones', async () => {
     const simulator = await started({ courses: 30 });
     // 7 closed to us, 9 deleted, 12 refused as invalid, 15 failing with 500s until its circuit gives up.
     simulator.refusals = { [coursePath(7)]: 403, [coursePath(9)]: 404, [coursePath(12)]: 400, [coursePath(15)]: 500 };
@@ -205,9 +205,9 @@ describe('a fan-out reads first pages itself', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('finishes exact after its worker is SIGKILLed mid-batch, reading no course again beyond the page in flight', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('finishes exact after its worker is SIGKILLed mid-batch, reading no course again beyond the page in flight', async () => {
     const taskQueue = `${TASK_QUEUE}-killed`;
     // More courses than a batch: the walk goes on into a second batch after the restart.
     const courses = 240;
@@ -245,5 +245,5 @@ describe('a fan-out reads first pages itself', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

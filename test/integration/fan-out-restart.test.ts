@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
@@ -19,20 +19,20 @@ let db: TestDatabase;
 let temporal: RestartableTemporal | undefined;
 let worker: ChildProcess | undefined;
 
-before(async () => {
+beforeAll(async () => {
   simulator = new LmsSimulator({ users: 1_000, courses: COURSES, enrollmentsPerCourseMax: 150, latencyMs: 20 });
   await simulator.start();
   db = await createTestDatabase();
 });
 
-after(async () => {
+afterAll(async () => {
   worker?.kill('SIGKILL');
   await temporal?.teardown();
   await simulator?.stop();
   await db?.drop();
 });
 
-it('finishes exact after the worker is killed and the dev server restarted mid-fan-out, no course traversed twice in full', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('finishes exact after the worker is killed and the dev server restarted mid-fan-out, no course traversed twice in full', async () => {
   // The server keeps its state in a file, as a real deployment does: a restart loses nothing.
   temporal = await RestartableTemporal.start();
   let env = temporal.env;
@@ -78,4 +78,4 @@ it('finishes exact after the worker is killed and the dev server restarted mid-f
     const requests = simulator.stats.byPath[`/api/v1/courses/${course.id}/enrollments`] ?? 0;
     assert.ok(requests <= pages + 2, `course ${course.id}: ${requests} requests for ${pages} pages`);
   }
-});
+}, TEST_TIMEOUT_MS);

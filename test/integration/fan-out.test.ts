@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { retryFailedSpec } from '../../src/client/retry-failed';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -16,11 +16,11 @@ const DELETED_COURSE = 99;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 10 });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -39,7 +39,7 @@ async function storedIds(table: string, column = 'id'): Promise<number[]> {
 }
 
 describe('nested resources', () => {
-  it('exports 500 courses → enrollments equal to truth, and reports a course deleted mid-run without failing', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('exports 500 courses → enrollments equal to truth, and reports a course deleted mid-run without failing', async () => {
     const simulator = new LmsSimulator({
       users: 2_000,
       courses: 500,
@@ -75,9 +75,9 @@ describe('nested resources', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('against the Canvas bucket at 200 ms latency runs 8 children at once and is never throttled at default settings', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('against the Canvas bucket at 200 ms latency runs 8 children at once and is never throttled at default settings', async () => {
     const simulator = new LmsSimulator({ users: 500, courses: 120, enrollmentsPerCourseMax: 40, latencyMs: 200, canvasBucket: {} });
     await simulator.start();
     try {
@@ -102,9 +102,9 @@ describe('nested resources', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('records a course closed to us (403) as gone, fails only a broken course, and --retry-failed runs just that one', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('records a course closed to us (403) as gone, fails only a broken course, and --retry-failed runs just that one', async () => {
     const simulator = new LmsSimulator({ users: 200, courses: 30, enrollmentsPerCourseMax: 30 });
     simulator.refusals = { '/api/v1/courses/7/enrollments': 403, '/api/v1/courses/12/enrollments': 400 };
     await simulator.start();
@@ -135,9 +135,9 @@ describe('nested resources', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('walks three levels: courses → assignments → submissions, equal to truth', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('walks three levels: courses → assignments → submissions, equal to truth', async () => {
     const simulator = new LmsSimulator({ users: 50, courses: 6, enrollmentsPerCourse: 0, submissionsPerCourse: 0, assignmentsPerCourse: 3, submissionsPerAssignment: 7 });
     await simulator.start();
     try {
@@ -165,5 +165,5 @@ describe('nested resources', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { exportStatus, startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { progressQuery } from '../../src/workflows/definitions';
@@ -15,11 +15,11 @@ const TASK_QUEUE = 'faults-test';
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 10 });
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 interface Tweaks {
   source?: Partial<ExportSpecInput['source']>;
@@ -48,7 +48,7 @@ async function exportFrom(name: string, options: SimulatorOptions, { source = {}
 }
 
 describe('faults and throttling', () => {
-  it('ends exact through a storm of 500s, 502s, 503s, resets, hangs, truncated JSON and HTML pages', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('ends exact through a storm of 500s, 502s, 503s, resets, hangs, truncated JSON and HTML pages', async () => {
     // No spot check: its re-fetches would draw faults of their own, outside the traversal's counts.
     const { simulator, report, table } = await exportFrom('storm', { users: 3_000, faults: { rate: 0.2, seed: 11 } }, { resource: { completeness: { spotCheck: false } } });
     assert.equal(report.status, 'completed', report.resources[0]?.error);
@@ -59,10 +59,10 @@ describe('faults and throttling', () => {
     const rows = await queryRows<{ id: string }>(harness.db.url, `SELECT id FROM ${table}`);
     assert.equal(new Set(rows.map((r) => r.id)).size, rows.length);
     assert.deepEqual(rows.map((r) => Number(r.id)).sort((a, b) => a - b), simulator.truth('/api/v1/accounts/1/users').map((r) => r.id));
-  });
+  }, TEST_TIMEOUT_MS);
 
   for (const form of ['seconds', 'http-date'] as const) {
-    it(`waits out Retry-After (${form}): no request before 3 s have passed`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    it(`waits out Retry-After (${form}): no request before 3 s have passed`, async () => {
       const { simulator, report } = await exportFrom(`retry-after-${form}`, { users: 600, throttle: { requests: [3], seconds: 3, form } });
       assert.equal(report.status, 'completed', report.resources[0]?.error);
       const [throttledAt] = simulator.stats.throttled;
@@ -75,10 +75,10 @@ describe('faults and throttling', () => {
       assert.ok((waits?.waitedMs ?? 0) >= 2_000 && (waits?.waitedMs ?? 0) <= 4_000, `waited ${waits?.waitedMs} ms`);
       assert.equal(waits?.serverWaitMs, waits?.waitedMs, "all of it on the server's word");
       assert.equal(waits?.backoffMs, 0);
-    });
+    }, TEST_TIMEOUT_MS);
   }
 
-  it('fails fast, in one request, on 401, 404 and a 400 with the server message', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails fast, in one request, on 401, 404 and a 400 with the server message', async () => {
     process.env['FAULTS_TEST_WRONG_TOKEN'] = 'nope';
     const denied = await exportFrom('denied', { users: 50 }, { source: { auth: { bearerTokenEnv: 'FAULTS_TEST_WRONG_TOKEN' } } });
     assert.match(denied.report.resources[0]?.error ?? '', /401 on GET \/api\/v1\/accounts\/1\/users\?per_page=100: Invalid access token\. \(check the token in FAULTS_TEST_WRONG_TOKEN\)/);
@@ -96,11 +96,11 @@ describe('faults and throttling', () => {
     });
     assert.match(refused.report.resources[0]?.error ?? '', /400 on GET \/learn\/api\/public\/v1\/users\?\S*limit=500\S*: Invalid limit: must be between 1 and 100/);
     assert.equal(refused.simulator.stats.pageRequests, 1);
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('circuit breaker', () => {
-  it('opens after repeated failures, sends nothing while cooling down, shows it in progress, then probes and finishes', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('opens after repeated failures, sends nothing while cooling down, shows it in progress, then probes and finishes', async () => {
     // Two pages go through, then the source fails every request until the test heals it.
     const simulator = new LmsSimulator({ users: 800, faults: { rate: 1, kinds: ['503'], afterRequests: 2 } });
     await simulator.start();
@@ -134,11 +134,11 @@ describe('circuit breaker', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('a run that is retrying', () => {
-  it("shows the failing activity's attempt and last failure in status while it retries", { timeout: TEST_TIMEOUT_MS }, async () => {
+  it("shows the failing activity's attempt and last failure in status while it retries", async () => {
     await withSimulator({ users: 300, faults: { rate: 1, kinds: ['500'], afterRequests: 1 } }, async (simulator) => {
       const spec: ExportSpecInput = {
         name: 'retrying',
@@ -158,11 +158,11 @@ describe('a run that is retrying', () => {
     const report = await waitForReport(handle);
     assert.equal(report.status, 'completed', report.resources[0]?.error);
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('Canvas leaky bucket', () => {
-  it('paces 4 parallel resources to the sustainable rate without a single throttled answer', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('paces 4 parallel resources to the sustainable rate without a single throttled answer', async () => {
     // Canvas's bucket shape (700 high water, 50 up front) draining 20× faster than Canvas, so the test takes
     // seconds: 200 units/s at 10 units a request sustains 20 requests/s.
     const bucket = { highWater: 700, upfront: 50, leakPerSecond: 200, cost: 10 };
@@ -193,5 +193,5 @@ describe('Canvas leaky bucket', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { AttemptLog } from '../../src/activities/attempt-log';
@@ -69,8 +69,8 @@ class HostileServer {
 }
 
 const hostile = new HostileServer();
-before(() => hostile.start());
-after(() => hostile.stop());
+beforeAll(() => hostile.start());
+afterAll(() => hostile.stop());
 
 function source(settings: Partial<SourceConfig> = {}): SourceConfig {
   return sourceSchema.parse({ baseUrl: hostile.url, requestTimeoutMs: 1_000, ...settings });
@@ -99,15 +99,15 @@ async function assertLetGo(): Promise<void> {
 const BOUNDED = { timeout: 15_000 };
 
 describe('requests to a hostile server', () => {
-  it('gives up on a body dripping a byte at a time at source.requestTimeoutMs, and closes the socket', BOUNDED, async () => {
+  it('gives up on a body dripping a byte at a time at source.requestTimeoutMs, and closes the socket', async () => {
     const { error, ms } = await failureOf(() => getJson(`${hostile.url}/drip`, source(), credentialsFor(source()), 'resource drip'));
     assert.match(error.message, /resource drip: GET \/drip failed: no complete answer within 1000 ms \(source\.requestTimeoutMs\)/);
     assert.ok(error instanceof ApplicationFailure && !error.nonRetryable, 'a fault worth another try');
     assert.ok(ms >= 900 && ms < 2_500, `failed after ${ms} ms`);
     await assertLetGo();
-  });
+  }, BOUNDED.timeout);
 
-  it('inside an activity, gives up at the attempt timeout when that comes first, heartbeating meanwhile', BOUNDED, async () => {
+  it('inside an activity, gives up at the attempt timeout when that comes first, heartbeating meanwhile', async () => {
     const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 1_500 });
     // Beats while the body drips, before the one the failing attempt sends with its retry log.
     let heartbeats = 0;
@@ -118,9 +118,9 @@ describe('requests to a hostile server', () => {
     assert.ok(ms < 3_000, `failed after ${ms} ms`);
     assert.ok(heartbeats >= 1, 'a long request heartbeats, so a cancellation can reach it');
     await assertLetGo();
-  });
+  }, BOUNDED.timeout);
 
-  it('stops reading and closes the socket as soon as the activity is cancelled', BOUNDED, async () => {
+  it('stops reading and closes the socket as soon as the activity is cancelled', async () => {
     const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000 });
     const slow = source({ requestTimeoutMs: 60_000 });
     const fetching = failureOf(() => env.run(() => getJson(`${hostile.url}/drip`, slow, credentialsFor(slow), 'resource drip')));
@@ -130,34 +130,34 @@ describe('requests to a hostile server', () => {
     assert.ok(error instanceof CancelledFailure, `ended as cancelled, not as a fault to retry: ${error.name}: ${error.message}`);
     assert.ok(ms < 2_000, `cancelled after ${ms} ms`);
     await assertLetGo();
-  });
+  }, BOUNDED.timeout);
 
-  it('fails an endless body at source.maxPageBytes, naming the limit, without retrying, and closes the socket', BOUNDED, async () => {
+  it('fails an endless body at source.maxPageBytes, naming the limit, without retrying, and closes the socket', async () => {
     const small = source({ maxPageBytes: 1024 * 1024, requestTimeoutMs: 30_000 });
     const { error, ms } = await failureOf(() => getJson(`${hostile.url}/endless`, small, credentialsFor(small), 'resource endless'));
     assert.match(error.message, /resource endless: GET \/endless: the body passed source\.maxPageBytes \(1048576 bytes\); lower the resource's pageSize or raise source\.maxPageBytes/);
     assert.ok(error instanceof ApplicationFailure && error.nonRetryable && error.type === 'PageTooLarge');
     assert.ok(ms < 5_000, `failed after ${ms} ms`);
     await assertLetGo();
-  });
+  }, BOUNDED.timeout);
 
-  it('refuses a body announced larger than source.maxPageBytes before reading it', BOUNDED, async () => {
+  it('refuses a body announced larger than source.maxPageBytes before reading it', async () => {
     const { error, ms } = await failureOf(() => getJson(`${hostile.url}/huge`, source({ requestTimeoutMs: 30_000 }), credentialsFor(source()), 'resource huge'));
     assert.match(error.message, /announces 10737418240 bytes, more than source\.maxPageBytes \(67108864 bytes\)/);
     assert.ok(ms < 1_000, `failed after ${ms} ms`);
     await assertLetGo();
-  });
+  }, BOUNDED.timeout);
 });
 
 describe('hostile answers through a whole export', () => {
   const TASK_QUEUE = 'hostile-server-test';
   let harness: Harness;
-  before(async () => {
+  beforeAll(async () => {
     harness = await startHarness(TASK_QUEUE, { users: 10 });
   });
-  after(() => harness?.stop());
+  afterAll(() => harness?.stop());
 
-  it('fails the resource at once with Retry-After and its value in the error, instead of parking it for years', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails the resource at once with Retry-After and its value in the error, instead of parking it for years', async () => {
     const simulator = new LmsSimulator({ users: 300, throttle: { requests: [2], seconds: 999_999_999, form: 'seconds' } });
     await simulator.start();
     try {
@@ -171,9 +171,9 @@ describe('hostile answers through a whole export', () => {
     } finally {
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('marks a parent keyed ".." failed, naming the field, instead of exporting another path of the origin as its children', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('marks a parent keyed ".." failed, naming the field, instead of exporting another path of the origin as its children', async () => {
     // Courses "1" and ".."; /enrollments is what /courses/../enrollments resolves to.
     const collections: Record<string, unknown[]> = {
       '/courses': [{ id: '1' }, { id: '..' }],
@@ -225,5 +225,5 @@ describe('hostile answers through a whole export', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

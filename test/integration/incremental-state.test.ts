@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ResourceState } from '../../src/sinks/incremental-state';
 import { queryRows } from '../helpers/postgres';
@@ -19,11 +19,11 @@ const USERS = 600;
 let harness: Harness;
 const dir = mkdtempSync(join(tmpdir(), 'lms-export-state-'));
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: USERS });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -38,7 +38,7 @@ async function state(file: string): Promise<ResourceState> {
 }
 
 describe('lms-export state', () => {
-  it('shows an incremental resource\'s mark and last complete run, and after state reset the next run is full again', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('shows an incremental resource\'s mark and last complete run, and after state reset the next run is full again', async () => {
     const { simulator, db } = harness;
     const spec = simulatorSpec('state-users', simulator.url, { kind: 'postgres', url: db.url, schema: 'state' }, {
       resources: [{
@@ -86,9 +86,9 @@ describe('lms-export state', () => {
     assert.equal(second.resources[0]?.recordsFetched, USERS);
     assert.equal(simulator.stats.pageRequests - beforeSecond, fullRequests, 'as many requests as the first full run');
     assert.equal((await state(file)).highWater?.runId, second.runId, 'and it saved a new mark');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('refuses a resource the spec does not have, naming the ones it has', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('refuses a resource the spec does not have, naming the ones it has', async () => {
     const file = join(dir, 'plain.json');
     writeFileSync(file, JSON.stringify(simulatorSpec('state-plain', harness.simulator.url, { kind: 'postgres', url: harness.db.url, schema: 'state_plain' })));
     await assert.rejects(lmsExport(['state', 'reset', file, '--resource', 'courses']), (error: { stderr: string; code: number }) => {
@@ -96,5 +96,5 @@ describe('lms-export state', () => {
       assert.match(error.stderr, /--resource: "courses" is not in spec state-plain \(its resources: users\)/);
       return true;
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });

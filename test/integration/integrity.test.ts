@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -14,11 +14,11 @@ const TASK_QUEUE = 'integrity-test';
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 10 });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -40,7 +40,7 @@ function lmsExport(args: string[]): Promise<{ stdout: string; stderr: string }> 
 }
 
 describe('schema drift', () => {
-  it('reports a field and a type change that appear mid-run, with the page, and still completes', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('reports a field and a type change that appear mid-run, with the page, and still completes', async () => {
     const simulator = new LmsSimulator({ users: 1_000, schemaChangeAtRequest: 5 });
     await started(simulator, async () => {
       const report = await waitForReport(await startExport(harness.env.client, canvasUsers('drift-mid-run', simulator, 'drift_mid'), { taskQueue: TASK_QUEUE }));
@@ -65,9 +65,9 @@ describe('schema drift', () => {
       assert.deepEqual(drifted.map((a) => a.page_number), [page]);
       assert.deepEqual(JSON.parse(audit[audit.length - 2]?.fingerprint ?? '{}')['updated_at'], ['number']);
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('reports fields new, retyped and vanished against the last run', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('reports fields new, retyped and vanished against the last run', async () => {
     const before = new LmsSimulator({ users: 300 });
     const after = new LmsSimulator({ users: 300, schemaChangeAtRequest: 0 });
     await started(before, async () => {
@@ -80,11 +80,11 @@ describe('schema drift', () => {
       assert.deepEqual(drift?.sort(), ['new-field pronouns null', 'type-change updated_at null']);
       assert.equal(second.status, 'completed');
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('completeness', () => {
-  it('calls a run with a silently dropped page incomplete, naming the count and the missing ids, and fails it plainly', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('calls a run with a silently dropped page incomplete, naming the count and the missing ids, and fails it plainly', async () => {
     const simulator = new LmsSimulator({ users: 5_000, dropPageAfterPages: 3 });
     await started(simulator, async () => {
       const spec: ExportSpecInput = {
@@ -107,11 +107,11 @@ describe('completeness', () => {
       const status = await lmsExport(['status', handle.workflowId]);
       assert.match(status.stdout, /^export-dropped-page: FAILED, phase done\n  students: completed, 4500 records, verdict incomplete: 500 of 5000 announced rows missing/);
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('verify', () => {
-  it('holds on an untouched run and names the row altered in the database afterwards', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('holds on an untouched run and names the row altered in the database afterwards', async () => {
     const simulator = new LmsSimulator({ users: 450 });
     await started(simulator, async () => {
       const report = await waitForReport(await startExport(harness.env.client, canvasUsers('verified', simulator, 'verified'), { taskQueue: TASK_QUEUE }));
@@ -138,5 +138,5 @@ describe('verify', () => {
       assert.equal(result.holds, false);
       assert.ok(result.resources[0]?.problems.some((p) => p.startsWith('the seal does not match')));
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { formatReport } from '../../src/client/format-report';
 import { FaultInjector } from '../../src/simulator/faults';
@@ -13,16 +13,16 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 1_500, latencyMs: 20 });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
 describe('timeouts that follow the source', () => {
-  it('a source answering in ~20 ms that never answers one request: abandoned in seconds, retried, counted, exact', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('a source answering in ~20 ms that never answers one request: abandoned in seconds, retried, counted, exact', async () => {
     const { simulator } = harness;
     // The 12th request (its worker has seen 11 answers by then) is accepted and never answered.
     simulator.faults = new FaultInjector({ rate: 0, kinds: ['hang'], atRequests: [12] });
@@ -46,5 +46,5 @@ describe('timeouts that follow the source', () => {
     assert.ok((users?.durationMs ?? Infinity) < REQUEST_TIMEOUT_MS / 2, `the hung request was abandoned early: the run took ${users?.durationMs} ms`);
     const stored = await queryRows<{ id: string }>(harness.db.url, 'SELECT id FROM latency.users ORDER BY id::int');
     assert.deepEqual(stored.map((r) => Number(r.id)), simulator.truth('/api/v1/accounts/1/users').map((r) => r.id));
-  });
+  }, TEST_TIMEOUT_MS);
 });

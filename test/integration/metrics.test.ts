@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -24,14 +24,14 @@ let db: TestDatabase;
 let simulator: LmsSimulator;
 let worker: ChildProcess | undefined;
 
-before(async () => {
+beforeAll(async () => {
   // The second request is throttled for two seconds; the third that reaches the fault injector (the fourth in all) gets a 500.
   simulator = new LmsSimulator({ users: USERS, latencyMs: 50, throttle: { requests: [2], seconds: THROTTLE_SECONDS, form: 'seconds' }, faults: { rate: 0, atRequests: [3], kinds: ['500'] } });
   await simulator.start();
   [env, db] = await Promise.all([startTemporal(), createTestDatabase()]);
 });
 
-after(async () => {
+afterAll(async () => {
   worker?.kill('SIGKILL');
   if (worker !== undefined) await exited(worker);
   await simulator?.stop();
@@ -39,7 +39,7 @@ after(async () => {
   await env?.teardown();
 });
 
-it("serves the SDK's and our metrics on LMS_EXPORT_METRICS_PORT, and logs JSON lines naming the run, resource, page and attempt", { timeout: TEST_TIMEOUT_MS }, async () => {
+it("serves the SDK's and our metrics on LMS_EXPORT_METRICS_PORT, and logs JSON lines naming the run, resource, page and attempt", async () => {
   const port = await freePort();
   worker = spawnWorkerProcess({
     TEMPORAL_ADDRESS: env.address,
@@ -100,7 +100,7 @@ it("serves the SDK's and our metrics on LMS_EXPORT_METRICS_PORT, and logs JSON l
   assert.equal(failed['attempt'], 1);
   assert.equal(failed['taskToken'], undefined);
   assert.ok(!logged.includes(simulator.token), 'the source token is never logged');
-});
+}, TEST_TIMEOUT_MS);
 
 it('refuses an LMS_EXPORT_METRICS_PORT that is not a port, naming it, before connecting anywhere', () => {
   const cli = join(__dirname, '..', '..', 'bin', 'lms-export.js');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
@@ -19,7 +19,7 @@ let harness: Harness;
 let receiver: Server;
 const received: Array<Record<string, unknown>> = [];
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 300 });
   // The webhook's receiver: a local HTTP server that keeps what it is sent, and refuses the first call (a retry delivers it).
   let calls = 0;
@@ -38,7 +38,7 @@ before(async () => {
   process.env['TEMPORAL_UI_URL'] = 'http://ui.example:8233';
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
   await new Promise((resolve) => receiver?.close(resolve));
   delete process.env['TEMPORAL_UI_URL'];
@@ -56,7 +56,7 @@ function edfiSpec(name: string, simulator: LmsSimulator): ExportSpecInput {
 }
 
 describe('alerts', () => {
-  it('calls the webhook once for an incomplete run, with counts and the Web UI link; not for a complete one', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('calls the webhook once for an incomplete run, with counts and the Web UI link; not for a complete one', async () => {
     await withSimulator({ users: 2_000, dropPageAfterPages: 3 }, async (dropping) => {
       const report = await waitForReport(await startExport(harness.env.client, edfiSpec('alerted', dropping), { taskQueue: TASK_QUEUE }));
       assert.equal(report.status, 'incomplete');
@@ -84,5 +84,5 @@ describe('alerts', () => {
     const clean = await waitForReport(await startExport(harness.env.client, edfiSpec('quiet', harness.simulator), { taskQueue: TASK_QUEUE }));
     assert.equal(clean.status, 'completed');
     assert.equal(received.length, 1, 'a complete run calls nobody');
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { exportFile } from '../../src/client/export-file';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { formatReport } from '../../src/client/format-report';
@@ -39,7 +39,7 @@ describe('nothing lost on odd input', () => {
   let server: Server;
   let baseUrl = '';
   let dir = '';
-  before(async () => {
+  beforeAll(async () => {
     harness = await startHarness(TASK_QUEUE, { users: 1 });
     dir = mkdtempSync(join(tmpdir(), 'lms-odd-input-'));
     server = createServer((req, res) => {
@@ -50,7 +50,7 @@ describe('nothing lost on odd input', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => {
+  afterAll(async () => {
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
     await harness?.stop();
@@ -63,7 +63,7 @@ describe('nothing lost on odd input', () => {
     return { spec, report, text: formatReport(report) };
   }
 
-  it('keeps six ids above 2^53 as six rows with their digits, on PostgreSQL', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('keeps six ids above 2^53 as six rows with their digits, on PostgreSQL', async () => {
     const { spec, report, text } = await run('big-ids-pg', { kind: 'postgres', url: harness.db.url, schema: 'big_ids' }, ['big']);
     assert.match(text, /big: completed — 1 pages, 6 records fetched; 6 inserted, 0 updated, 0 unchanged, 0 quarantined/);
     assert.match(text, /verdict: complete/);
@@ -79,9 +79,9 @@ describe('nothing lost on odd input', () => {
     const jsonl = await exportFile(sink, 'big', 'jsonl', join(dir, 'big.jsonl'));
     const lines = readFileSync(jsonl.path, 'utf8').trim().split('\n');
     assert.deepEqual(lines.map((line) => /"id":(\d+)/.exec(line)?.[1]).sort(), [...BIG_IDS].sort());
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('keeps six ids above 2^53 as six rows with their digits, on DuckDB, and quarantines what it cannot hold', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('keeps six ids above 2^53 as six rows with their digits, on DuckDB, and quarantines what it cannot hold', async () => {
     const { spec, report, text } = await run('big-ids-duckdb', { kind: 'duckdb', path: join(dir, 'odd.duckdb') }, ['big', 'hostile']);
     assert.match(text, /big: completed — 1 pages, 6 records fetched; 6 inserted, 0 updated, 0 unchanged, 0 quarantined/);
     // DuckDB stores U+0000; a lone surrogate and a 100,000-deep record it cannot.
@@ -94,9 +94,9 @@ describe('nothing lost on odd input', () => {
     for (const id of BIG_IDS) assert.ok(csv.includes(id), `${id} in ${csv}`);
     const verification = await verifyRun(sink, report.runId, new Map([['big', ['id']], ['hostile', ['id']]]));
     assert.equal(verification.holds, true, JSON.stringify(verification));
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('quarantines a key of another JSON type instead of merging "1" into 1, naming the field and both types', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('quarantines a key of another JSON type instead of merging "1" into 1, naming the field and both types', async () => {
     const { text } = await run('typed-keys', { kind: 'postgres', url: harness.db.url, schema: 'typed_keys' }, ['typed']);
     assert.match(text, /typed: completed — 1 pages, 3 records fetched; 2 inserted, 0 updated, 0 unchanged, 1 quarantined/);
     assert.match(text, /first invalid record: page 1, record 2: id: a string \("1"\) where this resource's keys are numbers; keys keep their JSON type/);
@@ -104,9 +104,9 @@ describe('nothing lost on odd input', () => {
     assert.deepEqual(rows.map((r) => r.name), ['number one', 'two']);
     const types = await queryRows(harness.db.url, 'SELECT resource_table, field, json_type FROM typed_keys._lms_key_types');
     assert.deepEqual(types, [{ resource_table: 'typed', field: 'id', json_type: 'number' }]);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('stores invalid UTF-8 as U+FFFD and says so in the report', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('stores invalid UTF-8 as U+FFFD and says so in the report', async () => {
     const { report, text } = await run('bad-utf8', { kind: 'postgres', url: harness.db.url, schema: 'bad_utf8' }, ['utf8']);
     assert.match(text, /utf8: completed — 1 pages, 2 records fetched; 2 inserted/);
     assert.match(text, /repaired: 1 page\(s\) held bytes that are not UTF-8, stored as U\+FFFD/);
@@ -114,9 +114,9 @@ describe('nothing lost on odd input', () => {
     assert.equal(report.resources[0]?.waits.retries['InvalidUtf8Repaired'], 1);
     const rows = await queryRows<{ name: string }>(harness.db.url, `SELECT _record->>'name' AS name FROM bad_utf8.utf8 ORDER BY _key`);
     assert.deepEqual(rows.map((r) => r.name), ['caf\ufffd(', 'ok']);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('quarantines a 100,000-deep record, a lone surrogate and U+0000 on PostgreSQL, with reasons, and stores the rest', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('quarantines a 100,000-deep record, a lone surrogate and U+0000 on PostgreSQL, with reasons, and stores the rest', async () => {
     const { spec, text } = await run('hostile-pg', { kind: 'postgres', url: harness.db.url, schema: 'hostile_pg' }, ['hostile']);
     assert.match(text, /hostile: completed — 1 pages, 5 records fetched; 2 inserted, 0 updated, 0 unchanged, 3 quarantined/);
     assert.match(text, /first invalid record: page 1, record 2: \(record\): record nests deeper than 1,000 levels/);
@@ -129,13 +129,13 @@ describe('nothing lost on odd input', () => {
       [2, 'name: string contains a lone surrogate (\\ud800), which PostgreSQL cannot store and DuckDB cannot read as JSON'],
       [3, 'note: string contains U+0000 (\\u0000), which PostgreSQL cannot store'],
     ]);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails a 100,000-deep page holding ids above 2^53 at once, naming the page, instead of overflowing the stack', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails a 100,000-deep page holding ids above 2^53 at once, naming the page, instead of overflowing the stack', async () => {
     const { report } = await run('deep-big', { kind: 'postgres', url: harness.db.url, schema: 'deep_big' }, ['deep_big']);
     const failed = report.resources[0];
     assert.equal(failed?.status, 'failed');
     assert.match(failed?.error ?? '', /resource deep_big: GET \/deep-big: the JSON nests too deep to read with its integers beyond 2\^53 intact/);
     assert.doesNotMatch(failed?.error ?? '', /call stack/);
-  });
+  }, TEST_TIMEOUT_MS);
 });

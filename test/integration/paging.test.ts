@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -16,12 +16,12 @@ let env: TestWorkflowEnvironment;
 let simulator: LmsSimulator;
 let db: TestDatabase;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 1_500 });
   ({ env, simulator, db } = harness);
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 interface Case {
   preset: ExportSpecInput['source']['preset'];
@@ -54,7 +54,7 @@ const CASES: Case[] = [
 describe('every preset against a collection that changes during the run', () => {
   for (const [index, c] of CASES.entries()) {
     const pledge = c.stable ? 'nothing lost, no second pass needed' : 'drift found by a second pass and reconciled';
-    it(`${c.preset} ${c.resource.pagination?.type ?? 'default'} paging (${c.resource.name}): ${pledge}`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    it(`${c.preset} ${c.resource.pagination?.type ?? 'default'} paging (${c.resource.name}): ${pledge}`, async () => {
       // Each of the first 20 page requests inserts, updates and deletes a row of the collection being paged (a
       // traversal takes 30 or more). Were the inserts never to stop, a traversal that ends only on an empty page
       // would chase the growing tail for ever.
@@ -87,10 +87,10 @@ describe('every preset against a collection that changes during the run', () => 
       } finally {
         await live.stop();
       }
-    });
+    }, TEST_TIMEOUT_MS);
   }
 
-  it('reports the API total as the expected count (Ed-Fi Total-Count, OneRoster X-Total-Count)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('reports the API total as the expected count (Ed-Fi Total-Count, OneRoster X-Total-Count)', async () => {
     const spec = (preset: 'edfi' | 'oneroster', basePath: string, path: string): ExportSpecInput => ({
       name: `total-${preset}`,
       source: { preset, baseUrl: simulator.url + basePath, auth: { bearerTokenEnv: TOKEN_ENV } },
@@ -101,11 +101,11 @@ describe('every preset against a collection that changes during the run', () => 
       const report = await waitForReport(await startExport(env.client, s, { taskQueue: TASK_QUEUE }));
       assert.deepEqual([report.resources[0]?.expectedAtStart, report.resources[0]?.recordsFetched], [1_500, 1_500], s.source.preset);
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('paging hazards', () => {
-  it('refuses a next link to another origin, naming it, and sends that origin nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('refuses a next link to another origin, naming it, and sends that origin nothing', async () => {
     const elsewhere = new LmsSimulator({ users: 10 });
     await elsewhere.start();
     const redirecting = new LmsSimulator({ users: 300, linkOrigin: elsewhere.url });
@@ -132,9 +132,9 @@ describe('paging hazards', () => {
       await redirecting.stop();
       await elsewhere.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('stops a server that hands back an old token, within a few requests, with a clear error', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('stops a server that hands back an old token, within a few requests, with a clear error', async () => {
     const looping = new LmsSimulator({ users: 2_000, repeatTokenAfterPages: 3 });
     await looping.start();
     try {
@@ -152,9 +152,9 @@ describe('paging hazards', () => {
     } finally {
       await looping.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it("stops on Moodle's HTTP 200 invalid-token error, naming the variable to check", { timeout: TEST_TIMEOUT_MS }, async () => {
+  it("stops on Moodle's HTTP 200 invalid-token error, naming the variable to check", async () => {
     process.env['PAGING_TEST_WRONG_MOODLE_TOKEN'] = 'wrong';
     const spec: ExportSpecInput = {
       name: 'moodle-token',
@@ -166,7 +166,7 @@ describe('paging hazards', () => {
     const error = report.resources[0]?.error ?? '';
     assert.match(error, /Moodle invalidtoken \(moodle_exception\): Invalid token - token not found on GET \/webservice\/rest\/server\.php\?\S*wsfunction=core_enrol_get_enrolled_users\S* \(check the token in PAGING_TEST_WRONG_MOODLE_TOKEN\)/);
     assert.ok(!error.includes('wrong'), 'the token value is never shown');
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('expired cursors', () => {
@@ -174,7 +174,7 @@ describe('expired cursors', () => {
     ['edfi', '/data/v3', '/ed-fi/students', '/data/v3/ed-fi/students'],
     ['canvas', '/api/v1', '/accounts/1/users', '/api/v1/accounts/1/users'],
   ] as const) {
-    it(`${preset}: a cursor the server rejects mid-run restarts the traversal, ends exact, and is counted`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    it(`${preset}: a cursor the server rejects mid-run restarts the traversal, ends exact, and is counted`, async () => {
       const expiring = new LmsSimulator({ users: 1_000, expireCursorAtRequest: 6 });
       await expiring.start();
       try {
@@ -195,6 +195,6 @@ describe('expired cursors', () => {
       } finally {
         await expiring.stop();
       }
-    });
+    }, TEST_TIMEOUT_MS);
   }
 });

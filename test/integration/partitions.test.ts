@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { runProgressQuery } from '../../src/workflows/definitions';
@@ -13,13 +13,13 @@ const STUDENTS = 50_000;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: STUDENTS, records: 8_000, latencyMs: 15 });
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
-it('exports 50,000 Ed-Fi students as 4 partitions in parallel, equal to truth', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('exports 50,000 Ed-Fi students as 4 partitions in parallel, equal to truth', async () => {
   const { env, simulator, db } = harness;
   const spec: ExportSpecInput = {
     name: 'edfi-partitioned',
@@ -52,9 +52,9 @@ it('exports 50,000 Ed-Fi students as 4 partitions in parallel, equal to truth', 
   );
   const audit = await queryRows<{ resource: string; pages: string }>(db.url, 'SELECT resource, count(*) AS pages FROM edfi._lms_page_audit GROUP BY resource ORDER BY resource');
   assert.deepEqual(audit.map((a) => [a.resource, Number(a.pages)]), [['students/p0', 26], ['students/p1', 26], ['students/p2', 26], ['students/p3', 26]]);
-});
+}, TEST_TIMEOUT_MS);
 
-it('splits a keyset source into id ranges exported in parallel, equal to truth', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('splits a keyset source into id ranges exported in parallel, equal to truth', async () => {
   const { env, simulator, db } = harness;
   const spec: ExportSpecInput = {
     name: 'keyset-partitioned',
@@ -80,4 +80,4 @@ it('splits a keyset source into id ranges exported in parallel, equal to truth',
     rows.map((r) => Number(r.id)).sort((a, b) => a - b),
     simulator.truth('/generic/v1/events').map((r) => r.id),
   );
-});
+}, TEST_TIMEOUT_MS);

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportPlan } from '../../src/client/plan';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -21,14 +21,14 @@ let harness: Harness;
 let simulator: LmsSimulator;
 const dir = mkdtempSync(join(tmpdir(), 'lms-export-plan-'));
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 10 });
   // Seeded: 60 courses with 0 to 150 enrollments each (every 25th none), answers 50 ms late.
   simulator = new LmsSimulator({ users: 1_200, courses: 60, enrollmentsPerCourseMax: 150, latencyMs: LATENCY_MS });
   await simulator.start();
 });
 
-after(async () => {
+afterAll(async () => {
   await simulator?.stop();
   await harness?.stop();
 });
@@ -54,7 +54,7 @@ const COURSES = { name: 'courses', path: '/courses', primaryKey: ['id'] };
 const ENROLLMENTS = { name: 'enrollments', path: '/courses/{course_id}/enrollments', primaryKey: ['id'], parent: { resource: 'courses', as: 'course_id' } };
 
 describe('lms-export plan of nested resources', () => {
-  it('plans a fan-out from the parent count and sampled parents, close to the requests and time of a real run', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('plans a fan-out from the parent count and sampled parents, close to the requests and time of a real run', async () => {
     const spec = canvas('plan-nested', [{ name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 40 }, COURSES, ENROLLMENTS]);
     const before = { requests: simulator.stats.pageRequests, notFound: simulator.stats.notFound };
     // Canvas reports no totals: the users' size is the operator's word; the courses fit on one page.
@@ -79,9 +79,9 @@ describe('lms-export plan of nested resources', () => {
     assert.ok(ratio > 0.85 && ratio < 1.15, `planned ${planned.requests} requests, the run sent ${runRequests}`);
     const timeRatio = (planned.seconds ?? 0) / runSeconds;
     assert.ok(timeRatio > 0.5 && timeRatio < 2, `planned ${planned.seconds} s, the run took ${runSeconds} s`);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('plans three levels (courses → assignments → submissions) with the requests a real run sends', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('plans three levels (courses → assignments → submissions) with the requests a real run sends', async () => {
     const levels = new LmsSimulator({ users: 5, courses: 6, enrollmentsPerCourse: 0, submissionsPerCourse: 0, assignmentsPerCourse: 3, submissionsPerAssignment: 7 });
     await levels.start();
     try {
@@ -103,14 +103,14 @@ describe('lms-export plan of nested resources', () => {
     } finally {
       await levels.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('counts the parents stored in the sink for parent.from "sink"', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('counts the parents stored in the sink for parent.from "sink"', async () => {
     const spec = canvas('plan-nested', [{ ...ENROLLMENTS, parent: { ...ENROLLMENTS.parent, from: 'sink' as const } }]);
     const planned = await plan(spec);
     const enrollments = planned.resources[0];
     assert.equal(enrollments?.parents?.count, 60, 'the courses the first test stored');
     assert.equal(enrollments?.parents?.from, 'sink');
     assert.ok((enrollments?.requests ?? 0) > 60, `${enrollments?.requests} requests: at least one per course`);
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { exportFile } from '../../src/client/export-file';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { Sink } from '../../src/sinks/sink';
@@ -29,13 +29,13 @@ const RAW_EMAIL_DOMAIN = '@students.example.edu';
 let harness: Harness;
 let dir: string;
 
-before(async () => {
+beforeAll(async () => {
   process.env[KEY_ENV] = KEY;
   harness = await startHarness(TASK_QUEUE, { users: 450, malformed: { rate: 0.03 } });
   dir = mkdtempSync(join(tmpdir(), 'lms-privacy-'));
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 const hmac = (value: string): string => `hmac256:${createHmac('sha256', KEY).update(value).digest('hex')}`;
 
@@ -93,7 +93,7 @@ async function verify(runId: string): Promise<void> {
 describe('a privacy rule', () => {
   let postgresEmails: Map<number, string>;
 
-  it('keeps dropped fields out of every PostgreSQL table and export, stores hashes that join, and verifies', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('keeps dropped fields out of every PostgreSQL table and export, stores hashes that join, and verifies', async () => {
     const spec = privateSpec('privacy-pg', { kind: 'postgres', url: harness.db.url, schema: 'privacy_pg' });
     const report = await exported(spec);
 
@@ -138,9 +138,9 @@ describe('a privacy rule', () => {
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assertRedactedUsers(lines);
     await verify(report.runId);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('does the same in DuckDB, where another run hashes each email as the PostgreSQL run did', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('does the same in DuckDB, where another run hashes each email as the PostgreSQL run did', async () => {
     const spec = privateSpec('privacy-duck', { kind: 'duckdb', path: join(dir, 'privacy.duckdb') });
     const report = await exported(spec);
     // The worker holds the DuckDB file (one writer process): read through its open sink.
@@ -154,9 +154,9 @@ describe('a privacy rule', () => {
     const text = readFileSync(csv.path, 'utf8');
     assert.ok(!text.includes(RAW_EMAIL_DOMAIN) && !text.includes('login_id') && text.includes('hmac256:'), 'the CSV export holds the stored form');
     await verify(report.runId);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails the run at once, before any request, naming the key variable when it is unset or short', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails the run at once, before any request, naming the key variable when it is unset or short', async () => {
     process.env['PRIVACY_TEST_SHORT_KEY'] = 'too-short';
     delete process.env['PRIVACY_TEST_UNSET_KEY'];
     const cases = [
@@ -176,5 +176,5 @@ describe('a privacy rule', () => {
       assert.equal(harness.simulator.stats.pageRequests, requestsBefore, 'no page was requested');
       assert.ok(Date.now() - started < 20_000, 'failed at once, not after retries');
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

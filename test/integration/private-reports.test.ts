@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { cursorDigest } from '../../src/privacy/cursor-digest';
@@ -26,11 +26,11 @@ const USERS = 250;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: USERS });
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 function usersSpec(name: string, simulatorUrl: string): ExportSpecInput {
   return simulatorSpec(name, simulatorUrl, { kind: 'postgres', url: harness.db.url, schema: name.replace(/-/g, '_') }, {
@@ -68,7 +68,7 @@ async function finished(handle: WorkflowHandle): Promise<RunReport> {
 }
 
 describe('what a run shows without an encryption key', () => {
-  it("names the first and last page request by digest in the report and the run ledger, and keeps cursors out of memos, search attributes and details", { timeout: TEST_TIMEOUT_MS }, async () => {
+  it("names the first and last page request by digest in the report and the run ledger, and keeps cursors out of memos, search attributes and details", async () => {
     const spec = usersSpec('digested', harness.simulator.url);
     const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
     const report = await finished(handle);
@@ -97,9 +97,9 @@ describe('what a run shows without an encryption key', () => {
     }
     // History itself (without a key) holds the cursors: the traversal continues from them. That is what the key is for.
     assert.ok((await runHistories(handle.workflowId)).includes('bookmark'), 'history without a key holds the cursors, as documented');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it("keeps a refused student's name, email and ids out of the failure message, the report and history", { timeout: TEST_TIMEOUT_MS }, async () => {
+  it("keeps a refused student's name, email and ids out of the failure message, the report and history", async () => {
     // The third request (page 3, which carries a bookmark) is refused with a body that names a student.
     const refusing = new LmsSimulator({ users: USERS, faults: { rate: 0, kinds: ['refused-student'], atRequests: [3] } });
     await refusing.start();
@@ -119,5 +119,5 @@ describe('what a run shows without an encryption key', () => {
     } finally {
       await refusing.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

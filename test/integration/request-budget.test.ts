@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { sourceRequestQueue } from '../../src/sources/request-budget';
@@ -21,7 +21,7 @@ let local: ExportWorker | undefined;
 let localRunning: Promise<void> | undefined;
 let remote: ChildProcess | undefined;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness('budget-test', { users: 10 });
   // Two workers of one deployment, as two processes, told nothing of the source: both learn its queue and
   // budget from the running export, and the server enforces the spec's ceiling for both together.
@@ -40,14 +40,14 @@ before(async () => {
   localRunning = local.run();
 });
 
-after(async () => {
+afterAll(async () => {
   remote?.kill('SIGKILL');
   local?.shutdown();
   await localRunning;
   await harness?.stop();
 });
 
-it('keeps two workers together under the source\'s requests-per-second ceiling from the spec', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('keeps two workers together under the source\'s requests-per-second ceiling from the spec', async () => {
   const simulator = new LmsSimulator({ users: 500, courses: 3, enrollmentsPerCourse: 500 });
   await simulator.start();
   try {
@@ -87,4 +87,4 @@ it('keeps two workers together under the source\'s requests-per-second ceiling f
   } finally {
     await simulator.stop();
   }
-});
+}, TEST_TIMEOUT_MS);

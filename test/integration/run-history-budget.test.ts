@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { findTemporalCli } from '../../src/client/dev-server';
 import { startExport, waitForReport } from '../../src/client/exports';
@@ -26,11 +26,11 @@ const RESOURCES = 20;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 5, records: 40 });
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 type Resource = ExportSpecInput['resources'][number];
 
@@ -49,7 +49,7 @@ async function historyEventsOf(name: string, resources: Resource[], source?: Exp
 }
 
 describe("exportRun's history per resource", () => {
-  it(`stays within the ${EVENTS_PER_RESOURCE_ASSUMED} events per resource the resource cap assumes, every phase on`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  it(`stays within the ${EVENTS_PER_RESOURCE_ASSUMED} events per resource the resource cap assumes, every phase on`, async () => {
     const resources: Resource[] = Array.from({ length: RESOURCES }, (_, i) => ({
       name: `users_${i}`,
       path: '/accounts/1/users',
@@ -62,13 +62,13 @@ describe("exportRun's history per resource", () => {
     const events = await historyEventsOf('every-phase', resources);
     // The run's own events (start, validation, the report) are counted against the resources: the figure errs high.
     const perResource = events / RESOURCES;
-    t.diagnostic(`${events} events for ${RESOURCES} resources: ${perResource.toFixed(1)} per resource`);
+    console.log(`${events} events for ${RESOURCES} resources: ${perResource.toFixed(1)} per resource`);
     assert.ok(perResource <= EVENTS_PER_RESOURCE_ASSUMED, `${events} events for ${RESOURCES} resources: ${perResource.toFixed(1)} per resource, over the ${EVENTS_PER_RESOURCE_ASSUMED} run-limits.ts assumes`);
     // A run that spent far fewer would mean the phases did not run, and the measurement measured nothing.
     assert.ok(perResource >= EVENTS_PER_RESOURCE_ASSUMED / 2, `only ${perResource.toFixed(1)} events per resource: were the update scan, checks and deletion scan skipped?`);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it(`adds at most ${EVENTS_PER_PARTITION_ASSUMED} events per partition, as the partition cap assumes`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  it(`adds at most ${EVENTS_PER_PARTITION_ASSUMED} events per partition, as the partition cap assumes`, async () => {
     const source: ExportSpecInput['source'] = { preset: 'generic', baseUrl: `${harness.simulator.url}/generic/v1`, auth: { bearerTokenEnv: TOKEN_ENV } };
     const partitioned = (count: number): Resource[] => [{
       name: 'events',
@@ -80,10 +80,10 @@ describe("exportRun's history per resource", () => {
     const one = await historyEventsOf('one-partition', partitioned(1), source);
     const eleven = await historyEventsOf('eleven-partitions', partitioned(11), source);
     const perPartition = (eleven - one) / 10;
-    t.diagnostic(`${one} events with 1 partition, ${eleven} with 11: ${perPartition.toFixed(1)} per partition`);
+    console.log(`${one} events with 1 partition, ${eleven} with 11: ${perPartition.toFixed(1)} per partition`);
     assert.ok(perPartition > 0, 'more partitions, more child traversals in the history');
     assert.ok(perPartition <= EVENTS_PER_PARTITION_ASSUMED, `${perPartition.toFixed(1)} events per partition, over the ${EVENTS_PER_PARTITION_ASSUMED} run-limits.ts assumes`);
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('a spec over the resource cap', () => {
@@ -93,16 +93,16 @@ describe('a spec over the resource cap', () => {
     });
   const capMessage = new RegExp(`resources: has ${MAX_RESOURCES_PER_SPEC + 1} resources, over the cap of ${MAX_RESOURCES_PER_SPEC} per spec.*split it into several specs`);
 
-  it('is refused by startExport before anything is sent', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('is refused by startExport before anything is sent', async () => {
     await assert.rejects(startExport(harness.env.client, overCap('over-cap'), { taskQueue: TASK_QUEUE }), (error: unknown) => {
       assert.ok(error instanceof SpecError);
       assert.match(error.message, capMessage);
       return true;
     });
     await assert.rejects(harness.env.client.workflow.getHandle('export-over-cap').describe(), /not found/i, 'no run was started');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('started from the Temporal CLI, fails at once and for good, naming the cap', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('started from the Temporal CLI, fails at once and for good, naming the cap', async () => {
     const cli = findTemporalCli();
     assert.ok(cli, 'a temporal CLI is installed');
     const file = join(mkdtempSync(join(tmpdir(), 'lms-over-cap-')), 'spec.json');
@@ -121,5 +121,5 @@ describe('a spec over the resource cap', () => {
     assert.equal(failed?.failure?.applicationFailureInfo?.type, 'InvalidSpec');
     assert.equal(failed?.failure?.applicationFailureInfo?.nonRetryable, true);
     assert.equal(harness.simulator.stats.pageRequests, requestsBefore, 'no request was sent');
-  });
+  }, TEST_TIMEOUT_MS);
 });

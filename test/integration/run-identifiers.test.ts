@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { latestRunOfSpec } from '../../src/client/resolve-run';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -21,11 +21,11 @@ const SCHEDULED_ID = 'export-resolve-2026-05-01T10:00:00Z';
 let harness: Harness;
 const dir = mkdtempSync(join(tmpdir(), 'lms-export-ids-'));
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 30 });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -49,7 +49,7 @@ async function statusOf(identifier: string): Promise<{ workflowId: string; workf
 }
 
 describe('one identifier scheme for runs', () => {
-  it('status <spec name> picks the spec\'s newest run, a scheduled one included, and not a run of a spec whose name extends it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('status <spec name> picks the spec\'s newest run, a scheduled one included, and not a run of a spec whose name extends it', async () => {
     const { client } = harness.env;
     const resolve = specFile('resolve');
     const longer = specFile('resolve-b');
@@ -71,9 +71,9 @@ describe('one identifier scheme for runs', () => {
       assert.match(error.stderr, /no export run matches "no-such-export"/);
       return true;
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('refuses a second start of a running export, naming when it started and the verbs, and cancel <spec name> stops it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('refuses a second start of a running export, naming when it started and the verbs, and cancel <spec name> stops it', async () => {
     // Slow enough (200 pages at 100 ms) that the first run is still traversing when the second start and the cancel arrive.
     const slow = new LmsSimulator({ users: 2_000, latencyMs: 100 });
     await slow.start();
@@ -93,5 +93,5 @@ describe('one identifier scheme for runs', () => {
     } finally {
       await slow.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { waitForReport } from '../../src/client/exports';
 import { pauseSignal, resumeSignal, type RunReport } from '../../src/workflows/definitions';
 import { queryRows } from '../helpers/postgres';
@@ -21,12 +21,12 @@ const USERS = '/api/v1/accounts/1/users';
 let harness: Harness;
 let dir: string;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 2_000 });
   dir = mkdtempSync(join(tmpdir(), 'lms-schedules-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -45,7 +45,7 @@ async function scheduledRun(n: number): Promise<RunReport> {
 }
 
 describe('schedules and incremental syncs', () => {
-  it('runs a schedule triggered twice: a full first run, then an incremental one with far fewer requests, the sink equal to truth', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('runs a schedule triggered twice: a full first run, then an incremental one with far fewer requests, the sink equal to truth', async () => {
     const simulator = harness.simulator;
     const spec = simulatorSpec('hourly-users', simulator.url, { kind: 'postgres', url: harness.db.url, schema: 'hourly' }, {
       resources: [{
@@ -123,5 +123,5 @@ describe('schedules and incremental syncs', () => {
     assert.match((await lmsExport(['schedule', 'list'])).stdout, /sync-hourly-users: every 3600 s/);
     await lmsExport(['schedule', 'delete', SCHEDULE]);
     assert.doesNotMatch((await lmsExport(['schedule', 'list'])).stdout, /sync-hourly-users/);
-  });
+  }, TEST_TIMEOUT_MS);
 });

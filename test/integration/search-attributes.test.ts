@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startLocalTemporal } from '../../src/client/dev-server';
 import { missingSearchAttributes } from '../../src/client/search-attributes';
 import { startExport, waitForReport } from '../../src/client/exports';
@@ -14,11 +14,11 @@ const TASK_QUEUE = 'search-attributes-test';
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 400 });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -29,7 +29,7 @@ async function workflowIds(query: string): Promise<string[]> {
 }
 
 describe('runs in the Web UI', () => {
-  it('carry search attributes that filter them by spec, source, phase and verdict, a summary and current details', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('carry search attributes that filter them by spec, source, phase and verdict, a summary and current details', async () => {
     const { simulator, db } = harness;
     const spec = simulatorSpec('findable', simulator.url, { kind: 'postgres', url: db.url, schema: 'findable' });
     const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
@@ -60,9 +60,9 @@ describe('runs in the Web UI', () => {
     const histories = await allRunHistories(harness.env.client, handle.workflowId);
     recordHistoriesIfAsked(histories);
     await assertReplays(await workflowBundle(), histories);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('lms-export setup registers them on a namespace that lacks them, once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('lms-export setup registers them on a namespace that lacks them, once', async () => {
     const { server } = await startLocalTemporal({ searchAttributes: [] });
     try {
       const { connection } = server;
@@ -75,5 +75,5 @@ describe('runs in the Web UI', () => {
     } finally {
       await server.teardown();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

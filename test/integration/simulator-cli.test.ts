@@ -3,7 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { parseExportSpec } from '../../src/spec/parse-spec';
 import { freePort } from '../helpers/ports';
 import { exited } from '../helpers/worker-process';
@@ -13,7 +13,7 @@ const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'simulator', 'main.ts');
 
 describe('npm run simulator', () => {
-  it('serves the dataset its options describe, and prints the base URLs, the token and a spec for it', { timeout: 60_000 }, async () => {
+  it('serves the dataset its options describe, and prints the base URLs, the token and a spec for it', async () => {
     const port = await freePort();
     const args = ['--port', String(port), '--users', '1234', '--courses', '7', '--latency', '200', '--token', 'cli-token', '--edfi-version', '7.1.0'];
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -52,15 +52,15 @@ describe('npm run simulator', () => {
       await exited(child);
     }
     assert.equal(child.exitCode, 0);
-  });
+  }, 60_000);
 
-  it('refuses an invalid option, naming it', { timeout: 30_000 }, async () => {
+  it('refuses an invalid option, naming it', async () => {
     await assert.rejects(promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, '--latency', 'soon'], { cwd: ROOT }), (error: { code?: number; stderr?: string }) => {
       assert.equal(error.code, 1);
       assert.match(error.stderr ?? '', /--latency must be a whole number/);
       return true;
     });
-  });
+  }, 30_000);
 
   it('has an example spec that validates and points at the simulator on its default port', () => {
     const spec = parseExportSpec(JSON.parse(readFileSync(join(ROOT, 'examples', 'simulator-canvas.json'), 'utf8')));

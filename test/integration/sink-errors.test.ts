@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import pg from 'pg';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -20,11 +20,11 @@ const USERS = 300;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: USERS });
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 /** Runs the users export into `sink` and returns the report with how long it took. */
 async function exportInto(name: string, sink: ExportSpecInput['sink']) {
@@ -96,41 +96,41 @@ async function failedPersistTypes(workflowId: string): Promise<string[]> {
 }
 
 describe('sink errors: final when they cannot heal, retried apart from the source when the sink is down', () => {
-  it('fails within seconds when sink.path is a directory, naming sink.path', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails within seconds when sink.path is a directory, naming sink.path', async () => {
     const dir = `.tmp/sink-errors-${process.pid}-dir`;
     mkdirSync(dir, { recursive: true });
     const { report, seconds } = await exportInto('duck-dir', { kind: 'duckdb', path: dir });
     assert.equal(report.resources[0]?.status, 'failed');
     assert.match(report.resources[0]?.error ?? '', new RegExp(`sink\\.path: ${dir} is a directory, not a DuckDB file`));
     assert.ok(seconds < 20, `failed at once, not after retries (${seconds} s)`);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails at once when sink.path is a file that is not a DuckDB database', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails at once when sink.path is a file that is not a DuckDB database', async () => {
     const path = `.tmp/sink-errors-${process.pid}.txt`;
     mkdirSync('.tmp', { recursive: true });
     writeFileSync(path, 'name,email\nada,ada@example.org\n');
     const { report, seconds } = await exportInto('duck-text', { kind: 'duckdb', path });
     assert.match(report.resources[0]?.error ?? '', new RegExp(`sink\\.path: ${path.replace(/\./g, '\\.')} exists but is not a DuckDB database file`));
     assert.ok(seconds < 20, `${seconds} s`);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails at once when the sink.urlEnv variable is not set, naming it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails at once when the sink.urlEnv variable is not set, naming it', async () => {
     delete process.env['SINK_ERRORS_UNSET_URL'];
     const { report, seconds } = await exportInto('pg-unset', { kind: 'postgres', urlEnv: 'SINK_ERRORS_UNSET_URL' });
     assert.match(report.resources[0]?.error ?? '', /sink\.urlEnv: environment variable SINK_ERRORS_UNSET_URL is not set on this worker/);
     assert.ok(seconds < 20, `${seconds} s`);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails at once when the database does not exist, naming sink.urlEnv', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails at once when the database does not exist, naming sink.urlEnv', async () => {
     const url = new URL(harness.db.url);
     url.pathname = '/lms_export_no_such_database';
     process.env['SINK_ERRORS_MISSING_DB_URL'] = url.toString();
     const { report, seconds } = await exportInto('pg-no-db', { kind: 'postgres', urlEnv: 'SINK_ERRORS_MISSING_DB_URL' });
     assert.match(report.resources[0]?.error ?? '', /sink\.urlEnv \(SINK_ERRORS_MISSING_DB_URL\): database "lms_export_no_such_database" does not exist/);
     assert.ok(seconds < 20, `${seconds} s`);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('waits out a PostgreSQL sink that refuses connections, without opening the source circuit, then completes', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('waits out a PostgreSQL sink that refuses connections, without opening the source circuit, then completes', async () => {
     const port = await freePort();
     const target = new URL(harness.db.url);
     const url = new URL(harness.db.url);
@@ -165,9 +165,9 @@ describe('sink errors: final when they cannot heal, retried apart from the sourc
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('waits out a PostgreSQL sink that goes down while a page is persisted, keeping the page, then completes', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('waits out a PostgreSQL sink that goes down while a page is persisted, keeping the page, then completes', async () => {
     const records = 1_000;
     const simulator = new LmsSimulator({ users: records, latencyMs: 150 });
     await simulator.start();
@@ -227,5 +227,5 @@ describe('sink errors: final when they cannot heal, retried apart from the sourc
       await outage.down();
       await simulator.stop();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { verifyRun } from '../../src/integrity/verify-run';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
@@ -14,12 +14,12 @@ const USERS = 2_000;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: USERS });
   harness.simulator.latencyMs = 30;
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 /** Exports the users into `schema`, pauses after a few pages, lets `lose` destroy part of the sink, resumes. */
 async function exportLosingTables(name: string, schema: string, lose: string) {
@@ -42,7 +42,7 @@ async function exportLosingTables(name: string, schema: string, lose: string) {
 }
 
 describe('a sink that loses its tables mid-run', () => {
-  it('re-creates a dropped schema, then calls the run incomplete naming the lost pages, and verify fails', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('re-creates a dropped schema, then calls the run incomplete naming the lost pages, and verify fails', async () => {
     const { report, verification, stored } = await exportLosingTables('lost-schema', 'lost_schema', 'DROP SCHEMA lost_schema CASCADE');
     const users = report.resources[0];
     assert.equal(users?.status, 'completed', users?.error);
@@ -51,9 +51,9 @@ describe('a sink that loses its tables mid-run', () => {
     assert.match(users?.completeness?.verdict ?? '', /^incomplete: pages this run stored are gone from the sink with their rows \(the sink lost them\? run the export again\): users: pages 1–\d+$/);
     assert.equal(verification.holds, false);
     assert.match(verification.resources[0]?.problems.join('\n') ?? '', /users: pages 1–\d+: gone from the audit \(the run stored them; the sink lost them\?\)/);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('re-creates a dropped table, then names the rows it lost, and verify names the first missing row', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('re-creates a dropped table, then names the rows it lost, and verify names the first missing row', async () => {
     const { report, verification, stored } = await exportLosingTables('lost-table', 'lost_table', 'DROP TABLE lost_table.users CASCADE');
     const users = report.resources[0];
     assert.equal(users?.status, 'completed', users?.error);
@@ -69,5 +69,5 @@ describe('a sink that loses its tables mid-run', () => {
       verification.resources[0]?.problems.includes(`row ${first}: stored by users page 1 but missing from the table (${lost} audited rows missing)`),
       verification.resources[0]?.problems.join('\n'),
     );
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { lmsExport } from '../helpers/cli';
@@ -22,12 +22,12 @@ const PG_URL_ENV = 'SPEC_SECRETS_TEST_PG_URL';
 let harness: Harness;
 let dir: string;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 120 });
   dir = mkdtempSync(join(tmpdir(), 'lms-spec-secrets-'));
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 function usersSpec(name: string, overrides: Partial<ExportSpecInput> = {}): ExportSpecInput {
   return simulatorSpec(name, harness.simulator.url, { kind: 'postgres', url: harness.db.url, schema: name.replace(/-/g, '_') }, overrides);
@@ -55,15 +55,15 @@ async function refusedByCli(spec: ExportSpecInput, message: RegExp, secret?: str
 }
 
 describe('a spec that carries a secret', () => {
-  it('is refused when its Postgres URL holds a password, in the query, in userinfo, or with an unencoded "/"', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('is refused when its Postgres URL holds a password, in the query, in userinfo, or with an unencoded "/"', async () => {
     const sink = (url: string): Partial<ExportSpecInput> => ({ sink: { kind: 'postgres', url, schema: 'x' } });
     await refusedByCli(usersSpec('pg-query', sink('postgres://postgres@127.0.0.1:5432/db?password=hunter2')), /sink\.url: holds a password in its query: put the URL in an environment variable and name it in urlEnv/, 'hunter2');
     await refusedByCli(usersSpec('pg-userinfo', sink('postgres://postgres:hunter2@127.0.0.1:5432/db')), /sink\.url: holds a password: put the URL in an environment variable and name it in urlEnv/, 'hunter2');
     await refusedByCli(usersSpec('pg-slash', sink('postgres://postgres:hun/ter2@127.0.0.1:5432/db')), /sink\.url: is not a URL a client can read \(a password with \/, @ or # must be percent-encoded\): put the URL in an environment variable and name it in urlEnv/, 'hun/ter2');
     await refusedByCli(usersSpec('pg-port', sink('postgres://postgres:5432/hunter2@127.0.0.1:5432/db')), /sink\.url: holds an "@" after its host, the rest of a password with an unencoded \/, \? or #: put the URL in an environment variable and name it in urlEnv/, 'hunter2');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('is refused when the source carries a credential inline: a header, the base URL, a query parameter', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('is refused when the source carries a credential inline: a header, the base URL, a query parameter', async () => {
     const source = (extra: Record<string, unknown>): Partial<ExportSpecInput> => ({ source: { preset: 'canvas', baseUrl: `${harness.simulator.url}/api/v1`, ...extra } as ExportSpecInput['source'] });
     await refusedByCli(usersSpec('inline-header', source({ headers: { Authorization: 'Bearer S3cretT0ken' } })), /source\.headers\.Authorization: header Authorization carries a credential.*source\.secretHeaders/, 'S3cretT0ken');
     await refusedByCli(usersSpec('inline-header-value', source({ auth: { bearerTokenEnv: 'X' }, headers: { 'X-Upstream': 'Bearer S3cretT0ken' } })), /source\.headers\.X-Upstream: header X-Upstream carries a credential/, 'S3cretT0ken');
@@ -74,17 +74,17 @@ describe('a spec that carries a secret', () => {
     await refusedByCli(usersSpec('inline-query', query), /resources\[0\]\.query\.access_token: access_token is a credential.*source\.auth\.queryTokenEnv/, 'S3cretT0ken');
     const inPath = { resources: [{ name: 'users', path: '/accounts/1/users?access_token=S3cretT0ken', primaryKey: ['id'] }] };
     await refusedByCli(usersSpec('inline-path', inPath), /resources\[0\]\.path: holds a credential in its query \(access_token=\)/, 'S3cretT0ken');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('is refused when its DuckDB file climbs out with "..", is :memory: or a database service', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('is refused when its DuckDB file climbs out with "..", is :memory: or a database service', async () => {
     await refusedByCli(usersSpec('duck-climb', { sink: { kind: 'duckdb', path: '../../tmp/escaped2/trav.duckdb' } }), /sink\.path: climbs out of its folder with "\.\."/);
     await refusedByCli(usersSpec('duck-memory', { sink: { kind: 'duckdb', path: ':memory:' } }), /sink\.path: is an in-memory database, whose rows are gone when the worker lets go of it: name a file/);
     await refusedByCli(usersSpec('duck-service', { sink: { kind: 'duckdb', path: 'md:district' } }), /sink\.path: names a database service or a remote file/);
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('what a worker does with a sink the spec cannot judge', () => {
-  it('fails the run naming sink.urlEnv, never its value, when the variable holds a URL no client reads as meant', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails the run naming sink.urlEnv, never its value, when the variable holds a URL no client reads as meant', async () => {
     process.env[PG_URL_ENV] = 'postgres://postgres:hun/ter2@127.0.0.1:5432/postgres';
     try {
       const requestsBefore = harness.simulator.stats.pageRequests;
@@ -97,9 +97,9 @@ describe('what a worker does with a sink the spec cannot judge', () => {
     } finally {
       delete process.env[PG_URL_ENV];
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('keeps DuckDB files inside LMS_EXPORT_DATA_DIR: a path outside fails the run and creates nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('keeps DuckDB files inside LMS_EXPORT_DATA_DIR: a path outside fails the run and creates nothing', async () => {
     const dataDir = join(dir, 'data');
     const elsewhere = join(dir, 'elsewhere', 'escaped2');
     mkdirSync(dataDir);
@@ -118,5 +118,5 @@ describe('what a worker does with a sink the spec cannot judge', () => {
     } finally {
       delete process.env['LMS_EXPORT_DATA_DIR'];
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
@@ -14,13 +14,13 @@ let harness: Harness;
 /** A second district: another source with a resource of the same name. */
 let districtB: LmsSimulator;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 250 });
   districtB = new LmsSimulator({ users: 120, seed: 7 });
   await districtB.start();
 });
 
-after(async () => {
+afterAll(async () => {
   await districtB?.stop();
   await harness?.stop();
 });
@@ -31,7 +31,7 @@ function spec(name: string, simulator: LmsSimulator, schema: string, sharedTable
 }
 
 describe('a table belongs to the spec that wrote it first', () => {
-  it('refuses a second spec writing the same resource name into the sink, naming the first, before its first request', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('refuses a second spec writing the same resource name into the sink, naming the first, before its first request', async () => {
     const first = await waitForReport(await startExport(harness.env.client, spec('district-a', harness.simulator, 'owned'), { taskQueue: TASK_QUEUE }));
     assert.equal(first.resources[0]?.status, 'completed', first.resources[0]?.error);
 
@@ -50,18 +50,18 @@ describe('a table belongs to the spec that wrote it first', () => {
 
     const again = await waitForReport(await startExport(harness.env.client, spec('district-a', harness.simulator, 'owned'), { taskQueue: TASK_QUEUE }));
     assert.equal(again.resources[0]?.status, 'completed', 'the owner writes its table again');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('lets two specs write one table when both resources set sharedTable', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('lets two specs write one table when both resources set sharedTable', async () => {
     const first = await waitForReport(await startExport(harness.env.client, spec('district-a', harness.simulator, 'shared', true), { taskQueue: TASK_QUEUE }));
     const second = await waitForReport(await startExport(harness.env.client, spec('district-b', districtB, 'shared', true), { taskQueue: TASK_QUEUE }));
     assert.deepEqual([first.resources[0]?.status, second.resources[0]?.status], ['completed', 'completed'], second.resources[0]?.error);
     assert.equal(second.resources[0]?.recordsFetched, 120);
     const owners = await queryRows<{ spec: string; shared: string }>(harness.db.url, 'SELECT spec, shared FROM shared._lms_table_owners WHERE table_name = $1', ['users']);
     assert.deepEqual(owners, [{ spec: 'district-a', shared: 'true' }]);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('keeps a table with its spec when the spec reads another URL and runs under workflow ids of its own', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('keeps a table with its spec when the spec reads another URL and runs under workflow ids of its own', async () => {
     // As the demo does: each run on a new simulator port, with a workflow id that is not export-<spec>.
     const first = await waitForReport(await startExport(harness.env.client, spec('moving', harness.simulator, 'moved'), { taskQueue: TASK_QUEUE, workflowId: 'export-moving-1' }));
     assert.equal(first.resources[0]?.status, 'completed', first.resources[0]?.error);
@@ -69,9 +69,9 @@ describe('a table belongs to the spec that wrote it first', () => {
     assert.equal(second.resources[0]?.status, 'completed', second.resources[0]?.error);
     const owners = await queryRows<{ spec: string; source: string }>(harness.db.url, 'SELECT spec, source FROM moved._lms_table_owners');
     assert.deepEqual(owners, [{ spec: 'moving', source: `${districtB.url}/api/v1` }]);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('adopts a table written before owners were recorded', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('adopts a table written before owners were recorded', async () => {
     const first = await waitForReport(await startExport(harness.env.client, spec('district-a', harness.simulator, 'legacy'), { taskQueue: TASK_QUEUE }));
     assert.equal(first.resources[0]?.status, 'completed');
     // A sink of an older version: its tables, no record of owners. Its next writer adopts the table.
@@ -80,5 +80,5 @@ describe('a table belongs to the spec that wrote it first', () => {
     assert.equal(upgraded.resources[0]?.status, 'completed', upgraded.resources[0]?.error);
     const owners = await queryRows<{ spec: string }>(harness.db.url, 'SELECT spec FROM legacy._lms_table_owners');
     assert.deepEqual(owners, [{ spec: 'district-b' }]);
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from '../../src/client/dev-server';
@@ -26,12 +26,12 @@ let simulator: LmsSimulator;
 let db: TestDatabase;
 const dir = mkdtempSync(join(tmpdir(), 'lms-export-cli-'));
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 700 });
   ({ env, simulator, db } = harness);
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 /** `temporal workflow start --type exportRun … --input-file spec.json`, exactly as an operator types it. */
 async function startWithTemporalCli(workflowId: string, spec: unknown): Promise<void> {
@@ -49,7 +49,7 @@ function lmsExport(args: string[]): Promise<{ stdout: string; stderr: string }> 
 }
 
 describe('the lms-export CLI', () => {
-  it('starts an export, waits, prints the JSON report, and dumps the stored rows', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('starts an export, waits, prints the JSON report, and dumps the stored rows', async () => {
     const file = join(dir, 'our-cli.json');
     writeFileSync(file, JSON.stringify(simulatorSpec('our-cli', simulator.url, { kind: 'postgres', url: db.url, schema: 'ours' })));
     const { stdout } = await lmsExport(['start', file, '--wait', '--json']);
@@ -59,9 +59,9 @@ describe('the lms-export CLI', () => {
 
     const dumped = (await lmsExport(['dump', file, 'users'])).stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: number });
     assert.deepEqual(dumped.map((r) => r.id).sort((a, b) => a - b), simulator.truth('/api/v1/accounts/1/users').map((r) => r.id));
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('refuses a malformed spec before contacting anything, naming the field', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('refuses a malformed spec before contacting anything, naming the field', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ name: 'bad', source: { baseUrl: 'ftp://x' }, resources: [], sink: { kind: 'duckdb' } }));
     await assert.rejects(lmsExport(['start', file]), (error: { stderr: string; code: number }) => {
@@ -71,20 +71,20 @@ describe('the lms-export CLI', () => {
       assert.match(error.stderr, /sink\.path: required/);
       return true;
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('started from the Temporal CLI', () => {
-  it('runs an export our worker completes', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('runs an export our worker completes', async () => {
     await startWithTemporalCli('cli-users', simulatorSpec('cli-users', simulator.url, { kind: 'postgres', url: db.url }));
     const report = await waitForReport(env.client.workflow.getHandle<typeof exportRun>('cli-users'));
     assert.equal(report.status, 'completed');
     assert.equal(report.resources[0]?.recordsFetched, 700);
     const [count] = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM public.users');
     assert.equal(Number(count?.n), 700);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails a malformed spec at once with a message naming the field, before any request', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails a malformed spec at once with a message naming the field, before any request', async () => {
     const requestsBefore = simulator.stats.pageRequests;
     const spec = simulatorSpec('cli-bad', simulator.url, { kind: 'postgres', url: db.url }) as Record<string, unknown>;
     spec['resources'] = [{ name: 'users', path: '/accounts/1/users' }];
@@ -95,11 +95,11 @@ describe('started from the Temporal CLI', () => {
       return true;
     });
     assert.equal(simulator.stats.pageRequests, requestsBefore, 'no request was sent');
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('lms-export plan', () => {
-  it('asks the APIs for their sizes and prints the requests a run will send, before running anything', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('asks the APIs for their sizes and prints the requests a run will send, before running anything', async () => {
     const file = join(dir, 'plan.json');
     writeFileSync(file, JSON.stringify({
       name: 'plan',
@@ -128,5 +128,5 @@ describe('lms-export plan', () => {
     assert.equal(simulator.stats.pageRequests - before - 2, 25);
     const text = (await lmsExport(['plan', file, '--rps', '0.1', '--every', '1m'])).stdout;
     assert.match(text, /total: 25 requests, 4 min 10 s at 0\.1 requests\/s\nschedule every 1 min 0 s: does NOT fit/);
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { lmsExport } from '../helpers/cli';
 import { withSimulator } from '../helpers/simulator';
@@ -18,13 +18,13 @@ let env: TestWorkflowEnvironment;
 let certs: TestCertificates;
 let proxy: TlsProxy;
 
-before(async () => {
+beforeAll(async () => {
   certs = generateCertificates();
   env = await startTemporal();
   proxy = await startTlsProxy(env.address, certs);
 });
 
-after(async () => {
+afterAll(async () => {
   await proxy?.close();
   await env?.teardown();
 });
@@ -41,7 +41,7 @@ function tlsEnv(): Record<string, string> {
 }
 
 describe('connections to Temporal over TLS', () => {
-  it('runs an export with the worker and the CLI connected through a TLS proxy with client certificates', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('runs an export with the worker and the CLI connected through a TLS proxy with client certificates', async () => {
     await withSimulator({ users: 300 }, async (simulator) => {
       const worker = spawnWorkerProcess({ ...tlsEnv(), [TOKEN_ENV]: simulator.token });
       const printed = printedBy(worker);
@@ -61,13 +61,13 @@ describe('connections to Temporal over TLS', () => {
         await exited(worker);
       }
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails at once, naming the variable, when a TLS file cannot be read', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails at once, naming the variable, when a TLS file cannot be read', async () => {
     const missing = join(tmpdir(), `lms-no-such-ca-${process.pid}.pem`);
     await assert.rejects(lmsExport(['status', 'export-x'], { address: proxy.address, env: { ...tlsEnv(), TEMPORAL_TLS_SERVER_CA_CERT_PATH: missing } }), (error: Error & { stderr: string }) => {
       assert.match(error.stderr, new RegExp(`TEMPORAL_TLS_SERVER_CA_CERT_PATH=${missing.replace(/[.]/g, '\\.')} cannot be read \\(no such file\\)`));
       return true;
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });

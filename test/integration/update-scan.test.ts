@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { isDeepStrictEqual } from 'node:util';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -17,11 +17,11 @@ const BEHIND_THE_CURSOR = [3, 50, 99, 400, 777];
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 10 });
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -42,7 +42,7 @@ async function exportWhileRowsChange(name: string, updateScan: ExportSpecInput['
 }
 
 describe('update scan', () => {
-  it('makes rows updated behind the cursor current, as truth was when the scan started', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('makes rows updated behind the cursor current, as truth was when the scan started', async () => {
     const { report, stored, truth } = await exportWhileRowsChange('update-scan', { sinceParam: 'updated_since' });
     const users = report.resources[0];
     assert.equal(report.status, 'completed');
@@ -62,12 +62,12 @@ describe('update scan', () => {
     assert.equal(histories.length, 2);
     recordHistoriesIfAsked(histories);
     await assertReplays(await workflowBundle(), histories);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('without it, those rows stay as the traversal read them', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('without it, those rows stay as the traversal read them', async () => {
     const { report, stored, truth } = await exportWhileRowsChange('no-update-scan', undefined);
     assert.equal(report.resources[0]?.updateScan, undefined);
     const stale = truth.filter((row, i) => !isDeepStrictEqual({ ...row }, stored[i])).map((r) => r.id);
     assert.deepEqual(stale, BEHIND_THE_CURSOR);
-  });
+  }, TEST_TIMEOUT_MS);
 });

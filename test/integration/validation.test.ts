@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { openSink } from '../../src/sinks/open-sink';
 import { damageOf } from '../../src/simulator/malformed';
@@ -22,12 +22,12 @@ const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');
 let harness: Harness;
 let dir: string;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 10 });
   dir = mkdtempSync(join(tmpdir(), 'lms-validation-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await harness?.stop();
 });
 
@@ -65,7 +65,7 @@ async function quarantined(spec: ExportSpecInput, includeReadmitted = false): Pr
 }
 
 describe('validation and quarantine', () => {
-  it('lands the valid records and quarantines every malformed one with its issues: quarantined + stored = served', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('lands the valid records and quarantines every malformed one with its issues: quarantined + stored = served', async () => {
     const simulator = new LmsSimulator({ users: 3_000, malformed: { rate: 0.02 } });
     await withSimulator(simulator, async () => {
       const spec = usersSpec('valid_two_percent', simulator, { schema: 'canvas.users', maxInvalidRatio: 0.05 });
@@ -94,9 +94,9 @@ describe('validation and quarantine', () => {
       }
       assert.match(report.resources[0]?.firstInvalid ?? '', /^page \d+, record \d+: (id|name): /);
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('fails the resource above maxInvalidRatio, naming the count and the first issue, and keeps the valid rows', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('fails the resource above maxInvalidRatio, naming the count and the first issue, and keeps the valid rows', async () => {
     const simulator = new LmsSimulator({ users: 1_000, malformed: { rate: 0.05 } });
     await withSimulator(simulator, async () => {
       const spec = usersSpec('valid_over_threshold', simulator, { schema: 'canvas.users' });
@@ -108,9 +108,9 @@ describe('validation and quarantine', () => {
       assert.match(error, /first: page 1, record \d+: (id|name): /);
       assert.equal((await storedIds(spec)).length, 1_000 - count);
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('re-admits quarantined records when a fixed schema lets them through, and lists them from the CLI', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('re-admits quarantined records when a fixed schema lets them through, and lists them from the CLI', async () => {
     const simulator = new LmsSimulator({ users: 300 });
     await withSimulator(simulator, async () => {
       // A declared schema with a mistake in it: `name` is a string, not an integer.
@@ -134,5 +134,5 @@ describe('validation and quarantine', () => {
       assert.equal(history.length, 300);
       assert.ok(history.every((q) => q.readmittedRun === second.runId));
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });

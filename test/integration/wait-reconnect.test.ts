@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
@@ -20,14 +20,14 @@ let temporal: RestartableTemporal | undefined;
 let worker: ChildProcess | undefined;
 let connection: Connection | undefined;
 
-before(async () => {
+beforeAll(async () => {
   // Slow pages, so the run is still going when the server goes down.
   simulator = new LmsSimulator({ users: USERS, latencyMs: 100 });
   await simulator.start();
   db = await createTestDatabase();
 });
 
-after(async () => {
+afterAll(async () => {
   worker?.kill('SIGKILL');
   await connection?.close();
   await temporal?.teardown();
@@ -35,7 +35,7 @@ after(async () => {
   await db?.drop();
 });
 
-it('waits through a restart of the Temporal server and returns the completed report', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('waits through a restart of the Temporal server and returns the completed report', async () => {
   // The server keeps its state in a file, as a real deployment does: the run survives the restart.
   temporal = await RestartableTemporal.start();
   let env = temporal.env;
@@ -67,4 +67,4 @@ it('waits through a restart of the Temporal server and returns the completed rep
   assert.equal(report.resources[0]?.recordsFetched, USERS);
   assert.deepEqual(lines, [`lost the Temporal server at ${env.address}; reconnecting…`, 'reconnected']);
   assert.ok(simulator.stats.pageRequests < USERS / 50 + 10, 'the run went on where it was, not from the beginning');
-});
+}, TEST_TIMEOUT_MS);

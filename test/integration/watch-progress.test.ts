@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { exportStatus, startExport, waitForReport } from '../../src/client/exports';
 import type { LiveResource } from '../../src/client/live-progress';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
@@ -20,12 +20,12 @@ const ASSOCIATIONS = 3 * 500;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   // Slow pages (the simulator's latency), so a run lasts long enough for several progress polls.
   harness = await startHarness(TASK_QUEUE, { users: STUDENTS, courses: 3, enrollmentsPerCourse: 500, latencyMs: 100 });
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 /** Ed-Fi 7.3: key-set pages carry no total, so the run asks it before the traversal: every bar has one. */
 function edfiSpec(name: string): ExportSpecInput {
@@ -74,7 +74,7 @@ function partWay(lines: string[], resource: string, total: number): string | und
 }
 
 describe('progress while a run goes', () => {
-  it('start --wait on a pipe prints a line per resource with its total every --interval, then the report', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('start --wait on a pipe prints a line per resource with its total every --interval, then the report', async () => {
     const { code, lines, stderr } = await runCli(['start', specFile(edfiSpec('watched-start')), '--wait', '--interval', '0.5']);
     assert.equal(code, 0, stderr);
     assert.ok(partWay(lines, 'students', STUDENTS), `a students line part way, with its total:\n${lines.join('\n')}`);
@@ -83,9 +83,9 @@ describe('progress while a run goes', () => {
     const reportAt = lines.findIndex((line) => line.startsWith('export watched-start'));
     assert.ok(reportAt > 0, `the report follows the progress lines:\n${lines.join('\n')}`);
     assert.ok(lines.slice(reportAt).join('\n').includes('students'), 'the report names the resources');
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('watch attaches to a running export, shows its progress, and ends with its report when it ends', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('watch attaches to a running export, shows its progress, and ends with its report when it ends', async () => {
     const handle = await startExport(harness.env.client, edfiSpec('watched'), { taskQueue: TASK_QUEUE });
     const { code, lines, stderr } = await runCli(['watch', 'watched', '--interval', '0.5']);
     assert.equal(code, 0, stderr);
@@ -95,9 +95,9 @@ describe('progress while a run goes', () => {
     const histories = [];
     for (const id of [handle.workflowId, `${handle.workflowId}-students`]) histories.push(...(await allRunHistories(harness.env.client, id)));
     recordHistoriesIfAsked(histories);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('watch --json streams one object per poll and ends with the report', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('watch --json streams one object per poll and ends with the report', async () => {
     const handle = await startExport(harness.env.client, edfiSpec('watched-json'), { taskQueue: TASK_QUEUE });
     const { code, lines, stderr } = await runCli(['watch', handle.workflowId, '--json', '--interval', '0.5']);
     assert.equal(code, 0, stderr);
@@ -108,11 +108,11 @@ describe('progress while a run goes', () => {
     const partWayThrough = objects.filter((o) => o.kind === 'progress').flatMap((o) => o.resources as LiveResource[])
       .find((r) => r.resource === 'students' && r.phase === 'traversal' && r.progress?.total === STUDENTS && r.progress.done > 0 && r.progress.done < STUDENTS);
     assert.ok(partWayThrough, 'a poll caught students part way, with its total');
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('status', () => {
-  it("answers from the run's query and one listing, with every running resource's figures", { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  it("answers from the run's query and one listing, with every running resource's figures", async () => {
     const handle = await startExport(harness.env.client, edfiSpec('status-at-once'), { taskQueue: TASK_QUEUE });
     const status = await waitFor('every resource part way through its traversal', async () => {
       const s = await exportStatus(harness.env.client, handle.workflowId);
@@ -126,7 +126,7 @@ describe('status', () => {
       timings.push(performance.now() - started);
     }
     timings.sort((a, b) => a - b);
-    t.diagnostic(`status of a run of 3 resources: median ${timings[5]?.toFixed(0)} ms, worst ${timings[9]?.toFixed(0)} ms`);
+    console.log(`status of a run of 3 resources: median ${timings[5]?.toFixed(0)} ms, worst ${timings[9]?.toFixed(0)} ms`);
     assert.equal((await waitForReport(handle)).status, 'completed');
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import type { RunReport } from '../../src/workflows/definitions';
@@ -22,11 +22,11 @@ const WORKER = `${process.pid}@${hostname()}`;
 
 let harness: Harness;
 
-before(async () => {
+beforeAll(async () => {
   harness = await startHarness(TASK_QUEUE, { users: 300 });
 });
 
-after(() => harness?.stop());
+afterAll(() => harness?.stop());
 
 async function exportInto(name: string, sink: ExportSpecInput['sink']): Promise<{ report: RunReport; seconds: number; attempts: number[] }> {
   const started = Date.now();
@@ -40,7 +40,7 @@ async function exportInto(name: string, sink: ExportSpecInput['sink']): Promise<
 }
 
 describe('a worker missing its configuration', () => {
-  it('without the sink.urlEnv variable fails the run at once, naming the variable and the worker', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('without the sink.urlEnv variable fails the run at once, naming the variable and the worker', async () => {
     delete process.env['WORKER_CONFIG_UNSET_SINK_URL'];
     const requestsBefore = harness.simulator.stats.pageRequests;
     const { report, seconds, attempts } = await exportInto('no-sink-url', { kind: 'postgres', urlEnv: 'WORKER_CONFIG_UNSET_SINK_URL' });
@@ -51,9 +51,9 @@ describe('a worker missing its configuration', () => {
     assert.ok(error.includes(`(worker ${WORKER})`), `the worker is named: ${error}`);
     assert.equal(attempts.length, 1, 'one attempt failed, and was not retried');
     assert.ok(seconds < 20, `failed at once, not after retries (${seconds} s)`);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('with a DuckDB path it cannot create fails the run at once, naming the path and the worker', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('with a DuckDB path it cannot create fails the run at once, naming the path and the worker', async () => {
     // A folder that is a file, and a file system that takes no files (the worker may run as root: no permission test).
     const file = join(mkdtempSync(join(tmpdir(), 'lms-config-')), 'a-file');
     writeFileSync(file, 'not a folder');
@@ -69,14 +69,14 @@ describe('a worker missing its configuration', () => {
       assert.ok(error.includes(`(worker ${WORKER})`), `the worker is named: ${error}`);
       assert.ok(seconds < 20, `failed at once, not after retries (${seconds} s)`);
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('without the source token variable names the variable and the worker', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('without the source token variable names the variable and the worker', async () => {
     const spec = simulatorSpec('no-token', harness.simulator.url, { kind: 'postgres', url: harness.db.url, schema: 'no_token' });
     spec.source = { ...spec.source, auth: { bearerTokenEnv: 'WORKER_CONFIG_UNSET_TOKEN' } };
     const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
     const error = report.resources[0]?.error ?? '';
     assert.match(error, /source\.auth\.bearerTokenEnv: environment variable WORKER_CONFIG_UNSET_TOKEN is not set on this worker/);
     assert.ok(error.includes(`(worker ${WORKER})`), `the worker is named: ${error}`);
-  });
+  }, TEST_TIMEOUT_MS);
 });

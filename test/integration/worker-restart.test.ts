@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
@@ -28,13 +28,13 @@ let simulator: LmsSimulator;
 let db: TestDatabase;
 const workers: ChildProcess[] = [];
 
-before(async () => {
+beforeAll(async () => {
   simulator = new LmsSimulator({ users: USERS, latencyMs: LATENCY_MS });
   await simulator.start();
   [env, db] = await Promise.all([startTemporal(), createTestDatabase(), workflowBundle()]);
 });
 
-after(async () => {
+afterAll(async () => {
   for (const worker of workers) worker.kill('SIGKILL');
   await Promise.all(workers.map(exited));
   await simulator?.stop();
@@ -46,7 +46,7 @@ function millisOf(time: temporal.api.history.v1.IHistoryEvent['eventTime']): num
   return Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
 }
 
-it('a worker restarted on the host of a SIGKILLed one retries the attempts it left at once, not after their heartbeat timeout', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('a worker restarted on the host of a SIGKILLed one retries the attempts it left at once, not after their heartbeat timeout', async () => {
   const environment = { TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token };
   const first = spawnWorkerProcess(environment);
   workers.push(first);
@@ -88,4 +88,4 @@ it('a worker restarted on the host of a SIGKILLed one retries the attempts it le
 
   const rows = await queryRows<{ id: string; _record: Record<string, unknown> }>(db.url, 'SELECT id, _record FROM public.users ORDER BY id::int');
   assert.deepEqual(rows.map((r) => r._record), simulator.truth('/api/v1/accounts/1/users'));
-});
+}, TEST_TIMEOUT_MS);

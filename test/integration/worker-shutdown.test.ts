@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { createExportWorker, type ExportWorker } from '../../src/client/worker';
@@ -58,12 +58,12 @@ let doomed: ChildProcess | undefined;
 let successor: ExportWorker | undefined;
 let successorRunning: Promise<void> | undefined;
 
-before(async () => {
+beforeAll(async () => {
   await drip.start();
   [env, db] = await Promise.all([startTemporal(), createTestDatabase()]);
 });
 
-after(async () => {
+afterAll(async () => {
   doomed?.kill('SIGKILL');
   successor?.shutdown();
   await successorRunning;
@@ -72,7 +72,7 @@ after(async () => {
   await env?.teardown();
 });
 
-it('exits within LMS_EXPORT_SHUTDOWN_GRACE_SECONDS of SIGTERM while a page drips, letting go of the request, and the run goes on elsewhere', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('exits within LMS_EXPORT_SHUTDOWN_GRACE_SECONDS of SIGTERM while a page drips, letting go of the request, and the run goes on elsewhere', async () => {
   doomed = spawnWorkerProcess({ TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, LMS_EXPORT_SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) });
   const exitCode = new Promise<number | null>((resolve) => doomed?.once('exit', (code) => resolve(code)));
   const handle = await startExport(env.client, {
@@ -102,4 +102,4 @@ it('exits within LMS_EXPORT_SHUTDOWN_GRACE_SECONDS of SIGTERM while a page drips
   assert.ok(drip.requests >= 2, 'the page was asked for again');
   const rows = await queryRows<{ id: string }>(db.url, 'SELECT id FROM drip.items ORDER BY id');
   assert.deepEqual(rows.map((r) => String(r.id)), ['1', '2']);
-});
+}, TEST_TIMEOUT_MS);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BUNDLE_CACHE_DIR, cachedWorkflowBundle } from '../../src/client/workflow-bundle';
 import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
@@ -18,11 +18,11 @@ const TASK_QUEUE = 'worker-start-test';
 let env: TestWorkflowEnvironment;
 let worker: ChildProcess | undefined;
 
-before(async () => {
+beforeAll(async () => {
   env = await startTemporal();
 });
 
-after(async () => {
+afterAll(async () => {
   worker?.kill('SIGKILL');
   if (worker !== undefined) await exited(worker);
   await env?.teardown();
@@ -33,7 +33,7 @@ function cacheFiles(): Record<string, number> {
   return Object.fromEntries(readdirSync(BUNDLE_CACHE_DIR).map((name) => [name, statSync(join(BUNDLE_CACHE_DIR, name)).mtimeMs]));
 }
 
-it('starts polling on the cached workflow bundle and its prebuilt code, building nothing, when the sources are unchanged', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('starts polling on the cached workflow bundle and its prebuilt code, building nothing, when the sources are unchanged', async () => {
   const cached = await cachedWorkflowBundle();
   assert.ok('codePath' in cached, 'the cache is writable here');
   const prebuilt = await prebuiltCode('worker');
@@ -58,11 +58,11 @@ it('starts polling on the cached workflow bundle and its prebuilt code, building
   assert.ok(!printed().includes('bundled'), 'no bundle built');
   assert.deepEqual(cacheFiles(), filesBefore, 'no bundle written or rewritten');
   await handle.terminate('test over').catch(() => undefined);
-});
+}, TEST_TIMEOUT_MS);
 
-it("runs the CLI's verbs from their prebuilt code when the sources are unchanged", { timeout: TEST_TIMEOUT_MS }, async () => {
+it("runs the CLI's verbs from their prebuilt code when the sources are unchanged", async () => {
   const prebuilt = await prebuiltCode('cli');
   assert.ok(prebuilt.path !== undefined, prebuilt.reason);
   const { stdout } = await lmsExport(['--help'], { address: env.address });
   assert.ok(stdout.includes(`: code from the prebuilt file ${relative(process.cwd(), prebuilt.path)}`), stdout);
-});
+}, TEST_TIMEOUT_MS);

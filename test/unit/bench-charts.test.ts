@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from '@jest/globals';
 import { BENCHES } from '../../bench/all';
 import { targetRatio, writeBenchResult, type BenchResult, type Row } from '../../bench/bench-result';
 import { PIXEL_RATIO, readResult, renderChart, writeCharts } from '../../bench/charts';
 import { BENCHMARKS_DOC, replaceBlock, resultBlock, updateBenchmarksDoc } from '../../bench/docs-tables';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-charts-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

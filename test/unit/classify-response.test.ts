@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { backoffMs } from '../../src/activities/backoff';
 import { classifyResponse, retryAfterMs, scrubbed, serverWaitMs, type ResponseFacts } from '../../src/activities/classify-response';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { isRunOfSpec } from '../../src/client/resolve-run';
 import { backfillPlan } from '../../src/client/schedules';
 

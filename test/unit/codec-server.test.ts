@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { startCodecServer, type CodecServer } from '../../src/codec/codec-server';
@@ -14,10 +14,10 @@ assert.ok(keys);
 const codec = new AesGcmCodec(keys);
 let server: CodecServer;
 
-before(async () => {
+beforeAll(async () => {
   server = await startCodecServer({ codec, port: 0, corsOrigins: [UI_ORIGIN], authToken: TOKEN });
 });
-after(() => server?.close());
+afterAll(() => server?.close());
 
 const toJson = (p: Payload) => ({
   metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),

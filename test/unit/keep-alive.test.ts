@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { EMPTY_LOG, noteFailure, type AttemptLog } from '../../src/activities/attempt-log';
 import { allKeptAlive, keptAlive } from '../../src/activities/keep-alive';

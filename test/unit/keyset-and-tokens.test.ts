@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { keysetStrategy } from '../../src/pagination/keyset';
 import { tokenHeaderStrategy } from '../../src/pagination/token-header';
 import { readTotal } from '../../src/pagination/total';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { LatencyEstimate, MIN_SAMPLES, percentile } from '../../src/activities/latency';
 
 const ORIGIN = 'https://school.instructure.com';

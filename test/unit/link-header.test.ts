@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { linkHeaderStrategy } from '../../src/pagination/link-header';
 import { PageFormatError } from '../../src/pagination/types';
 

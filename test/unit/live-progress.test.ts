@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { formatResourceLine, paceOf } from '../../src/client/format-progress';
 import { liveResources, type LiveResource } from '../../src/client/live-progress';
 import type { RunProgress } from '../../src/workflows/definitions';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import type { LogEntry } from '@temporalio/worker';
 import { RuntimeLogger } from '../../src/client/runtime-logger';
 import { logLevel } from '../../src/client/settings';

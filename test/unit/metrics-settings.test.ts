@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { metricTagsOf, scopeOf } from '../../src/activities/activity-scope';
 import { outcomeOf } from '../../src/activities/export-metrics';
 import { metricsBindAddress } from '../../src/client/settings';

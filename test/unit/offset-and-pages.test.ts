@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { offsetStrategy } from '../../src/pagination/offset';
 import { pageNumberStrategy } from '../../src/pagination/page-number';
 import { pagesByPosition } from '../../src/pagination/positional';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { fingerprintOf, pageDrift, runDrift } from '../../src/integrity/fingerprint';
 import { keysetStrategy } from '../../src/pagination/keyset';
 import { readJsonPath } from '../../src/pagination/json-path';

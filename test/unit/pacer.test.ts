@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { longestPaceMs, Pacer, RESERVE_UNITS } from '../../src/activities/pacer';
 import { LeakyBucket } from '../../src/simulator/leaky-bucket';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import type { PageSummary } from '../../src/activities/fetch-page';
 import type { PersistResult } from '../../src/sinks/sink';
 import { afterParentPage, parentTraversalName, startingTraversal } from '../../src/workflows/parent-pages';

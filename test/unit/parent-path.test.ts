@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { fillParentPath, placeholdersOf } from '../../src/workflows/parent-path';
 
 describe("filling a child resource's path from its parent", () => {

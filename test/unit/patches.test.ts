@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { PATCHES, type Patch } from '../../src/workflows/patches';
 
 const SRC = join(__dirname, '..', '..', 'src');

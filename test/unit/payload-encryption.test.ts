@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { AesGcmCodec, ENCRYPTED_ENCODING, ENCRYPTION_KEY_ID_METADATA } from '../../src/codec/aes-gcm-codec';
 import { encryptionKeysFromEnv, keyId } from '../../src/codec/encryption-keys';

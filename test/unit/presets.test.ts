@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { credentialsFor } from '../../src/activities/credentials';
 import { moodleBodyError } from '../../src/sources/moodle';
 import { onerosterEnvelope } from '../../src/sources/oneroster';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { hmacHasher, weakKeyReason } from '../../src/privacy/hmac';
 import { isCoveredBy, pathsOverlap } from '../../src/privacy/paths';
 import { redactPage } from '../../src/privacy/redact-page';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { deadOnThisHost, workerIdentity } from '../../src/client/reclaim-attempts';
 
 describe('which stopped workers a restarted one takes attempts from', () => {

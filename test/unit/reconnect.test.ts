@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { isServerUnreachable, withReconnect } from '../../src/client/reconnect';
 
 const unavailable = () => new Error('Failed to get Workflow execution history', { cause: Object.assign(new Error('14 UNAVAILABLE: Connection dropped'), { code: 14 }) });

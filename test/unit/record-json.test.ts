@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { keyGaps } from '../../src/integrity/key-gaps';
 import { fingerprintOf } from '../../src/integrity/fingerprint';
 import { keysetStrategy } from '../../src/pagination/keyset';

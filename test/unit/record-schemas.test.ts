@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { BUILT_IN_SCHEMA_NAMES } from '../../src/schemas/built-in';
 import { recordCheckFor } from '../../src/schemas/record-check';
 import { checkInvalidRatio } from '../../src/workflows/invalid-records';

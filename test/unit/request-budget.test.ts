@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { readRequestQueueMemo, REQUEST_QUEUE_MEMO, requestQueueBudget, sourceRequestBudget, sourceRequestQueue } from '../../src/sources/request-budget';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { parseExportSpec, SpecError } from '../../src/spec/parse-spec';

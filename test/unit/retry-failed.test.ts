@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { it } from '@jest/globals';
 import { retryFailedSpec } from '../../src/client/retry-failed';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { parseExportSpec } from '../../src/spec/parse-spec';

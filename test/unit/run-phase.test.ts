@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { it } from '@jest/globals';
 import { runPhase } from '../../src/workflows/definitions';
 
 it('names the earliest phase any resource is in', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, shutdownGraceSeconds } from '../../src/client/settings';
 import { workerShutdownOptions } from '../../src/client/worker';
 

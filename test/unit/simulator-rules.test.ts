@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { isDeepStrictEqual } from 'node:util';
 import { blackboardRoutes } from '../../src/simulator/apis/blackboard';
 import { canvasRoutes } from '../../src/simulator/apis/canvas';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { z } from 'zod';
 import { exportSpecSchema } from '../../src/spec/export-spec';
 import { parseExportSpec } from '../../src/spec/parse-spec';

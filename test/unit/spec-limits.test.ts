@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { assertSpecSize, isPayloadTooLarge, MAX_SPEC_BYTES, SpecTooLargeError } from '../../src/client/spec-size';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { parseExportSpec } from '../../src/spec/parse-spec';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from '@jest/globals';
 import { cachedWorkflowBundle, WORKFLOWS_PATH } from '../../src/client/workflow-bundle';
 import { bundledModules, codeImports, workflowSources } from '../../src/client/workflow-sources';
 
@@ -12,7 +12,7 @@ const NODE_MODULES = join(ROOT, 'node_modules');
 // Inside the checkout, so that the bundler finds @temporalio/workflow the way it does for src/workflows.
 mkdirSync(join(ROOT, '.tmp'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, '.tmp', 'workflow-bundle-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A small workflow package: an entry, a module it calls, one it imports only types from, and one nothing imports. */
 function workflowPackage(name: string): { entry: string; write: (file: string, text: string) => void } {
