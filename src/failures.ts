@@ -99,11 +99,6 @@ export function activityFailureType(error: unknown): string | undefined {
   return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? (error.cause.type ?? undefined) : undefined;
 }
 
-/** Whether the innermost failure is of this type. */
-export function failedWith(error: unknown, type: FailureType): boolean {
-  return rootFailure(error)?.type === type;
-}
-
 /** The message of the innermost cause, whatever its kind. */
 export function rootCauseMessage(error: unknown): string {
   let current = error as { message?: string; cause?: unknown } | undefined;

@@ -89,7 +89,8 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
   });
   const reader = readsFirstPages ? new ParentReader(input, () => children.paused) : undefined;
   if (readsFirstPages) state.children ??= 0;
-  setHandler(fanOutProgressQuery, () => ({
+  // What the progress query and the memo both show of the fan-out.
+  const parentFigures = () => ({
     resource: input.resource.name,
     parentsDone: state.done,
     parentsTotal: state.total ?? null,
@@ -97,22 +98,10 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
     gone: state.goneCount,
     failed: state.failedCount,
     paused: children.paused,
-    fetching: reader?.fetching ?? 0,
-  }));
+  });
+  setHandler(fanOutProgressQuery, () => ({ ...parentFigures(), fetching: reader?.fetching ?? 0 }));
   const progress = new ProgressPublisher<FanOutMemo>(
-    () => ({
-      kind: 'fan-out',
-      resource: input.resource.name,
-      parentsDone: state.done,
-      parentsTotal: state.total ?? null,
-      inFlight,
-      gone: state.goneCount,
-      failed: state.failedCount,
-      pages: state.counters.pages,
-      records: state.counters.recordsFetched,
-      paused: children.paused,
-      startedAt,
-    }),
+    () => ({ kind: 'fan-out', ...parentFigures(), pages: state.counters.pages, records: state.counters.recordsFetched, startedAt }),
     (figures) => [figures.paused, figures.parentsTotal],
   );
   children.listen();

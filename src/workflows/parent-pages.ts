@@ -4,7 +4,6 @@ import type { ResourceConfig } from '../spec/export-spec';
 import type { TraversalState } from './export-resource';
 import { afterPage, type PageStep } from './page-step';
 
-export { startingTraversal } from './page-step';
 
 /**
  * A parent's traversal while the fan-out reads its pages itself, page by page, as exportResource would. Most
@@ -13,9 +12,6 @@ export { startingTraversal } from './page-step';
  * exportResource with the state below (`carried`), so the child goes on from the cursor as if it had read the
  * first page itself. Pure: the same state and page give the same step on every replay.
  */
-
-/** What follows a page the fan-out read for a parent; `has-more`: a child traversal carries on from the state's cursor. */
-export type ParentStep = PageStep;
 
 /** The audit trail's name for the parent's traversal (`enrollments/course_id=7`), as exportResource names a scoped one. */
 export function parentTraversalName(resource: string, scope: string, state: Pick<TraversalState, 'pass' | 'cursorRecoveries'>): string {

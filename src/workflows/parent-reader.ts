@@ -7,7 +7,8 @@ import { executionSchema, resourceSchema, type ExecutionConfig, type ResourceCon
 import { activityOptions, pageRequestQueue } from './activity-options';
 import { CircuitBreaker } from './circuit-breaker';
 import type { ResourceRunInput, TraversalState } from './export-resource';
-import { afterParentPage, parentTraversalName, startingTraversal } from './parent-pages';
+import { afterParentPage, parentTraversalName } from './parent-pages';
+import { startingTraversal } from './page-step';
 import { runLabels, TraversalMetrics } from './run-metrics';
 import { retryWhileSinkDown } from './sink-down';
 import { addWaits, NO_WAITS } from './waits';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import type { PageSummary } from '../../src/activities/fetch-page';
 import type { PersistResult } from '../../src/sinks/sink';
-import { afterParentPage, parentTraversalName, startingTraversal } from '../../src/workflows/parent-pages';
+import { startingTraversal } from '../../src/workflows/page-step';
+import { afterParentPage, parentTraversalName } from '../../src/workflows/parent-pages';
 
 const RESOURCE = { name: 'enrollments', maxInvalidRatio: 0.01, reconcile: true };
 const URL_1 = 'https://lms.example/api/v1/courses/7/enrollments?per_page=100';
