@@ -20,6 +20,7 @@ import { createExportWorker } from '../src/client/worker';
 import { LmsSimulator } from '../src/simulator/server';
 import { writeFanOutResult } from './fan-out-result';
 import { adminQuery, databaseUrl } from './admin-query';
+import { runBench } from './run-bench';
 
 const TOKEN_ENV = 'BENCH_TOKEN';
 const TASK_QUEUE = 'bench-fan-out';
@@ -248,7 +249,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -23,6 +23,7 @@ import { allRunHistories } from '../test/helpers/history';
 import { targetRatio, writeBenchResult, type Row } from './bench-result';
 import { pageBreakdown, persistSteps, type Breakdown } from './page-timeline';
 import { adminQuery, databaseUrl } from './admin-query';
+import { runBench } from './run-bench';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 5_000);
 /** Simulated latencies to run at, e.g. `BENCH_LATENCIES=0` for one quick comparison. */
@@ -215,7 +216,4 @@ function writeResult(tuning: string, measured: Array<{ latencyMs: number; plain:
   });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -28,6 +28,7 @@ import { formatCounts, historyFindings, type HistoryFindings } from './recovery-
 import { RequestLog } from './request-log';
 import { WorkerProcess } from './worker-process';
 import { adminQuery, databaseUrl } from './admin-query';
+import { runBench } from './run-bench';
 
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 20_000);
 const KILLS = Number(process.env['BENCH_KILLS'] ?? 10);
@@ -332,11 +333,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  // Killed workers' connections can keep the dev server's teardown waiting: the figures are out, so stop.
-  () => process.exit(process.exitCode ?? 0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main, { exitWhenDone: true });

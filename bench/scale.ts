@@ -20,6 +20,7 @@ import { LmsSimulator } from '../src/simulator/server';
 import type { ExportSpecInput } from '../src/spec/export-spec';
 import { targetRatio, writeBenchResult } from './bench-result';
 import { WorkerProcess } from './worker-process';
+import { runBench } from './run-bench';
 
 const ROW_COUNTS = (process.env['BENCH_SCALE_ROWS'] ?? '100000,1000000').split(',').map(Number);
 const ADMIN_URL = process.env['BENCH_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -249,10 +250,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main, { exitWhenDone: true });

@@ -18,6 +18,7 @@ import { quoteIdent, type SqlDriver, type SqlValue } from '../src/sinks/sql-driv
 import { SqlSink } from '../src/sinks/sql-sink';
 import { targetRatio, writeBenchResult } from './bench-result';
 import { adminQuery, databaseUrl } from './admin-query';
+import { runBench } from './run-bench';
 
 const ROWS = Number(process.env['BENCH_SINK_ROWS'] ?? 20_000);
 const PAGE_SIZES = [100, 500];
@@ -158,7 +159,4 @@ function writeResult(measures: Measure[]): void {
   });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -15,6 +15,7 @@ import { startExport } from '../src/client/exports';
 import { createExportWorker } from '../src/client/worker';
 import { LmsSimulator } from '../src/simulator/server';
 import { runProgressQuery } from '../src/workflows/definitions';
+import { runBench } from './run-bench';
 
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 7);
 const TOKEN_ENV = 'BENCH_TOKEN';
@@ -87,10 +88,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main, { exitWhenDone: true });

@@ -11,6 +11,7 @@ import { startExport, waitForReport } from '../src/client/exports';
 import { createExportWorker } from '../src/client/worker';
 import { LmsSimulator } from '../src/simulator/server';
 import { targetRatio, writeBenchResult } from './bench-result';
+import { runBench } from './run-bench';
 
 const TOKEN_ENV = 'BENCH_TOKEN';
 const TASK_QUEUE = 'bench-throttle';
@@ -83,7 +84,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -32,6 +32,12 @@ export async function allRunHistories(client: Client, workflowId: string): Promi
   return histories;
 }
 
+/** An event's time in epoch milliseconds. */
+export function eventMillis(event: temporal.api.history.v1.IHistoryEvent | undefined): number {
+  const time = event?.eventTime;
+  return Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
+}
+
 const { History } = temporal.api.history.v1;
 
 /**

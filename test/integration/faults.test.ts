@@ -163,10 +163,11 @@ describe('a run that is retrying', () => {
 
 describe('Canvas leaky bucket', () => {
   it('paces 4 parallel resources to the sustainable rate without a single throttled answer', async () => {
-    // Canvas's bucket shape (700 high water, 50 up front) draining 20× faster than Canvas, so the test takes
-    // seconds: 200 units/s at 10 units a request sustains 20 requests/s.
-    const bucket = { highWater: 700, upfront: 50, leakPerSecond: 200, cost: 10 };
-    const simulator = new LmsSimulator({ users: 5_000, courses: 3, enrollmentsPerCourse: 5_000, latencyMs: 20, canvasBucket: bucket });
+    // Canvas's bucket shape (700 high water, 50 up front) draining 10× faster than Canvas, so the test takes
+    // seconds: 100 units/s at 10 units a request sustains 10 requests/s — a rate the worker keeps up with even
+    // when the machine is busy with other test files, so falling short of it means the pacing held back.
+    const bucket = { highWater: 700, upfront: 50, leakPerSecond: 100, cost: 10 };
+    const simulator = new LmsSimulator({ users: 2_500, courses: 3, enrollmentsPerCourse: 2_500, latencyMs: 20, canvasBucket: bucket });
     await simulator.start();
     try {
       const spec: ExportSpecInput = {
@@ -181,14 +182,17 @@ describe('Canvas leaky bucket', () => {
       };
       const report = await waitForReport(await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE }));
       assert.equal(report.status, 'completed');
-      assert.equal(report.resources.reduce((n, r) => n + r.recordsFetched, 0), 20_000);
+      assert.equal(report.resources.reduce((n, r) => n + r.recordsFetched, 0), 10_000);
       assert.deepEqual(simulator.stats.throttled, [], 'no throttled answer');
 
+      // The bucket's capacity lets the first ~70 requests through at once: the rate that tells whether pacing holds
+      // back is the steady one, over the second half of the requests.
       const arrivals = simulator.stats.arrivals;
-      const seconds = ((arrivals[arrivals.length - 1] ?? 0) - (arrivals[0] ?? 0)) / 1000;
-      const rate = arrivals.length / seconds;
+      const steady = arrivals.slice(Math.floor(arrivals.length / 2));
+      const seconds = ((steady[steady.length - 1] ?? 0) - (steady[0] ?? 0)) / 1000;
+      const rate = (steady.length - 1) / seconds;
       const sustainable = bucket.leakPerSecond / bucket.cost;
-      console.log(`bucket: ${arrivals.length} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(1)}/s, ${((100 * rate) / sustainable).toFixed(0)}% of the sustainable ${sustainable}/s, peak ${simulator.stats.peakInFlight} in flight`);
+      console.log(`bucket: ${arrivals.length} requests, the last ${steady.length} in ${seconds.toFixed(1)} s = ${rate.toFixed(1)}/s, ${((100 * rate) / sustainable).toFixed(0)}% of the sustainable ${sustainable}/s, peak ${simulator.stats.peakInFlight} in flight`);
       assert.ok(rate >= 0.8 * sustainable, `ran at ${rate.toFixed(1)} requests/s, under 80% of ${sustainable}`);
     } finally {
       await simulator.stop();

@@ -2,17 +2,16 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { LmsSimulator } from '../../src/simulator/server';
 import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from '../../src/workflows/activity-options';
 import { progressQuery } from '../../src/workflows/definitions';
-import { allRunHistories } from '../helpers/history';
-import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
-import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
+import { eventMillis } from '../helpers/history';
+import { retriedPageFetches, startKilledWorkersRig, type KilledWorkersRig } from '../helpers/killed-workers';
+import { queryRows } from '../helpers/postgres';
+import { simulatorSpec } from '../helpers/specs';
+import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
-import { exited, printedBy, spawnWorkerProcess } from '../helpers/worker-process';
+import { exited, printedBy } from '../helpers/worker-process';
 
 const TASK_QUEUE = 'heartbeat-recovery-test';
 const USERS = 1_200;
@@ -21,38 +20,20 @@ const LATENCY_MS = 1_500;
 /** The start-to-close timeout, which alone decided when a lost attempt was retried before activities heartbeated. */
 const ACTIVITY_TIMEOUT_SECONDS = 120;
 
-const { EventType, PendingActivityState, TimeoutType } = temporal.api.enums.v1;
+const { PendingActivityState, TimeoutType } = temporal.api.enums.v1;
 
-let env: TestWorkflowEnvironment;
-let simulator: LmsSimulator;
-let db: TestDatabase;
-const workers: ChildProcess[] = [];
+let rig: KilledWorkersRig;
 
 beforeAll(async () => {
-  simulator = new LmsSimulator({ users: USERS, latencyMs: LATENCY_MS });
-  await simulator.start();
-  [env, db] = await Promise.all([startTemporal(), createTestDatabase(), workflowBundle()]);
+  rig = await startKilledWorkersRig({ users: USERS, latencyMs: LATENCY_MS });
 });
 
-afterAll(async () => {
-  for (const worker of workers) worker.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
-  await simulator?.stop();
-  await db?.drop();
-  await env?.teardown();
-});
-
-function millisOf(time: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
-  return Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
-}
+afterAll(() => rig?.stop());
 
 it('retries a page whose worker was SIGKILLed mid-fetch on the other running worker within the heartbeat timeout, long before the start-to-close timeout', async () => {
-  const environment = { TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token };
-  const outputs = [0, 1].map(() => {
-    const worker = spawnWorkerProcess(environment);
-    workers.push(worker);
-    return printedBy(worker);
-  });
+  const { env, simulator, db } = rig;
+  const workers = [rig.spawnWorker(TASK_QUEUE), rig.spawnWorker(TASK_QUEUE)];
+  const outputs = workers.map(printedBy);
   const spec = simulatorSpec('heartbeat-users', simulator.url, { kind: 'postgres', url: db.url }, {
     execution: { activityTimeoutSeconds: ACTIVITY_TIMEOUT_SECONDS, maxAttempts: 5 },
   });
@@ -77,18 +58,13 @@ it('retries a page whose worker was SIGKILLed mid-fetch on the other running wor
   assert.equal(report.resources[0]?.pages, USERS / 100);
 
   // The retried attempt started on the survivor after the killed one missed its heartbeats.
-  const events = (await allRunHistories(env.client, child.workflowId)).flatMap((run) => run.history.events ?? []);
-  const activityTypes = new Map(events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map((e) => [Number(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]));
-  const retried = events.filter((e) => {
-    const started = e.activityTaskStartedEventAttributes;
-    return activityTypes.get(Number(started?.scheduledEventId)) === 'fetchPage' && started?.lastFailure?.timeoutFailureInfo?.timeoutType === TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
-  });
+  const retried = await retriedPageFetches(env.client, child.workflowId, (lost) => lost.timeoutFailureInfo?.timeoutType === TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
   assert.equal(retried.length, 1, 'one page fetch timed out on its heartbeat and was retried');
   const retry = retried[0]?.activityTaskStartedEventAttributes;
   assert.ok(retry?.identity?.startsWith(`${survivor.pid}@`), `the retry ran on the surviving worker (${retry?.identity})`);
   assert.equal(retry?.attempt, 2);
 
-  const killToRetryMs = millisOf(retried[0]?.eventTime) - killedAt;
+  const killToRetryMs = eventMillis(retried[0]) - killedAt;
   const firstRequestAfterKillMs = Math.min(...simulator.stats.arrivals.filter((at) => at > killedAt)) - killedAt;
   console.log(`kill to retried attempt: ${killToRetryMs} ms (its request reached the source ${firstRequestAfterKillMs} ms after the kill)`);
   // Expected: at most the heartbeat timeout plus the retry's 1 s backoff. Half the start-to-close is a wide margin.

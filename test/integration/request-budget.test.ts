@@ -11,6 +11,7 @@ import { startHarness, type Harness } from '../helpers/harness';
 import { TOKEN_ENV } from '../helpers/specs';
 import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { spawnWorkerProcess } from '../helpers/worker-process';
+import { waitFor } from '../helpers/wait';
 
 const SHARED_QUEUE = 'budget-shared';
 const CEILING = 4;
@@ -38,7 +39,15 @@ beforeAll(async () => {
     requestCeiling: { requestsPerSecond: 100, concurrentRequests: LOCAL_CONCURRENCY },
   });
   localRunning = local.run();
+  // The other process takes a few seconds to start on a loaded machine: the export starts once it polls too, so
+  // both workers are there to share the budget from the first page.
+  await waitFor('the second worker process to poll the shared queue', async () => (await pollerIdentities(SHARED_QUEUE, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)).size === 2, 60_000);
 });
+
+async function pollerIdentities(queue: string, taskQueueType: temporal.api.enums.v1.TaskQueueType): Promise<Set<string>> {
+  const { pollers } = await harness.env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: queue }, taskQueueType });
+  return new Set((pollers ?? []).map((p) => p.identity ?? ''));
+}
 
 afterAll(async () => {
   remote?.kill('SIGKILL');
@@ -78,12 +87,12 @@ it('keeps two workers together under the source\'s requests-per-second ceiling f
     const queue = sourceRequestQueue(SHARED_QUEUE, spec.source);
     assert.match(queue, /^budget-shared-requests-127\.0\.0\.1_\d+$/);
     assert.deepEqual(local?.sourceQueues.polled(), [{ queue, requestsPerSecond: CEILING, concurrentRequestsPerWorker: LOCAL_CONCURRENCY }]);
-    const { pollers } = await harness.env.client.workflowService.describeTaskQueue({
-      namespace: 'default',
-      taskQueue: { name: queue },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-    });
-    assert.equal(new Set((pollers ?? []).map((p) => p.identity)).size, 2, `pollers of ${queue}: ${JSON.stringify(pollers?.map((p) => p.identity))}`);
+    // The server lists a poller once its poll reached it: wait for both rather than read the list once.
+    const identities = await waitFor(`both workers polling ${queue}`, async () => {
+      const seen = await pollerIdentities(queue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
+      return seen.size === 2 ? seen : undefined;
+    }, 30_000);
+    assert.equal(identities.size, 2);
   } finally {
     await simulator.stop();
   }

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { WORKER_LOST_FAILURE } from '../../src/client/reclaim-attempts';
-import { LmsSimulator } from '../../src/simulator/server';
 import { progressQuery } from '../../src/workflows/definitions';
-import { allRunHistories } from '../helpers/history';
-import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
-import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
-import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
+import { eventMillis } from '../helpers/history';
+import { retriedPageFetches, startKilledWorkersRig, type KilledWorkersRig } from '../helpers/killed-workers';
+import { queryRows } from '../helpers/postgres';
+import { simulatorSpec } from '../helpers/specs';
+import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
-import { exited, printedBy, spawnWorkerProcess } from '../helpers/worker-process';
+import { exited, printedBy } from '../helpers/worker-process';
 
 const TASK_QUEUE = 'worker-restart-test';
 const USERS = 800;
@@ -21,35 +19,19 @@ const LATENCY_MS = 1_500;
 /** Long enough that only the restarted worker's reclaim, not the heartbeat timeout, can explain a quick retry. */
 const HEARTBEAT_TIMEOUT_SECONDS = 90;
 
-const { EventType, PendingActivityState } = temporal.api.enums.v1;
+const { PendingActivityState } = temporal.api.enums.v1;
 
-let env: TestWorkflowEnvironment;
-let simulator: LmsSimulator;
-let db: TestDatabase;
-const workers: ChildProcess[] = [];
+let rig: KilledWorkersRig;
 
 beforeAll(async () => {
-  simulator = new LmsSimulator({ users: USERS, latencyMs: LATENCY_MS });
-  await simulator.start();
-  [env, db] = await Promise.all([startTemporal(), createTestDatabase(), workflowBundle()]);
+  rig = await startKilledWorkersRig({ users: USERS, latencyMs: LATENCY_MS });
 });
 
-afterAll(async () => {
-  for (const worker of workers) worker.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
-  await simulator?.stop();
-  await db?.drop();
-  await env?.teardown();
-});
-
-function millisOf(time: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
-  return Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
-}
+afterAll(() => rig?.stop());
 
 it('a worker restarted on the host of a SIGKILLed one retries the attempts it left at once, not after their heartbeat timeout', async () => {
-  const environment = { TEMPORAL_ADDRESS: env.address, LMS_EXPORT_TASK_QUEUE: TASK_QUEUE, [TOKEN_ENV]: simulator.token };
-  const first = spawnWorkerProcess(environment);
-  workers.push(first);
+  const { env, simulator, db } = rig;
+  const first = rig.spawnWorker(TASK_QUEUE);
   const spec = simulatorSpec('restart-users', simulator.url, { kind: 'postgres', url: db.url }, {
     execution: { heartbeatTimeoutSeconds: HEARTBEAT_TIMEOUT_SECONDS, activityTimeoutSeconds: 2 * HEARTBEAT_TIMEOUT_SECONDS },
   });
@@ -63,8 +45,7 @@ it('a worker restarted on the host of a SIGKILLed one retries the attempts it le
   first.kill('SIGKILL');
   const killedAt = Date.now();
   await exited(first);
-  const restarted = spawnWorkerProcess(environment);
-  workers.push(restarted);
+  const restarted = rig.spawnWorker(TASK_QUEUE);
   const printed = printedBy(restarted);
 
   const report = await waitForReport(handle);
@@ -72,16 +53,11 @@ it('a worker restarted on the host of a SIGKILLed one retries the attempts it le
   assert.equal(report.resources[0]?.pages, USERS / 100);
   assert.match(printed(), new RegExp(`retried 1 attempt\\(s\\) of ${first.pid}@`));
 
-  const events = (await allRunHistories(env.client, child.workflowId)).flatMap((run) => run.history.events ?? []);
-  const activityTypes = new Map(events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map((e) => [Number(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]));
-  const retried = events.filter((e) => {
-    const started = e.activityTaskStartedEventAttributes;
-    return activityTypes.get(Number(started?.scheduledEventId)) === 'fetchPage' && started?.lastFailure?.applicationFailureInfo?.type === WORKER_LOST_FAILURE;
-  });
+  const retried = await retriedPageFetches(env.client, child.workflowId, (lost) => lost.applicationFailureInfo?.type === WORKER_LOST_FAILURE);
   assert.equal(retried.length, 1, 'the lost page fetch was ended as WorkerLost and retried');
   const retry = retried[0]?.activityTaskStartedEventAttributes;
   assert.ok(retry?.identity?.startsWith(`${restarted.pid}@`), `the retry ran on the restarted worker (${retry?.identity})`);
-  const killToRetryMs = millisOf(retried[0]?.eventTime) - killedAt;
+  const killToRetryMs = eventMillis(retried[0]) - killedAt;
   console.log(`kill to retried attempt: ${killToRetryMs} ms (heartbeat timeout ${HEARTBEAT_TIMEOUT_SECONDS} s)`);
   // Worker start-up plus the retry's backoff: seconds. A third of the heartbeat timeout is a wide margin.
   assert.ok(killToRetryMs > 0 && killToRetryMs < (HEARTBEAT_TIMEOUT_SECONDS * 1000) / 3, `retried ${killToRetryMs} ms after the kill`);

@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BUNDLE_CACHE_DIR, cachedWorkflowBundle } from '../../src/client/workflow-bundle';
 import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { lmsExport } from '../helpers/cli';
+import { eventMillis } from '../helpers/history';
 import { waitFor } from '../helpers/wait';
 
 // The plain-JavaScript builder that bin/lms-export.js runs before a worker starts.
@@ -49,7 +50,7 @@ it('starts polling on the cached workflow bundle and its prebuilt code, building
     const { events } = await handle.fetchHistory();
     return events?.find((e) => e.workflowTaskStartedEventAttributes !== undefined && e.workflowTaskStartedEventAttributes !== null);
   }, 60_000);
-  const firstPollMs = Number(firstTask.eventTime?.seconds ?? 0) * 1000 + Math.floor((firstTask.eventTime?.nanos ?? 0) / 1e6) - spawnedAt;
+  const firstPollMs = eventMillis(firstTask) - spawnedAt;
   console.log(`worker process start to its first workflow task: ${firstPollMs} ms`);
 
   await waitFor('the worker to say where its workflow code came from', () => printed().includes('workflow code'), 10_000);
