@@ -39,7 +39,7 @@ if (verb === 'worker' && rest.length === 0) {
     .then(({ code, origin }) => code.runWorkerProcess(`worker code from ${origin}`))
     .catch(failed);
 } else {
-  load('cli', '../src/client/cli.ts')
+  load('cli', '../src/cli/main.ts')
     .then(({ code, origin }) => code.main(process.argv, origin))
     .catch((error) => {
       console.error(error);

@@ -11,7 +11,7 @@ const PROJECT_ROOT = join(__dirname, '..');
 /** The entry points built: the worker process, and the CLI's verbs. */
 const ENTRIES = {
   worker: join(PROJECT_ROOT, 'src', 'client', 'worker.ts'),
-  cli: join(PROJECT_ROOT, 'src', 'client', 'cli.ts'),
+  cli: join(PROJECT_ROOT, 'src', 'cli', 'main.ts'),
 };
 const CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'lms-export');
 /** One build per checkout: two checkouts sharing the packages keep theirs apart. */

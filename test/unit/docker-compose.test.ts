@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { buildCli } from '../../src/client/cli';
+import { buildCli } from '../../src/cli/main';
 import { TASK_QUEUE } from '../../src/client/settings';
 import { parseExportSpec } from '../../src/spec/parse-spec';
 import { LMS_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
