@@ -1,4 +1,5 @@
 import type { SourcePreset } from './source-preset';
+import { PRESET_REQUEST_BUDGETS } from './preset-budgets';
 
 /**
  * Blackboard Learn REST (`baseUrl` is the host; paths start `/learn/api/public/v1/…`). Bodies are
@@ -10,8 +11,7 @@ export const BLACKBOARD_MAX_PAGE_SIZE = 100;
 
 export const blackboardPreset: SourcePreset = {
   name: 'blackboard',
-  // Blackboard Learn counts REST calls against each application's rate limit and quota: spend it slowly.
-  requestBudget: { requestsPerSecond: 10, concurrentRequestsPerWorker: 4 },
+  requestBudget: PRESET_REQUEST_BUDGETS.blackboard,
   defaults: () => ({
     pagination: { type: 'body-link', recordsPath: 'results', nextPath: 'paging.nextPage', pageSizeParam: 'limit' },
     pageSize: BLACKBOARD_MAX_PAGE_SIZE,

@@ -1,4 +1,5 @@
 import type { SourcePreset } from './source-preset';
+import { PRESET_REQUEST_BUDGETS } from './preset-budgets';
 
 /**
  * Canvas LMS REST API. Collections page by RFC 8288 Link headers with a bare JSON array body; `per_page` is
@@ -11,9 +12,7 @@ export const CANVAS_MAX_PER_PAGE = 100;
 
 export const canvasPreset: SourcePreset = {
   name: 'canvas',
-  // Canvas states its own budget on every answer and the pacer follows it, so the ceiling is only a backstop
-  // against a runaway; 10 at once lets per-course fan-outs overlap their latency.
-  requestBudget: { requestsPerSecond: 50, concurrentRequestsPerWorker: 10 },
+  requestBudget: PRESET_REQUEST_BUDGETS.canvas,
   defaults: () => ({
     pagination: { type: 'link-header', pageSizeParam: 'per_page' },
     pageSize: CANVAS_MAX_PER_PAGE,

@@ -1,5 +1,6 @@
 import type { PaginationConfig, ResourceConfig } from '../spec/export-spec';
 import type { SourcePreset } from './source-preset';
+import { PRESET_REQUEST_BUDGETS } from './preset-budgets';
 
 /**
  * Ed-Fi ODS/API (Data Standard v5+, `baseUrl` ending in `/data/v3`). From ODS/API 7.3 on, the default is key-set
@@ -36,8 +37,7 @@ export function pagesByKeySet(resource: Pick<ResourceConfig, 'pagination'>): boo
 
 export const edfiPreset: SourcePreset = {
   name: 'edfi',
-  // ODS/API hosts are district servers shared with SIS sync jobs: parallel partitions, a modest ceiling.
-  requestBudget: { requestsPerSecond: 20, concurrentRequestsPerWorker: 8 },
+  requestBudget: PRESET_REQUEST_BUDGETS.edfi,
   defaults: (resource) => ({
     pagination: { type: 'token-header', header: 'Next-Page-Token', tokenParam: 'pageToken', pageSizeParam: 'pageSize', recordsPath: '' },
     pageSize: EDFI_MAX_PAGE_SIZE,

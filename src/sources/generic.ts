@@ -1,10 +1,10 @@
 import type { SourcePreset } from './source-preset';
+import { PRESET_REQUEST_BUDGETS } from './preset-budgets';
 
 /** Any JSON API: everything comes from the spec (the schema requires `pagination` for this preset). */
 export const genericPreset: SourcePreset = {
   name: 'generic',
-  // An unknown API: polite until the spec says it can take more.
-  requestBudget: { requestsPerSecond: 10, concurrentRequestsPerWorker: 4 },
+  requestBudget: PRESET_REQUEST_BUDGETS.generic,
   defaults: (resource) => {
     if (resource.pagination === undefined) throw new Error(`resources.${resource.name}.pagination: required for preset generic`);
     return { pagination: resource.pagination };

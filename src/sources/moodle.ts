@@ -1,5 +1,6 @@
 import type { BodyError, PresetDefaults, SourcePreset } from './source-preset';
 import { FailureType } from '../failures';
+import { PRESET_REQUEST_BUDGETS } from './preset-budgets';
 
 /**
  * Moodle web services (`baseUrl` is the site; `path` is `/webservice/rest/server.php`; `query` names the
@@ -37,8 +38,7 @@ const oneRequest: PresetDefaults = { pagination: { type: 'link-header', pageSize
 
 export const moodlePreset: SourcePreset = {
   name: 'moodle',
-  // Moodle web services run inside the PHP site itself; every call competes with students' page loads.
-  requestBudget: { requestsPerSecond: 5, concurrentRequestsPerWorker: 4 },
+  requestBudget: PRESET_REQUEST_BUDGETS.moodle,
   defaults: (resource) => (PAGED_BY_OPTIONS.has(String(resource.query?.['wsfunction'] ?? '')) ? pagedByOptions : oneRequest),
   bodyError: moodleBodyError,
 };

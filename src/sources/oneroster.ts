@@ -1,5 +1,6 @@
 import type { ResourceConfig } from '../spec/export-spec';
 import type { SourcePreset } from './source-preset';
+import { PRESET_REQUEST_BUDGETS } from './preset-budgets';
 
 /**
  * 1EdTech OneRoster 1.1/1.2 REST (`baseUrl` up to `/ims/oneroster/rostering/v1p2`). Collections page by
@@ -22,8 +23,7 @@ export function onerosterEnvelope(resource: ResourceConfig): string {
 
 export const onerosterPreset: SourcePreset = {
   name: 'oneroster',
-  // OneRoster is often served by multi-tenant rostering hubs that throttle each district's key.
-  requestBudget: { requestsPerSecond: 10, concurrentRequestsPerWorker: 4 },
+  requestBudget: PRESET_REQUEST_BUDGETS.oneroster,
   defaults: (resource) => ({
     pagination: { type: 'offset', offsetParam: 'offset', limitParam: 'limit', recordsPath: onerosterEnvelope(resource), stopOnShortPage: false },
     pageSize: 100,

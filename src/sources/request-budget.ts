@@ -1,5 +1,5 @@
 import type { SourceConfig } from '../spec/export-spec';
-import { presetOf } from './resolve-paging';
+import { PRESET_REQUEST_BUDGETS } from './preset-budgets';
 
 /**
  * One source's request budget and the task queue that enforces it. Page requests to a source run on a queue
@@ -24,7 +24,7 @@ export const REQUEST_QUEUE_MEMO = 'lmsExportRequestQueue';
 
 /** The spec's own budget, with the preset's defaults filling what it leaves out. */
 export function sourceRequestBudget(source: SourceConfig): SourceRequestBudget {
-  const defaults = presetOf(source).requestBudget;
+  const defaults = PRESET_REQUEST_BUDGETS[source.preset];
   return {
     requestsPerSecond: source.requestBudget?.requestsPerSecond ?? defaults.requestsPerSecond,
     concurrentRequestsPerWorker: source.requestBudget?.concurrentRequestsPerWorker ?? defaults.concurrentRequestsPerWorker,

@@ -2,6 +2,7 @@ import type { PaginationConfig, ResourceConfig, SourceConfig } from '../spec/exp
 import type { PaginationStrategy, RequestContext } from '../pagination/types';
 import type { TotalSource } from '../pagination/total';
 import type { FailureType } from '../failures';
+import type { PresetRequestBudget } from './preset-budgets';
 
 /** What a preset settles for one resource: how to page it, what the requests carry, where the total is. */
 export interface ResolvedPaging {
@@ -42,11 +43,6 @@ export interface PresetDefaults {
   query?: Record<string, string>;
 }
 
-/** How hard a source may be hit when its spec does not say: what the system is known to take without complaint. */
-export interface PresetRequestBudget {
-  requestsPerSecond: number;
-  concurrentRequestsPerWorker: number;
-}
 
 export interface SourcePreset {
   name: SourceConfig['preset'];

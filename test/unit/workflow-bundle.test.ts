@@ -114,4 +114,13 @@ describe('the workflow bundle cache', () => {
     assert.deepEqual(readdirSync(cacheDir), [answers[0]?.codePath.split('/').pop()]);
     assert.ok(isWholeBundle(readFileSync(answers[0]?.codePath ?? '', 'utf8')), 'a whole bundle');
   });
+
+  it('hold no source preset, paging strategy or response parser: workflows need only the spec, and request budgets as a table', () => {
+    const { files, packages } = workflowSources(WORKFLOWS_PATH, NODE_MODULES);
+    const ours = files.map((file) => file.slice(ROOT.length + 1));
+    const presets = ['canvas', 'oneroster', 'blackboard', 'moodle', 'generic', 'resolve-paging', 'strategy-for'].map((name) => `src/sources/${name}.ts`);
+    assert.deepEqual(ours.filter((file) => presets.includes(file) || file.startsWith('src/pagination/') && file !== 'src/pagination/types.ts' || file.startsWith('src/activities/')), []);
+    assert.ok(ours.includes('src/sources/preset-budgets.ts'), ours.join(', '));
+    for (const parser of ['http-link-header', 'lossless-json', 'undici']) assert.ok(!(parser in packages), `${parser} in the workflow bundle`);
+  });
 });
