@@ -40,6 +40,15 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' },
   },
   {
+    // Sinks hash, chain and fingerprint what they store with integrity's pure functions; integrity never reaches
+    // back for a sink (test/unit/module-layers.test.ts holds the same line for every import, types included).
+    files: ['src/integrity/**/*.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['../sinks', '../sinks/*'], message: 'Integrity is pure and sits below sinks: code that reads a sink lives above both (e.g. src/client/verify-run.ts).' }] }],
+    },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': 'off',

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { runSeal, RowsDigest } from '../integrity/audit-chain';
 import { runDrift, type DriftFinding } from '../integrity/fingerprint';
 import { keyGaps } from '../integrity/key-gaps';
-import { countCheck, verdictOf, type CompletenessFindings, type SpotCheck, type Verdict } from '../integrity/verdict';
+import { countCheck, verdictOf, verdictText, type CompletenessFindings, type SpotCheck, type Verdict } from '../integrity/verdict';
 import { recordCheckFor } from '../schemas/record-check';
 import type { SinkPool } from '../sinks/open-sink';
 import { keyPage } from '../sinks/page-rows';
@@ -113,7 +113,7 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
   // The traversal's counters say what it stored; the sink says what it still holds (a database dropped mid-run).
   const lost = await sink.missingAuditedRows(runId, resource);
   const findings: CompletenessFindings = { count, gaps, spotChecks, drift, reconciledRows: traversal.reconciledRows, lost };
-  const verdict = verdictOf(findings);
+  const verdict = verdictText(verdictOf(findings));
 
   const rowsDigest = digest.digest();
   const heads = new Map<string, string>();

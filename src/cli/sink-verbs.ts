@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { formatVerification, verifyRun } from '../integrity/verify-run';
+import { formatVerification, verifyRun } from '../client/verify-run';
 import { connectClient, readSpecFile, specOfRun } from '../client/exports';
 import { dumpRows } from '../client/dump-rows';
 import { EXPORT_FORMATS, exportFile } from '../client/export-file';

@@ -13,7 +13,8 @@ import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budge
 import { workflowTaskTimeout } from '../workflows/activity-options';
 import type { ExportSpec } from '../spec/export-spec';
 import { parseExportSpec } from '../spec/parse-spec';
-import { pauseSignal, type RunReport } from '../workflows/definitions';
+import { pauseSignal } from '../workflows/definitions';
+import type { RunReport } from '../workflows/report';
 import type { exportRun } from '../workflows/export-run';
 import { dataConverterOption } from '../codec/data-converter';
 import { withReconnect } from './reconnect';

@@ -1,6 +1,6 @@
 import { INVALID_UTF8_NOTICE } from '../activities/invalid-utf8-notice';
 import type { CompletenessFindings } from '../integrity/verdict';
-import type { ResourceReport, RunReport } from '../workflows/definitions';
+import type { ResourceReport, RunReport } from '../workflows/report';
 import { lostTime, type Waits } from '../workflows/waits';
 
 function describeFindings(findings: CompletenessFindings): string {

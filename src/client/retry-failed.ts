@@ -1,5 +1,5 @@
 import type { ExportSpecInput } from '../spec/export-spec';
-import type { RunReport } from '../workflows/definitions';
+import type { RunReport } from '../workflows/report';
 
 /**
  * The spec for re-running only the parent keys that failed in an earlier run: each fanned-out resource that had

@@ -3,7 +3,7 @@ import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budge
 import { workflowTaskTimeout } from '../workflows/activity-options';
 import { parseExportSpec } from '../spec/parse-spec';
 import type { exportRun } from '../workflows/export-run';
-import type { RunReport } from '../workflows/definitions';
+import type { RunReport } from '../workflows/report';
 import { LMS_VERDICT, runVerdict } from '../workflows/search-attributes';
 import { runWorkflowId } from './exports';
 import { runMetadata } from './run-metadata';

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { stringifyJson } from '../pagination/record-json';
-import type { RunReport } from '../workflows/definitions';
+import type { RunReport } from '../workflows/report';
 import { waitForReport } from './exports';
 import { describeAmount, describeDetail, formatResourceLine } from './format-progress';
 import type { LiveResource } from './live-progress';

@@ -1,6 +1,5 @@
 import type { DriftFinding } from './fingerprint';
 import type { KeyGap } from './key-gaps';
-import type { MissingAuditedRows } from '../sinks/audited-rows';
 
 /**
  * A resource's completeness verdict and the findings behind it. `incomplete` is kept for evidence that rows the
@@ -9,12 +8,54 @@ import type { MissingAuditedRows } from '../sinks/audited-rows';
  * re-fetched page holds that were added since, counts within tolerance — make it `complete-with-drift`. A check
  * that could not run is not a pass: a spot check whose page could not be re-read (the server expired the
  * cursor, say) makes it `complete-unverified: <why>` when nothing else is wrong.
+ *
+ * `Verdict` is the text form: what activity results carry in workflow history and what reports and the run
+ * ledger store, so it never changes shape. Code that reasons about a verdict reads it as a `VerdictOutcome`.
  */
 export type Verdict = 'complete' | 'complete-with-drift' | `complete-unverified: ${string}` | `incomplete: ${string}`;
 
+export type VerdictOutcome =
+  | { kind: 'complete' }
+  | { kind: 'complete-with-drift' }
+  | { kind: 'complete-unverified'; why: string }
+  | { kind: 'incomplete'; why: string };
+
+export type VerdictKind = VerdictOutcome['kind'];
+
+export function verdictText(outcome: VerdictOutcome): Verdict {
+  switch (outcome.kind) {
+    case 'complete':
+    case 'complete-with-drift':
+      return outcome.kind;
+    case 'complete-unverified':
+      return `complete-unverified: ${outcome.why}`;
+    case 'incomplete':
+      return `incomplete: ${outcome.why}`;
+  }
+}
+
+/** The reason after `<kind>: `, everything after the first colon (reasons hold colons of their own). */
+function reasonAfter(kind: VerdictKind, text: string): string {
+  return text.slice(kind.length).replace(/^: ?/, '');
+}
+
+/**
+ * A verdict read back from history, a report or the run ledger. Any text starting `incomplete` is incomplete,
+ * as the run ledger's query reads it (`NOT LIKE 'incomplete%'`): a run is never counted complete by accident.
+ * The other kinds are the kind alone or the kind and `:`; text no verdict ever held counts as `complete`, as
+ * the run's search attribute always counted it.
+ */
+export function parseVerdict(text: string): VerdictOutcome {
+  const is = (kind: VerdictKind): boolean => text === kind || text.startsWith(`${kind}:`);
+  if (text.startsWith('incomplete')) return { kind: 'incomplete', why: reasonAfter('incomplete', text) };
+  if (is('complete-unverified')) return { kind: 'complete-unverified', why: reasonAfter('complete-unverified', text) };
+  if (is('complete-with-drift')) return { kind: 'complete-with-drift' };
+  return { kind: 'complete' };
+}
+
 /** Whether a verdict says rows the source holds are missing from the store (the run then fails, plainly). */
 export function isIncomplete(verdict: Verdict | undefined): boolean {
-  return verdict?.startsWith('incomplete') ?? false;
+  return verdict !== undefined && parseVerdict(verdict).kind === 'incomplete';
 }
 
 export interface CountCheck {
@@ -40,6 +81,16 @@ export interface SpotCheck {
   unverified?: string;
 }
 
+/** What a run's audit says it stored that the sink no longer holds (the sink finds it: sinks/audited-rows.ts). */
+export interface MissingAuditedRows {
+  /** Keys on audited pages (those that record their keys) absent from the resource table. */
+  missing: number;
+  /** The first of them, by traversal and page. */
+  first: { key: string; traversal: string; page: number } | null;
+  /** Pages absent from a traversal's audit, e.g. `users: pages 1–3`: they were stored, then lost with the audit. */
+  lostPages: string[];
+}
+
 export interface CompletenessFindings {
   count: CountCheck | null;
   gaps: KeyGap[] | null;
@@ -63,7 +114,7 @@ function range(gap: KeyGap): string {
   return gap.from === gap.to ? `id ${gap.from}` : `ids ${gap.from}–${gap.to}`;
 }
 
-export function verdictOf(findings: CompletenessFindings): Verdict {
+export function verdictOf(findings: CompletenessFindings): VerdictOutcome {
   const reasons: string[] = [];
   const { count, gaps } = findings;
   if (count !== null && count.missing > count.allowed) {
@@ -81,16 +132,16 @@ export function verdictOf(findings: CompletenessFindings): Verdict {
   if (lost !== undefined && lost.lostPages.length > 0) {
     reasons.push(`pages this run stored are gone from the sink with their rows (the sink lost them? run the export again): ${lost.lostPages.join('; ')}`);
   }
-  if (reasons.length > 0) return `incomplete: ${reasons.join('; ')}`;
+  if (reasons.length > 0) return { kind: 'incomplete', why: reasons.join('; ') };
   const unverified = findings.spotChecks.filter((s) => s.error !== undefined);
   if (unverified.length > 0) {
     const pages = unverified.map((s) => `${s.traversal} page ${s.page} not verified (${s.unverified ?? 'could not re-fetch'})`);
-    return `complete-unverified: ${pages.join('; ')}`;
+    return { kind: 'complete-unverified', why: pages.join('; ') };
   }
   const drifted =
     findings.drift.length > 0 ||
     findings.reconciledRows > 0 ||
     findings.spotChecks.some((s) => s.notStored > 0) ||
     (count !== null && count.missing > 0);
-  return drifted ? 'complete-with-drift' : 'complete';
+  return { kind: drifted ? 'complete-with-drift' : 'complete' };
 }

@@ -1,3 +1,4 @@
+import type { MissingAuditedRows } from '../integrity/verdict';
 import type { AuditRow } from './sink';
 import type { SqlExecutor, SqlRow } from './sql-driver';
 
@@ -5,16 +6,6 @@ import type { SqlExecutor, SqlRow } from './sql-driver';
 const KEYS_PER_STATEMENT = 200;
 /** Audited pages read at a time: their keys are checked a batch of pages at a time, never all of a run at once. */
 const PAGES_PER_READ = 50;
-
-/** What a run's audit says it stored that the sink no longer holds. */
-export interface MissingAuditedRows {
-  /** Keys on audited pages (those that record their keys) absent from the resource table. */
-  missing: number;
-  /** The first of them, by traversal and page. */
-  first: { key: string; traversal: string; page: number } | null;
-  /** Pages absent from a traversal's audit, e.g. `users: pages 1–3`: they were stored, then lost with the audit. */
-  lostPages: string[];
-}
 
 /** A traversal's pages are numbered 1, 2, 3…; a second pass or a cursor restart carries on the numbering of its first. */
 function firstPageOf(traversal: string): number | null {
@@ -52,17 +43,17 @@ export function lostPagesOf(audit: AuditRow[]): string[] {
 
 /** A run's audited pages that record their keys, by traversal and page, read a batch at a time (keyset). */
 async function* auditedPages(db: SqlExecutor, audit: string, runId: string): AsyncIterable<SqlRow> {
-  let after: { resource: string; page: number } | null = null;
+  let after: { traversal: string; page: number } | null = null;
   for (;;) {
-    const since = after === null ? '' : ' AND (resource > $3 OR (resource = $3 AND page_number > $4))';
+    const since = after === null ? '' : ' AND (traversal > $3 OR (traversal = $3 AND page_number > $4))';
     const pages = await db.query(
-      `SELECT resource, page_number, row_keys FROM ${audit} WHERE run_id = $1 AND row_keys IS NOT NULL${since} ORDER BY resource, page_number LIMIT $2`,
-      after === null ? [runId, PAGES_PER_READ] : [runId, PAGES_PER_READ, after.resource, after.page],
+      `SELECT traversal, page_number, row_keys FROM ${audit} WHERE run_id = $1 AND row_keys IS NOT NULL${since} ORDER BY traversal, page_number LIMIT $2`,
+      after === null ? [runId, PAGES_PER_READ] : [runId, PAGES_PER_READ, after.traversal, after.page],
     );
     yield* pages;
     const last = pages[pages.length - 1];
     if (last === undefined || pages.length < PAGES_PER_READ) return;
-    after = { resource: String(last['resource']), page: Number(last['page_number']) };
+    after = { traversal: String(last['traversal']), page: Number(last['page_number']) };
   }
 }
 
@@ -75,7 +66,7 @@ export async function auditedRowsMissing(db: SqlExecutor, tables: { audit: strin
   let missing = 0;
   let first: MissingAuditedRows['first'] = null;
   for await (const page of auditedPages(db, tables.audit, runId)) {
-    const traversal = String(page['resource']);
+    const traversal = String(page['traversal']);
     if (!traversals.has(traversal)) continue;
     const keys = JSON.parse(String(page['row_keys'])) as string[];
     for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {

@@ -6,7 +6,7 @@ import { forgetCreatedTables, isMissingTable } from './once';
 import { lockHolderOf, SinkBusyError } from './sink-busy';
 import { duckDbFile } from './duckdb-path';
 import { classifyDuckDbOpenError } from './sink-errors';
-import { quoteIdent, type SqlDriver, type SqlRow, type SqlTransaction, type SqlValue } from './sql-driver';
+import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlTransaction, type SqlValue } from './sql-driver';
 
 export interface DuckDbOptions {
   /**
@@ -76,6 +76,14 @@ export class DuckDbDriver implements SqlDriver {
     const rows = await this.query(
       `SELECT 1 AS found FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`,
       [name],
+    );
+    return rows.length > 0;
+  }
+
+  async hasColumn(executor: SqlExecutor, table: string, column: string): Promise<boolean> {
+    const rows = await executor.query(
+      `SELECT 1 AS found FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`,
+      [table, column],
     );
     return rows.length > 0;
   }

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { copyText } from './copy-text';
 import { forgetCreatedTables, isMissingTable, once } from './once';
 import { classifyPostgresError, type PostgresSinkFields } from './sink-errors';
-import { quoteIdent, type SqlDriver, type SqlRow, type SqlTransaction, type SqlValue } from './sql-driver';
+import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlTransaction, type SqlValue } from './sql-driver';
 
 /** Advisory lock id that serializes our DDL, so two activities never race on CREATE TABLE IF NOT EXISTS. */
 const DDL_LOCK = 7_310_042;
@@ -62,6 +62,14 @@ export class PostgresDriver implements SqlDriver {
 
   async tableExists(name: string): Promise<boolean> {
     const rows = await this.query('SELECT 1 AS found FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [this.schema, name]);
+    return rows.length > 0;
+  }
+
+  async hasColumn(executor: SqlExecutor, table: string, column: string): Promise<boolean> {
+    const rows = await executor.query(
+      'SELECT 1 AS found FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3',
+      [this.schema, table, column],
+    );
     return rows.length > 0;
   }
 

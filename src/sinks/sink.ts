@@ -1,4 +1,4 @@
-import type { MissingAuditedRows } from './audited-rows';
+import type { MissingAuditedRows } from '../integrity/verdict';
 import type { TableClaim } from './table-owners';
 import type { DriftFinding } from '../integrity/fingerprint';
 import type { RecordCheck, RecordIssue } from '../schemas/record-check';

@@ -30,6 +30,8 @@ export interface SqlDriver extends SqlExecutor {
   jsonText(column: string, path: string): string;
   /** Whether the sink holds a table (or view) of this name. */
   tableExists(name: string): Promise<boolean>;
+  /** Whether the sink's table `table` has a column `column`, as `executor` sees it (in a transaction: with its own DDL). */
+  hasColumn(executor: SqlExecutor, table: string, column: string): Promise<boolean>;
   /** Runs `work` in one transaction; DDL from concurrent callers is serialized. */
   transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -5,9 +5,10 @@ import { pageCheck, readStagedRecords } from './staged-page';
 import { parseJson } from '../pagination/record-json';
 import { chainLink, genesisLink, rowsDigestOf } from '../integrity/audit-chain';
 import { fingerprintOf, mergeFingerprints, pageDrift, type DriftFinding, type Fingerprint } from '../integrity/fingerprint';
+import type { MissingAuditedRows } from '../integrity/verdict';
 import type { RecordIssue } from '../schemas/record-check';
 import { ApplicationFailure } from '@temporalio/common';
-import { auditedRowsMissing, type MissingAuditedRows } from './audited-rows';
+import { auditedRowsMissing } from './audited-rows';
 import { DeletionLedger } from './deletion-ledger';
 import { CreatedTables, forgetCreatedTables, isMissingTable } from './once';
 import { HighWaterMarks } from './high-water';
@@ -129,7 +130,7 @@ export class SqlSink implements Sink {
   async wasRequested(runId: string, resource: string, url: string): Promise<boolean> {
     await this.ensureInternalTables();
     const found = await this.db.query(
-      `SELECT 1 AS seen FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND cursor_before = $3 LIMIT 1`,
+      `SELECT 1 AS seen FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND traversal = $2 AND cursor_before = $3 LIMIT 1`,
       [runId, resource, url],
     );
     return found.length > 0;
@@ -175,12 +176,12 @@ export class SqlSink implements Sink {
   async readAudit(runId: string, resource: string): Promise<AuditRow[]> {
     await this.ensureInternalTables();
     const rows = await this.db.query(
-      `SELECT * FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 ORDER BY page_number`,
+      `SELECT * FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND traversal = $2 ORDER BY page_number`,
       [runId, resource],
     );
     return rows.map((r) => ({
       runId: String(r['run_id']),
-      resource: String(r['resource']),
+      resource: String(r['traversal']),
       pageNumber: Number(r['page_number']),
       cursorBefore: (r['cursor_before'] as string | null) ?? null,
       cursorAfter: (r['cursor_after'] as string | null) ?? null,
@@ -201,10 +202,10 @@ export class SqlSink implements Sink {
     await this.ensureInternalTables();
     // A resource's traversals are named `r`, `r/p2`, `r~reconcile`, `r~restart1`…: match the name and its suffixes.
     const rows = await this.db.query(
-      `SELECT DISTINCT resource FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND (resource = $2 OR substr(resource, 1, $3) IN ($4, $5))`,
+      `SELECT DISTINCT traversal FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND (traversal = $2 OR substr(traversal, 1, $3) IN ($4, $5))`,
       [runId, resource, resource.length + 1, `${resource}/`, `${resource}~`],
     );
-    const traversals = rows.map((r) => String(r['resource'])).sort();
+    const traversals = rows.map((r) => String(r['traversal'])).sort();
     const audit: AuditRow[] = [];
     for (const traversal of traversals) audit.push(...(await this.readAudit(runId, traversal)));
     return audit;
@@ -275,13 +276,13 @@ export class SqlSink implements Sink {
     if (filter.includeReadmitted !== true) where.push('readmitted_run IS NULL');
     const rows = await this.db.query(
       `SELECT * FROM ${this.db.table(QUARANTINE)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY quarantined_at, run_id, resource, page_number, record_index`,
+       ORDER BY quarantined_at, run_id, traversal, page_number, record_index`,
       params,
     );
     return rows.map((r) => ({
       runId: String(r['run_id']),
-      resource: String(r['resource_table'] ?? r['resource']),
-      traversal: String(r['resource']),
+      resource: String(r['resource_table'] ?? r['traversal']),
+      traversal: String(r['traversal']),
       pageNumber: Number(r['page_number']),
       recordIndex: Number(r['record_index']),
       key: (r['record_key'] as string | null) ?? null,
@@ -300,7 +301,7 @@ export class SqlSink implements Sink {
   /** A retried persist after a commit whose reply was lost: the audit row holds what the first one did. */
   private async alreadyPersisted(tx: SqlExecutor, request: PersistRequest): Promise<PersistResult> {
     const audit = await tx.query(
-      `SELECT inserted, updated, unchanged, quarantined, drift FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND page_number = $3`,
+      `SELECT inserted, updated, unchanged, quarantined, drift FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND traversal = $2 AND page_number = $3`,
       [request.runId, request.traversal, request.pageNumber],
     );
     const row = audit[0];
@@ -316,7 +317,7 @@ export class SqlSink implements Sink {
       drift: row['drift'] ? (JSON.parse(String(row['drift'])) as DriftFinding[]) : [],
     };
     const first = await tx.query(
-      `SELECT record_index, reason FROM ${this.db.table(QUARANTINE)} WHERE run_id = $1 AND resource = $2 AND page_number = $3 ORDER BY record_index LIMIT 1`,
+      `SELECT record_index, reason FROM ${this.db.table(QUARANTINE)} WHERE run_id = $1 AND traversal = $2 AND page_number = $3 ORDER BY record_index LIMIT 1`,
       [request.runId, request.traversal, request.pageNumber],
     );
     if (first[0] !== undefined) result.firstIssue = firstIssueOf(request.pageNumber, Number(first[0]['record_index']), String(first[0]['reason']));
@@ -344,9 +345,9 @@ export class SqlSink implements Sink {
   private async quarantine(tx: SqlExecutor, request: PersistRequest, rejected: RejectedRecord[]): Promise<void> {
     for (const record of rejected) {
       await tx.query(
-        `INSERT INTO ${this.db.table(QUARANTINE)} (run_id, resource, page_number, record_index, record, reason, quarantined_at,
+        `INSERT INTO ${this.db.table(QUARANTINE)} (run_id, traversal, page_number, record_index, record, reason, quarantined_at,
            resource_table, record_key, issues)
-         VALUES ($1, $2, $3, $4, $5, $6, CURRENT_TIMESTAMP, $7, $8, $9) ON CONFLICT (run_id, resource, page_number, record_index) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, CURRENT_TIMESTAMP, $7, $8, $9) ON CONFLICT (run_id, traversal, page_number, record_index) DO NOTHING`,
         [request.runId, request.traversal, request.pageNumber, record.index, record.recordJson, record.reason,
           request.resource.name, record.key, JSON.stringify(record.issues)],
       );
@@ -367,16 +368,16 @@ export class SqlSink implements Sink {
 
   private async audit(tx: SqlExecutor, request: PersistRequest, rows: KeyedRow[], rejected: number, result: PersistResult, fingerprint: Fingerprint): Promise<void> {
     const previous = await tx.query(
-      `SELECT chain_link FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND resource = $2 AND page_number < $3 ORDER BY page_number DESC LIMIT 1`,
+      `SELECT chain_link FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND traversal = $2 AND page_number < $3 ORDER BY page_number DESC LIMIT 1`,
       [request.runId, request.traversal, request.pageNumber],
     );
     const previousLink = (previous[0]?.['chain_link'] as string | null | undefined) ?? genesisLink(request.runId, request.traversal);
     const rowsDigest = rowsDigestOf(rows);
     await tx.query(
-      `INSERT INTO ${this.db.table(AUDIT)} (run_id, resource, page_number, cursor_before, cursor_after, record_count, sha256,
+      `INSERT INTO ${this.db.table(AUDIT)} (run_id, traversal, page_number, cursor_before, cursor_after, record_count, sha256,
          inserted, updated, unchanged, quarantined, persisted_at, fingerprint, drift, rows_digest, chain_link, row_keys)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CURRENT_TIMESTAMP, $12, $13, $14, $15, $16)
-       ON CONFLICT (run_id, resource, page_number) DO NOTHING`,
+       ON CONFLICT (run_id, traversal, page_number) DO NOTHING`,
       [request.runId, request.traversal, request.pageNumber, request.cursorBefore, request.cursorAfter, rows.length + rejected,
         request.sha256, result.inserted, result.updated, result.unchanged, result.quarantined, JSON.stringify(fingerprint),
         JSON.stringify(result.drift), rowsDigest, chainLink(previousLink, request.sha256, rowsDigest), JSON.stringify(rows.map((r) => r.key))],
@@ -388,13 +389,19 @@ export class SqlSink implements Sink {
     await this.db.transaction(async (tx) => {
       await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(STAGING)} (ref VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL,
         resource VARCHAR NOT NULL, page_number INTEGER NOT NULL, records VARCHAR NOT NULL, staged_at TIMESTAMP NOT NULL)`);
-      await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(AUDIT)} (run_id VARCHAR NOT NULL, resource VARCHAR NOT NULL,
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(AUDIT)} (run_id VARCHAR NOT NULL, traversal VARCHAR NOT NULL,
         page_number INTEGER NOT NULL, cursor_before VARCHAR, cursor_after VARCHAR, record_count INTEGER NOT NULL,
         sha256 VARCHAR NOT NULL, inserted INTEGER NOT NULL, updated INTEGER NOT NULL, unchanged INTEGER NOT NULL,
-        quarantined INTEGER NOT NULL, persisted_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, resource, page_number))`);
-      await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(QUARANTINE)} (run_id VARCHAR NOT NULL, resource VARCHAR NOT NULL,
+        quarantined INTEGER NOT NULL, persisted_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, traversal, page_number))`);
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${this.db.table(QUARANTINE)} (run_id VARCHAR NOT NULL, traversal VARCHAR NOT NULL,
         page_number INTEGER NOT NULL, record_index INTEGER NOT NULL, record VARCHAR NOT NULL, reason VARCHAR NOT NULL,
-        quarantined_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, resource, page_number, record_index))`);
+        quarantined_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, traversal, page_number, record_index))`);
+      // A sink created before `traversal` was named for what it holds calls it `resource`: renamed in place, once. This
+      // transaction began with a CREATE, which on PostgreSQL takes the DDL lock, so of two workers opening such a sink
+      // at once one renames the column and the other, let in after that commit, finds it renamed.
+      for (const table of [AUDIT, QUARANTINE]) {
+        if (await this.db.hasColumn(tx, table, 'resource')) await tx.query(`ALTER TABLE ${this.db.table(table)} RENAME COLUMN resource TO traversal`);
+      }
       // Columns added after the first release: the tables of an existing sink grow them in place.
       for (const column of ['resource_table', 'record_key', 'issues', 'readmitted_run']) {
         await tx.query(`ALTER TABLE ${this.db.table(QUARANTINE)} ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);

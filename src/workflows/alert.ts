@@ -1,6 +1,6 @@
 import { isIncomplete } from '../integrity/verdict';
 import type { NotifyConfig } from '../spec/export-spec';
-import type { RunReport } from './definitions';
+import type { RunReport } from './report';
 
 /** What a webhook receives: who, what happened, the counts, where to look. No record values, no paths or queries. */
 export interface RunAlert {

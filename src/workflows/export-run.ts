@@ -2,7 +2,7 @@ import { ApplicationFailure, condition, isCancellation, patched, upsertMemo, wor
 import { REQUEST_QUEUE_MEMO, requestQueueBudget } from '../sources/request-budget';
 import { executionSchema, type ExportSpec, type ResourceConfig } from '../spec/export-spec';
 import { parseExportSpec, SpecError } from '../spec/parse-spec';
-import type { RunReport } from './definitions';
+import type { RunReport } from './report';
 import { alertFor } from './alert';
 import { PausableChildren } from './pausable-children';
 import { PATCHES } from './patches';

@@ -1,4 +1,5 @@
-import { blankReport, NO_PAGES, type PageCounters, type ResourceReport } from './definitions';
+import { NO_PAGES, type PageCounters } from './definitions';
+import { blankReport, type ResourceReport } from './report';
 import type { DriftFinding } from '../integrity/fingerprint';
 import { withDrift } from './drift-log';
 import { addWaits, NO_WAITS } from './waits';

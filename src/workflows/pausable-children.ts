@@ -1,5 +1,6 @@
 import { CancellationScope, getExternalWorkflowHandle, patched, setHandler, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
-import { pauseSignal, resumeSignal, type ResourceReport } from './definitions';
+import { pauseSignal, resumeSignal } from './definitions';
+import type { ResourceReport } from './report';
 import { PATCHES } from './patches';
 
 type ReportingChild = ChildWorkflowHandle<Workflow & ((...args: never[]) => Promise<ResourceReport>)>;

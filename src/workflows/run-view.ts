@@ -1,5 +1,6 @@
 import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { runPhase, runProgressQuery, type ResourceReport, type ResourceStatus } from './definitions';
+import { runPhase, runProgressQuery, type ResourceStatus } from './definitions';
+import type { ResourceReport } from './report';
 import { LMS_PAUSED, LMS_PHASE, LMS_RECORDS, LMS_VERDICT, runVerdict } from './search-attributes';
 
 /** Search-attribute updates a run makes while it goes (its last one, when done, comes on top). */

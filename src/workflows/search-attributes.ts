@@ -1,4 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { parseVerdict, type VerdictKind } from '../integrity/verdict';
 import type { ExportSpec } from '../spec/export-spec';
 
 /**
@@ -33,11 +34,11 @@ export function startAttributes(spec: Pick<ExportSpec, 'name' | 'source' | 'reso
 }
 
 /** Worst first: the run's verdict is its worst resource's. */
-const VERDICTS = ['failed', 'incomplete', 'complete-unverified', 'complete-with-drift', 'complete'] as const;
-export type RunVerdict = (typeof VERDICTS)[number];
+const VERDICTS: RunVerdict[] = ['failed', 'incomplete', 'complete-unverified', 'complete-with-drift', 'complete'];
+export type RunVerdict = 'failed' | VerdictKind;
 
 /** The run's verdict from its resources' (`failed`, or their completeness verdicts); undefined while none has one. */
 export function runVerdict(verdicts: Array<string | undefined>): RunVerdict | undefined {
-  const kinds = verdicts.filter((v): v is string => v !== undefined).map((v) => VERDICTS.find((kind) => v === kind || v.startsWith(`${kind}:`)) ?? 'complete');
+  const kinds = verdicts.filter((v): v is string => v !== undefined).map((v): RunVerdict => (v === 'failed' ? 'failed' : parseVerdict(v).kind));
   return VERDICTS.find((kind) => kinds.includes(kind));
 }

@@ -1,6 +1,6 @@
 import { isCancellation, startChild } from '@temporalio/workflow';
 import type { ResourceConfig } from '../spec/export-spec';
-import { blankReport, type ResourceReport } from './definitions';
+import { blankReport, type ResourceReport } from './report';
 import { exportResource, type ExportResourceInput, type Partition } from './export-resource';
 import { fanOut } from './fan-out';
 import { splitIdRange } from './id-ranges';

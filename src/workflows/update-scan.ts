@@ -1,5 +1,5 @@
 import { exportResource, type ExportResourceInput } from './export-resource';
-import type { ResourceReport } from './definitions';
+import type { ResourceReport } from './report';
 
 /**
  * The update scan: after the traversal, page through the rows changed since the run started (minus an overlap),

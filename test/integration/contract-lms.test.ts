@@ -4,7 +4,7 @@ import { startExport, waitForReport } from '../../src/client/exports';
 import type { Row } from '../../src/simulator/dataset';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import type { ResourceReport, RunReport } from '../../src/workflows/definitions';
+import type { ResourceReport, RunReport } from '../../src/workflows/report';
 import { queryRows } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
 import { TOKEN_ENV } from '../helpers/specs';
@@ -136,7 +136,7 @@ async function liveRows(schema: string, table: string): Promise<Array<Record<str
 
 /** Second-pass traversals of a resource in the audit trail (`<resource>~reconcile`, `<resource>/<parent>~reconcile`). */
 async function secondPasses(schema: string, name: string): Promise<number> {
-  const rows = await queryRows(harness.db.url, `SELECT DISTINCT resource FROM ${schema}._lms_page_audit WHERE resource LIKE $1 || '%~reconcile'`, [name]);
+  const rows = await queryRows(harness.db.url, `SELECT DISTINCT traversal FROM ${schema}._lms_page_audit WHERE traversal LIKE $1 || '%~reconcile'`, [name]);
   return rows.length;
 }
 

@@ -9,7 +9,7 @@ import { startExport, waitForReport } from '../../src/client/exports';
 import type { Row } from '../../src/simulator/dataset';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import type { RunReport } from '../../src/workflows/definitions';
+import type { RunReport } from '../../src/workflows/report';
 import { queryRows } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';

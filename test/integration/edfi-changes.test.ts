@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { isDeepStrictEqual } from 'node:util';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import type { RunReport } from '../../src/workflows/definitions';
+import type { RunReport } from '../../src/workflows/report';
 import { queryRows } from '../helpers/postgres';
 import { startHarness, type Harness } from '../helpers/harness';
 import { TOKEN_ENV } from '../helpers/specs';

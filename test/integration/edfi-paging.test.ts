@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import type { RunReport } from '../../src/workflows/definitions';
+import type { RunReport } from '../../src/workflows/report';
 import { startHarness, type Harness } from '../helpers/harness';
 import { allRunHistories, assertReplays, recordHistoriesIfAsked } from '../helpers/history';
 import { queryRows } from '../helpers/postgres';

@@ -14,7 +14,7 @@ import { findTemporalCli } from '../../src/client/dev-server';
 import { REFUSED_STUDENT } from '../../src/simulator/faults';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import type { RunReport } from '../../src/workflows/definitions';
+import type { RunReport } from '../../src/workflows/report';
 import * as workflows from '../../src/workflows';
 import { historyText } from '../helpers/history';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';

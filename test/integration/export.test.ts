@@ -152,7 +152,7 @@ describe('durable paged export', () => {
       const report = await waitForReport(await startExport(env.client, spec, { taskQueue: TASK_QUEUE }));
       assert.deepEqual(report.resources.map((r) => [r.resource, r.status]), [['enrollments', 'completed'], ['submissions', 'completed'], ['courses', 'completed']]);
       // Array parameters repeat: the first request as the audit trail keeps it, which the report names by digest.
-      const [first] = await queryRows<{ cursor_before: string }>(db.url, `SELECT cursor_before FROM multi._lms_page_audit WHERE run_id = '${report.runId}' AND resource = 'submissions' AND page_number = 1`);
+      const [first] = await queryRows<{ cursor_before: string }>(db.url, `SELECT cursor_before FROM multi._lms_page_audit WHERE run_id = '${report.runId}' AND traversal = 'submissions' AND page_number = 1`);
       assert.match(first?.cursor_before ?? '', /student_ids%5B%5D=all&include%5B%5D=user&include%5B%5D=course/);
       assert.equal(report.resources[1]?.startCursor, cursorDigest(first?.cursor_before ?? ''));
 

@@ -112,12 +112,12 @@ describe('a fan-out reads first pages itself', () => {
         assert.ok(requests >= pagesOf(ids.length) && requests <= pagesOf(ids.length) + 1, `course ${id}: ${requests} requests for ${pagesOf(ids.length)} pages (a spot check may read one again)`);
       }
       // One audit row per page, under the course's traversal name, numbered on from the fan-out's page 1 into the child's.
-      const audit = await queryRows<{ resource: string; pages: string; last: string }>(
+      const audit = await queryRows<{ traversal: string; pages: string; last: string }>(
         harness.db.url,
-        "SELECT resource, count(*) AS pages, max(page_number) AS last FROM first_pages._lms_page_audit WHERE resource LIKE 'enrollments/%' GROUP BY resource",
+        "SELECT traversal, count(*) AS pages, max(page_number) AS last FROM first_pages._lms_page_audit WHERE traversal LIKE 'enrollments/%' GROUP BY traversal",
       );
       assert.deepEqual(
-        audit.map((a) => [a.resource, Number(a.pages), Number(a.last)]).sort(),
+        audit.map((a) => [a.traversal, Number(a.pages), Number(a.last)]).sort(),
         [...truth].map(([id, ids]) => [`enrollments/course_id=${id}`, pagesOf(ids.length), pagesOf(ids.length)]).sort(),
       );
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { exportFile } from '../../src/client/export-file';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { formatReport } from '../../src/client/format-report';
-import { verifyRun } from '../../src/integrity/verify-run';
+import { verifyRun } from '../../src/client/verify-run';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';

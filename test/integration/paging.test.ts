@@ -190,8 +190,8 @@ describe('expired cursors', () => {
         assert.equal(resource?.cursorRecoveries, 1);
         const stored = await queryRows<{ id: string }>(db.url, `SELECT id FROM expiry.expiry_${preset}`);
         assert.deepEqual(stored.map((r) => Number(r.id)).sort((a, b) => a - b), expiring.truth(truthPath).map((r) => r.id));
-        const audit = await queryRows<{ resource: string }>(db.url, `SELECT DISTINCT resource FROM expiry._lms_page_audit WHERE resource LIKE 'expiry_${preset}%' ORDER BY 1`);
-        assert.deepEqual(audit.map((a) => a.resource), [`expiry_${preset}`, `expiry_${preset}~restart1`], 'the restart shows in the audit trail');
+        const audit = await queryRows<{ traversal: string }>(db.url, `SELECT DISTINCT traversal FROM expiry._lms_page_audit WHERE traversal LIKE 'expiry_${preset}%' ORDER BY 1`);
+        assert.deepEqual(audit.map((a) => a.traversal), [`expiry_${preset}`, `expiry_${preset}~restart1`], 'the restart shows in the audit trail');
       } finally {
         await expiring.stop();
       }

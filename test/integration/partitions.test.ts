@@ -50,8 +50,8 @@ it('exports 50,000 Ed-Fi students as 4 partitions in parallel, equal to truth', 
     rows.map((r) => Number(r.id)).sort((a, b) => a - b),
     simulator.truth('/data/v3/ed-fi/students').map((r) => r.id),
   );
-  const audit = await queryRows<{ resource: string; pages: string }>(db.url, 'SELECT resource, count(*) AS pages FROM edfi._lms_page_audit GROUP BY resource ORDER BY resource');
-  assert.deepEqual(audit.map((a) => [a.resource, Number(a.pages)]), [['students/p0', 26], ['students/p1', 26], ['students/p2', 26], ['students/p3', 26]]);
+  const audit = await queryRows<{ traversal: string; pages: string }>(db.url, 'SELECT traversal, count(*) AS pages FROM edfi._lms_page_audit GROUP BY traversal ORDER BY traversal');
+  assert.deepEqual(audit.map((a) => [a.traversal, Number(a.pages)]), [['students/p0', 26], ['students/p1', 26], ['students/p2', 26], ['students/p3', 26]]);
 }, TEST_TIMEOUT_MS);
 
 it('splits a keyset source into id ranges exported in parallel, equal to truth', async () => {

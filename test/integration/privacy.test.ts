@@ -8,7 +8,7 @@ import { exportFile } from '../../src/client/export-file';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { Sink } from '../../src/sinks/sink';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import type { RunReport } from '../../src/workflows/definitions';
+import type { RunReport } from '../../src/workflows/report';
 import { lmsExport } from '../helpers/cli';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';
@@ -107,14 +107,16 @@ describe('a privacy rule', () => {
 
     // No table of the sink (staging, quarantine, audit, ledgers) holds a raw email, nor a login_id of users
     // (students keeps its own: its rule drops nothing).
-    const tables = await queryRows<{ table_name: string; per_resource: boolean }>(
+    // A ledger's rows name their resource or traversal (`students`, `students/p1`…): those of students are left out.
+    const tables = await queryRows<{ table_name: string; named_by: string | null }>(
       harness.db.url,
-      `SELECT table_name, EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'resource') AS per_resource
+      `SELECT table_name, (SELECT min(c.column_name) FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name
+         AND c.column_name IN ('resource', 'traversal')) AS named_by
        FROM information_schema.tables t WHERE table_schema = 'privacy_pg'`,
     );
     assert.ok(tables.some((t) => t.table_name === '_lms_quarantine') && tables.some((t) => t.table_name === '_lms_staging'));
-    for (const { table_name, per_resource } of tables) {
-      const ofUsers = table_name.startsWith('students') ? 'false' : per_resource ? `t.resource NOT LIKE 'students%'` : 'true';
+    for (const { table_name, named_by } of tables) {
+      const ofUsers = table_name.startsWith('students') ? 'false' : named_by !== null ? `t.${named_by} NOT LIKE 'students%'` : 'true';
       const leaks = await queryRows<{ n: string }>(harness.db.url, `SELECT count(*) AS n FROM privacy_pg."${table_name}" t WHERE t::text LIKE $1 OR (${ofUsers} AND t::text LIKE '%login_id%')`, [`%${RAW_EMAIL_DOMAIN}%`]);
       assert.equal(Number(leaks[0]?.n), 0, `${table_name} holds no raw email and no login_id of users`);
     }

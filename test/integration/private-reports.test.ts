@@ -7,7 +7,7 @@ import { REFUSED_STUDENT } from '../../src/simulator/faults';
 import { LmsSimulator } from '../../src/simulator/server';
 import { openSink } from '../../src/sinks/open-sink';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import type { RunReport } from '../../src/workflows/definitions';
+import type { RunReport } from '../../src/workflows/report';
 import { allRunHistories, historyText } from '../helpers/history';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';

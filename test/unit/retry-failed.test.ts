@@ -3,7 +3,7 @@ import { it } from '@jest/globals';
 import { retryFailedSpec } from '../../src/client/retry-failed';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { parseExportSpec } from '../../src/spec/parse-spec';
-import type { RunReport } from '../../src/workflows/definitions';
+import type { RunReport } from '../../src/workflows/report';
 
 const spec: ExportSpecInput = {
   name: 'nightly',

@@ -1,7 +1,7 @@
 import type { AuditRow, Sink } from '../sinks/sink';
 import { parseJson } from '../pagination/record-json';
 import { canonicalJson, sha256 } from '../sinks/page-rows';
-import { chainLink, genesisLink, RowsDigest, runSeal } from './audit-chain';
+import { chainLink, genesisLink, RowsDigest, runSeal } from '../integrity/audit-chain';
 
 export interface ResourceVerification {
   resource: string;
@@ -48,6 +48,7 @@ function verifyChains(runId: string, audit: AuditRow[], problems: string[]): Arr
  * Does a run's record hold? Recomputes every audit chain of each resource the run assessed, re-hashes every
  * row the run left in the table from its stored record, checks each row's page is in the chain, and
  * recomputes the run's seal. Rows a later run rewrote cannot be judged against this one and are noted.
+ * It reads a sink, so it sits with the client's other readers of one, above both sinks and integrity's pure checks.
  */
 export async function verifyRun(sink: Sink, runId: string, primaryKeys: Map<string, string[]>): Promise<RunVerification> {
   const runs = await sink.ledger.runs(runId);
