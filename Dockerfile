@@ -10,7 +10,7 @@ COPY bin ./bin
 COPY src ./src
 COPY tsconfig.json ./
 # The workflow bundle, built once here (`npm ci` above ran before the sources were in the image), so that no
-# worker start waits for webpack; see src/client/workflow-bundle.ts.
+# worker start waits for webpack; see src/worker/workflow-bundle.ts.
 RUN npm run bundle-workflows
 # Example specs ship in the image so the commands in README work without a checkout; your own specs come in
 # through the ./specs folder docker-compose.yml mounts at /app/specs.

@@ -45,7 +45,7 @@ export default tseslint.config(
     files: ['src/integrity/**/*.ts'],
     rules: {
       'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['../sinks', '../sinks/*'], message: 'Integrity is pure and sits below sinks: code that reads a sink lives above both (e.g. src/client/verify-run.ts).' }] }],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['../sinks', '../sinks/*'], message: 'Integrity is pure and sits below sinks: code that reads a sink lives above both (e.g. src/cli/verify-run.ts).' }] }],
     },
   },
   {

@@ -6,9 +6,9 @@
  *   npm run bench:throttle        (finds or installs a `temporal` CLI as the demo does)
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startLocalTemporal } from '../src/client/dev-server';
+import { startLocalTemporal } from '../src/dev/dev-server';
 import { startExport, waitForReport } from '../src/client/exports';
-import { createExportWorker } from '../src/client/worker';
+import { createExportWorker } from '../src/worker/worker';
 import { LmsSimulator } from '../src/simulator/server';
 import { targetRatio, writeBenchResult } from './bench-result';
 import { runBench } from './run-bench';

@@ -35,7 +35,7 @@ function failed(error) {
 
 if (verb === 'worker' && rest.length === 0) {
   // A worker loads its own prebuilt code and nothing of the other verbs: restarted, it polls sooner.
-  load('worker', '../src/client/worker.ts')
+  load('worker', '../src/worker/worker.ts')
     .then(({ code, origin }) => code.runWorkerProcess(`worker code from ${origin}`))
     .catch(failed);
 } else {

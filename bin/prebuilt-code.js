@@ -10,7 +10,7 @@ const { dirname, join, relative } = require('node:path');
 const PROJECT_ROOT = join(__dirname, '..');
 /** The entry points built: the worker process, and the CLI's verbs. */
 const ENTRIES = {
-  worker: join(PROJECT_ROOT, 'src', 'client', 'worker.ts'),
+  worker: join(PROJECT_ROOT, 'src', 'worker', 'worker.ts'),
   cli: join(PROJECT_ROOT, 'src', 'cli', 'main.ts'),
 };
 const CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'lms-export');

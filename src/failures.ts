@@ -42,7 +42,7 @@ export const FailureType = {
   SinkMisconfigured: 'SinkMisconfigured',
   /** A staged page is gone (its tables were dropped): it is fetched again. */
   StagedPageLost: 'StagedPageLost',
-  /** An attempt whose worker died, ended by the worker that took over (client/reclaim-attempts.ts). */
+  /** An attempt whose worker died, ended by the worker that took over (worker/reclaim-attempts.ts). */
   WorkerLost: 'WorkerLost',
   NotifyMisconfigured: 'NotifyMisconfigured',
   NotifyRefused: 'NotifyRefused',

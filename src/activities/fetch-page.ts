@@ -30,6 +30,12 @@ export interface FetchPageInput {
   traversal: string;
   source: SourceConfig;
   resource: ResourceConfig;
+  /**
+   * A fanned-out resource's path as the spec wrote it (`/courses/{course_id}/enrollments`), `resource.path` being
+   * one parent's: what the table's claim records, so every parent makes the same claim. Absent for other
+   * resources and in fan-outs started before it was passed.
+   */
+  pathTemplate?: string;
   sink: SinkConfig;
   pageNumber: number;
   cursor: PageCursor | null;
@@ -70,7 +76,7 @@ export async function fetchPage(sinks: SinkPool, input: FetchPageInput): Promise
   const credentials = credentialsFor(source);
   const privacy = privacyFor(resource);
   const sink = await sinks.get(input.sink);
-  if (input.spec !== undefined) await claimResourceTable(sink, input.spec, source, resource);
+  if (input.spec !== undefined) await claimResourceTable(sink, input.spec, source, resource, input.pathTemplate);
   const request = await requestOf(paging, source, resource, input.cursor);
   const url = credentials.keepable(request.url);
   const { answer, body } = await getJson(url, source, credentials, `resource ${resource.name}`, request.carriesCursor);

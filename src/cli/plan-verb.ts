@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { sourceRequestBudget } from '../sources/request-budget';
 import { readSpecFile } from '../client/exports';
-import { formatPlan, parseInterval, planExport } from '../client/plan';
+import { formatPlan, parseInterval, planExport } from './plan';
 import { print } from './output';
 
 /** `plan`: what a run of the spec needs (requests, time), asked of the source before anything runs. */

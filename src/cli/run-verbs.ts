@@ -2,11 +2,11 @@ import { pauseSignal, resumeSignal } from '../workflows/definitions';
 import type { ExportSpecInput } from '../spec/export-spec';
 import { stringifyJson } from '../pagination/record-json';
 import { cancelExport, connectClient, exportStatus, readSpecFile, startExport, waitForReport } from '../client/exports';
-import { formatReport } from '../client/format-report';
-import { formatResourceLine } from '../client/format-progress';
-import { resolveRun } from '../client/resolve-run';
-import { retryFailedSpec } from '../client/retry-failed';
-import { intervalMsOf, progressOutput, watchRun } from '../client/watch-run';
+import { formatReport } from './format-report';
+import { formatResourceLine } from './format-progress';
+import { resolveRun } from './resolve-run';
+import { retryFailedSpec } from './retry-failed';
+import { intervalMsOf, progressOutput, watchRun } from './watch-run';
 import { print } from './output';
 import type { Command } from 'commander';
 

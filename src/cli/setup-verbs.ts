@@ -10,7 +10,7 @@ import { registerSearchAttributes } from '../client/search-attributes';
 /** The verbs that set a deployment up: its worker, the codec server for the Web UI, search attributes, the spec's schema. */
 export function addSetupVerbs(program: Command): void {
   // Required only here (the CLI runs as CommonJS): the worker's SDK takes longer to load than a status or pause command takes to run.
-  program.command('worker').description('run a worker on the lms-export task queue').action(() => (require('../client/worker') as typeof import('../client/worker')).runWorkerProcess());
+  program.command('worker').description('run a worker on the lms-export task queue').action(() => (require('../worker/worker') as typeof import('../worker/worker')).runWorkerProcess());
 
   program
     .command('codec-server')

@@ -1,13 +1,13 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { formatVerification, verifyRun } from '../client/verify-run';
+import { formatVerification, verifyRun } from './verify-run';
 import { connectClient, readSpecFile, specOfRun } from '../client/exports';
-import { dumpRows } from '../client/dump-rows';
-import { EXPORT_FORMATS, exportFile } from '../client/export-file';
-import { formatDeletions } from '../client/format-deletions';
-import { formatQuarantine } from '../client/format-quarantine';
-import { formatReset, formatStates } from '../client/format-state';
-import { readStates, resetState } from '../client/incremental-state';
+import { dumpRows } from './dump-rows';
+import { EXPORT_FORMATS, exportFile } from './export-file';
+import { formatDeletions } from './format-deletions';
+import { formatQuarantine } from './format-quarantine';
+import { formatReset, formatStates } from './format-state';
+import { readStates, resetState } from './incremental-state';
 import { print, withSink } from './output';
 
 /** The verbs that read or change what a spec's sink holds: state, state reset, dump, export-file, quarantine, deletions, verify. */

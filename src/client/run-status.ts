@@ -1,7 +1,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { runProgressQuery, type RunProgress } from '../workflows/definitions';
 import { PROGRESS_MEMO, type ProgressMemo } from '../workflows/progress-memo';
-import { liveResources, type LiveResource } from './live-progress';
+import { liveResources, type LiveResource } from '../cli/live-progress';
 
 /** An activity of a traversal that is failing and being retried: which, at which attempt, and why. */
 export interface RetryingActivity {

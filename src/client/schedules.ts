@@ -7,7 +7,7 @@ import type { RunReport } from '../workflows/report';
 import { LMS_VERDICT, runVerdict } from '../workflows/search-attributes';
 import { runWorkflowId } from './exports';
 import { runMetadata } from './run-metadata';
-import { parseInterval } from './plan';
+import { parseInterval } from '../cli/plan';
 import { taskQueue as defaultTaskQueue } from './settings';
 
 /**

@@ -54,6 +54,8 @@ export interface ExportResourceInput extends ResourceRunInput {
   scope?: string;
   /** Fields each stored record gets when it lacks them: the parent key of a fanned-out resource. */
   recordDefaults?: Record<string, string>;
+  /** A fanned-out resource's path before its parent filled it in: the table's claim names it (fetch-page.ts). */
+  pathTemplate?: string;
   /**
    * Where the traversal stands: set by continue-as-new (where the previous run of this workflow stopped), and by a
    * fan-out that read a parent's first page itself (parent-reader.ts), so the child goes on from that page's cursor.
@@ -206,7 +208,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
   };
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
-    const request = { runId: input.runId, spec: input.spec, traversal: traversal(), source: input.source, resource, sink: input.sink, pageNumber, cursor };
+    const request = { runId: input.runId, spec: input.spec, traversal: traversal(), source: input.source, resource, pathTemplate: input.pathTemplate, sink: input.sink, pageNumber, cursor };
     // What the Web UI shows for the activity: which page of what (the path is the spec's, in history already).
     const shown = `GET ${resource.path} page ${pageNumber}${input.partition ? ` (partition ${input.partition.index})` : ''}`;
     const summary = breaker.run(

@@ -142,6 +142,7 @@ export async function fanOut(input: FanOutInput): Promise<ResourceReport> {
           spec: input.spec,
           source: input.source,
           resource: { ...input.resource, path: filled.path, parent: undefined },
+          pathTemplate: input.resource.path,
           sink: input.sink,
           execution: input.execution,
           scope,

@@ -80,7 +80,8 @@ export class ParentReader {
         const pageNumber = state.nextPageNumber;
         let page: PageSummary;
         try {
-          page = await this.fetch({ runId: this.input.runId, spec: this.input.spec, traversal, source: this.input.source, resource, sink: this.input.sink, pageNumber, cursor: state.cursor }, breaker);
+          const request = { runId: this.input.runId, spec: this.input.spec, traversal, source: this.input.source, resource, pathTemplate: this.input.resource.path, sink: this.input.sink, pageNumber, cursor: state.cursor };
+          page = await this.fetch(request, breaker);
           const persisted = await retryWhileSinkDown(
             () =>
               this.persistPage({

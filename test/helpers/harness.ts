@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createExportWorker, type ExportWorker } from '../../src/client/worker';
+import { createExportWorker, type ExportWorker } from '../../src/worker/worker';
 import { LmsSimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { createTestDatabase, type TestDatabase } from './postgres';
 import { TOKEN_ENV } from './specs';

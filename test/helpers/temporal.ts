@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
-import { startLocalTemporal } from '../../src/client/dev-server';
+import { startLocalTemporal } from '../../src/dev/dev-server';
 import { dataConverterOption, ENCRYPTED_FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { encryptionKeysFromEnv, type EncryptionKeys } from '../../src/codec/encryption-keys';
-import { cachedWorkflowBundle, workflowBundleOption } from '../../src/client/workflow-bundle';
+import { cachedWorkflowBundle, workflowBundleOption } from '../../src/worker/workflow-bundle';
 import { ENCRYPTED_WORKFLOW_BUNDLE_ENV, TEMPORAL_RUNTIME_SLOT, WORKFLOW_BUNDLE_ENV } from '../setup/handoff';
 import { freePort, portIsFree } from './ports';
 import { waitFor } from './wait';
@@ -24,7 +24,7 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // The test environment shuts the runtime down once the file is done (test/setup/temporal-environment.ts).
 (globalThis as unknown as Record<symbol, unknown>)[TEMPORAL_RUNTIME_SLOT] = Runtime;
 
-/** A real Temporal dev server (see src/client/dev-server.ts for where its CLI comes from) with our test settings. */
+/** A real Temporal dev server (see src/dev/dev-server.ts for where its CLI comes from) with our test settings. */
 export async function startTemporal(extraArgs: string[] = [], dbFilename?: string, port?: number): Promise<TestWorkflowEnvironment> {
   const { server } = await startLocalTemporal({
     dbFilename,
@@ -38,7 +38,7 @@ const bundles = new Map<boolean, Promise<WorkflowBundleOption>>();
 
 /**
  * The workflow code: the bundle jest's globalSetup built for the whole run (test/setup/bundle-workflows.ts), or,
- * outside jest, the one in the cache the workers use (src/client/workflow-bundle.ts). Workers with encryption keys
+ * outside jest, the one in the cache the workers use (src/worker/workflow-bundle.ts). Workers with encryption keys
  * (LMS_EXPORT_ENCRYPTION_KEY, by default) get the variant whose failures are encrypted too.
  */
 export function workflowBundle(options: { encrypted?: boolean } = {}): Promise<WorkflowBundleOption> {

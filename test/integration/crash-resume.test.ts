@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { createExportWorker, type ExportWorker } from '../../src/client/worker';
+import { createExportWorker, type ExportWorker } from '../../src/worker/worker';
 import { LmsSimulator } from '../../src/simulator/server';
 import { progressQuery } from '../../src/workflows/definitions';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';

@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TASK_QUEUE } from '../../src/client/settings';
-import { createExportWorker, type ExportWorker } from '../../src/client/worker';
+import { createExportWorker, type ExportWorker } from '../../src/worker/worker';
 import { DuckDbDriver } from '../../src/sinks/duckdb';
 import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 
-const DEMO = join(__dirname, '..', '..', 'src', 'client', 'demo.ts');
+const DEMO = join(__dirname, '..', '..', 'src', 'dev', 'demo.ts');
 const DEMO_USERS = 300;
 const run = promisify(execFile);
 

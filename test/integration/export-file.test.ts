@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
-import { exportFile } from '../../src/client/export-file';
+import { exportFile } from '../../src/cli/export-file';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec } from '../helpers/specs';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { retryFailedSpec } from '../../src/client/retry-failed';
+import { retryFailedSpec } from '../../src/cli/retry-failed';
 import { LmsSimulator, type SimulatorOptions } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { fanOutProgressQuery, pauseSignal, resumeSignal } from '../../src/workflows/definitions';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { retryFailedSpec } from '../../src/client/retry-failed';
+import { retryFailedSpec } from '../../src/cli/retry-failed';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { queryRows } from '../helpers/postgres';

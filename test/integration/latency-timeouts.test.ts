@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { formatReport } from '../../src/client/format-report';
+import { formatReport } from '../../src/cli/format-report';
 import { FaultInjector } from '../../src/simulator/faults';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';

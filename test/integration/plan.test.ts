@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
-import type { ExportPlan } from '../../src/client/plan';
+import type { ExportPlan } from '../../src/cli/plan';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { startHarness, type Harness } from '../helpers/harness';

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
-import { exportFile } from '../../src/client/export-file';
+import { exportFile } from '../../src/cli/export-file';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { Sink } from '../../src/sinks/sink';
 import type { ExportSpecInput } from '../../src/spec/export-spec';

@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { sourceRequestQueue } from '../../src/sources/request-budget';
 import type { ChildProcess } from 'node:child_process';
-import { createExportWorker, type ExportWorker } from '../../src/client/worker';
+import { createExportWorker, type ExportWorker } from '../../src/worker/worker';
 import { LmsSimulator } from '../../src/simulator/server';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { startHarness, type Harness } from '../helpers/harness';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
-import { findTemporalCli } from '../../src/client/dev-server';
+import { findTemporalCli } from '../../src/dev/dev-server';
 import { startExport, waitForReport } from '../../src/client/exports';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { SpecError } from '../../src/spec/parse-spec';

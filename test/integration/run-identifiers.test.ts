@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { latestRunOfSpec } from '../../src/client/resolve-run';
+import { latestRunOfSpec } from '../../src/cli/resolve-run';
 import { LmsSimulator } from '../../src/simulator/server';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec } from '../helpers/specs';

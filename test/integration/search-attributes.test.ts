@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
-import { startLocalTemporal } from '../../src/client/dev-server';
+import { startLocalTemporal } from '../../src/dev/dev-server';
 import { missingSearchAttributes } from '../../src/client/search-attributes';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LMS_SEARCH_ATTRIBUTES, LMS_SPEC } from '../../src/workflows/search-attributes';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { verifyRun } from '../../src/client/verify-run';
+import { verifyRun } from '../../src/cli/verify-run';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { exportStatus, startExport, waitForReport } from '../../src/client/exports';
-import type { LiveResource } from '../../src/client/live-progress';
+import type { LiveResource } from '../../src/cli/live-progress';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { startHarness, type Harness } from '../helpers/harness';
 import { allRunHistories, recordHistoriesIfAsked } from '../helpers/history';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { WORKER_LOST_FAILURE } from '../../src/client/reclaim-attempts';
+import { WORKER_LOST_FAILURE } from '../../src/worker/reclaim-attempts';
 import { progressQuery } from '../../src/workflows/definitions';
 import { eventMillis } from '../helpers/history';
 import { retriedPageFetches, startKilledWorkersRig, type KilledWorkersRig } from '../helpers/killed-workers';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
-import { createExportWorker, type ExportWorker } from '../../src/client/worker';
+import { createExportWorker, type ExportWorker } from '../../src/worker/worker';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
 import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';

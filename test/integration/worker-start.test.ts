@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { BUNDLE_CACHE_DIR, cachedWorkflowBundle } from '../../src/client/workflow-bundle';
+import { BUNDLE_CACHE_DIR, cachedWorkflowBundle } from '../../src/worker/workflow-bundle';
 import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { lmsExport } from '../helpers/cli';
 import { eventMillis } from '../helpers/history';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENCRYPTED_FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
-import { cachedWorkflowBundle, describeWorkflowCode, type WorkflowCode } from '../../src/client/workflow-bundle';
+import { cachedWorkflowBundle, describeWorkflowCode, type WorkflowCode } from '../../src/worker/workflow-bundle';
 import { ENCRYPTED_WORKFLOW_BUNDLE_ENV, WORKFLOW_BUNDLE_ENV } from './handoff';
 
 /**

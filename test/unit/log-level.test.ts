@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import type { LogEntry } from '@temporalio/worker';
-import { RuntimeLogger } from '../../src/client/runtime-logger';
+import { RuntimeLogger } from '../../src/worker/runtime-logger';
 import { logLevel } from '../../src/client/settings';
 
 describe('LMS_EXPORT_LOG_LEVEL', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LogEntry } from '@temporalio/worker';
-import { logLine } from '../../src/client/log-line';
+import { logLine } from '../../src/worker/log-line';
 import { logFormat } from '../../src/client/settings';
 
 const AT = BigInt(Date.parse('2026-03-01T12:00:00.000Z')) * 1_000_000n;

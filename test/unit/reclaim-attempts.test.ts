@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, it } from '@jest/globals';
-import { deadOnThisHost, workerIdentity } from '../../src/client/reclaim-attempts';
+import { deadOnThisHost, workerIdentity } from '../../src/worker/reclaim-attempts';
 
 describe('which stopped workers a restarted one takes attempts from', () => {
   const ours = workerIdentity();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from '@jest/globals';
-import { retryFailedSpec } from '../../src/client/retry-failed';
+import { retryFailedSpec } from '../../src/cli/retry-failed';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
 import { parseExportSpec } from '../../src/spec/parse-spec';
 import type { RunReport } from '../../src/workflows/report';

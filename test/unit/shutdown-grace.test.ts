@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, shutdownGraceSeconds } from '../../src/client/settings';
-import { workerShutdownOptions } from '../../src/client/worker';
+import { workerShutdownOptions } from '../../src/worker/worker';
 
 describe('LMS_EXPORT_SHUTDOWN_GRACE_SECONDS', () => {
   it('defaults to a few seconds and takes whole or fractional seconds, zero included', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
-import { consumerRecord } from '../../src/client/consumer-record';
+import { consumerRecord } from '../../src/cli/consumer-record';
 import { lockHolderOf, SinkBusyError } from '../../src/sinks/sink-busy';
 import { mergeShapes, shapeOfRecords, viewColumns } from '../../src/sinks/view-shape';
 

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, it } from '@jest/globals';
-import { cachedWorkflowBundle, WORKFLOWS_PATH } from '../../src/client/workflow-bundle';
-import { bundledModules, codeImports, workflowSources } from '../../src/client/workflow-sources';
+import { cachedWorkflowBundle, WORKFLOWS_PATH } from '../../src/worker/workflow-bundle';
+import { bundledModules, codeImports, workflowSources } from '../../src/worker/workflow-sources';
 
 const ROOT = join(__dirname, '..', '..');
 const NODE_MODULES = join(ROOT, 'node_modules');
@@ -107,7 +107,7 @@ describe('the workflow bundle cache', () => {
     const { entry } = workflowPackage('race');
     const cacheDir = join(dir, 'race-files');
     const script = join(dir, 'build-bundle.ts');
-    writeFileSync(script, `import { cachedWorkflowBundle } from ${JSON.stringify(join(ROOT, 'src', 'client', 'workflow-bundle'))};\ncachedWorkflowBundle({ entry: process.argv[2], cacheDir: process.argv[3] }).then((code) => console.log(JSON.stringify(code)));\n`);
+    writeFileSync(script, `import { cachedWorkflowBundle } from ${JSON.stringify(join(ROOT, 'src', 'worker', 'workflow-bundle'))};\ncachedWorkflowBundle({ entry: process.argv[2], cacheDir: process.argv[3] }).then((code) => console.log(JSON.stringify(code)));\n`);
     const build = () => promisify(execFile)(process.execPath, ['--import', 'tsx', script, entry, cacheDir], { cwd: ROOT });
     const answers = (await Promise.all([build(), build()])).map(({ stdout }) => JSON.parse(stdout) as { codePath: string });
     assert.equal(answers[0]?.codePath, answers[1]?.codePath);

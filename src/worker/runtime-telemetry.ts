@@ -1,7 +1,7 @@
 import { Runtime, type TelemetryOptions } from '@temporalio/worker';
 import { logLine } from './log-line';
 import { RuntimeLogger } from './runtime-logger';
-import { logFormat, logLevel, metricsBindAddress } from './settings';
+import { logFormat, logLevel, metricsBindAddress } from '../client/settings';
 
 /** Buckets for our waits, in seconds: from a quick backoff to the longest server-directed wait obeyed by default (15 min). */
 const WAIT_SECONDS_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900];

@@ -9,12 +9,12 @@ import { dataConverterOption } from '../codec/data-converter';
 import { LmsSimulator } from '../simulator/server';
 import type { ExportSpecInput } from '../spec/export-spec';
 import { startLocalTemporal } from './dev-server';
-import { exportStatus, startExport, waitForReport } from './exports';
-import { formatReport } from './format-report';
-import { installRuntime } from './runtime-telemetry';
-import { logLevel, TASK_QUEUE, temporalNamespace, temporalUiUrl, workflowPageUrl } from './settings';
-import { temporalConnectionOptions, type TemporalConnectionOptions } from './temporal-connection';
-import { createExportWorker } from './worker';
+import { exportStatus, startExport, waitForReport } from '../client/exports';
+import { formatReport } from '../cli/format-report';
+import { installRuntime } from '../worker/runtime-telemetry';
+import { logLevel, TASK_QUEUE, temporalNamespace, temporalUiUrl, workflowPageUrl } from '../client/settings';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from '../client/temporal-connection';
+import { createExportWorker } from '../worker/worker';
 
 /**
  * `npm run demo`: the whole product on embedded defaults. Uses the Temporal server at TEMPORAL_ADDRESS when one

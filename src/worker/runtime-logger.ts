@@ -1,5 +1,5 @@
 import { DefaultLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import type { LogLevelName } from './settings';
+import type { LogLevelName } from '../client/settings';
 
 /**
  * Start-up lines the SDK logs above their worth to us: our request-queue workers run page requests only, so

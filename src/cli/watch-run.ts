@@ -2,10 +2,10 @@ import type { Client } from '@temporalio/client';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { stringifyJson } from '../pagination/record-json';
 import type { RunReport } from '../workflows/report';
-import { waitForReport } from './exports';
+import { waitForReport } from '../client/exports';
 import { describeAmount, describeDetail, formatResourceLine } from './format-progress';
 import type { LiveResource } from './live-progress';
-import { exportStatus, type ExportStatus } from './run-status';
+import { exportStatus, type ExportStatus } from '../client/run-status';
 
 /**
  * How a run's progress is shown while it goes: `bars` (a terminal: one live bar or counter per resource),

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { LogEntry } from '@temporalio/worker';
-import type { LogFormat } from './settings';
+import type { LogFormat } from '../client/settings';
 
 /**
  * One log entry of the worker as one line: a JSON object for a log collector, or the SDK's familiar text for a

@@ -5,7 +5,7 @@ import type { ExportActivities } from '../activities';
 import { scopedActivities } from '../activities/activity-scope';
 import { namedWorkerConfigFailures } from '../activities/worker-config-failures';
 import { readRequestQueueMemo, type RequestQueueBudget } from '../sources/request-budget';
-import type { RequestCeiling } from './settings';
+import type { RequestCeiling } from '../client/settings';
 
 /** How a worker stops: the grace its running activities get, and when it gives up on those that ignore cancellation. */
 export type WorkerShutdownOptions = Required<Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'>>;

@@ -1,6 +1,6 @@
 import { describeLostTime } from './format-report';
 import type { LiveResource } from './live-progress';
-import type { RetryingActivity } from './run-status';
+import type { RetryingActivity } from '../client/run-status';
 
 /** Rate and time left of a resource's current phase, from what it had done when its figures were taken. */
 export interface Pace {

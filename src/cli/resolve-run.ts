@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { readSpecFile, runWorkflowId } from './exports';
+import { readSpecFile, runWorkflowId } from '../client/exports';
 
 /**
  * One way to name a run in every command that acts on one (status, pause, resume, cancel, start --retry-failed):
