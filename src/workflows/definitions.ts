@@ -9,8 +9,8 @@ export const progressQuery = defineQuery<ResourceProgress>('progress');
 export const runProgressQuery = defineQuery<RunProgress>('runProgress');
 export const fanOutProgressQuery = defineQuery<FanOutProgress>('fanOutProgress');
 
-/** A nested resource's walk over its parents, as its fan-out workflow reports it. */
-export interface FanOutProgress {
+/** Where a nested resource's walk over its parents stands: what its query and its memo both say. */
+export interface ParentWalk {
   resource: string;
   parentsDone: number;
   /** Null until counted, at the fan-out's start. */
@@ -19,6 +19,10 @@ export interface FanOutProgress {
   gone: number;
   failed: number;
   paused: boolean;
+}
+
+/** A nested resource's walk over its parents, as its fan-out workflow reports it. */
+export interface FanOutProgress extends ParentWalk {
   /** Page requests outstanding for parents the fan-out reads itself (a paused fan-out finishes those, then sends nothing). */
   fetching: number;
 }

@@ -1,5 +1,6 @@
 import { patched, upsertMemo } from '@temporalio/workflow';
 import type { Waits } from './waits';
+import type { ParentWalk } from './definitions';
 import { PATCHES } from './patches';
 
 /**
@@ -35,17 +36,10 @@ export interface TraversalMemo {
 }
 
 /** A fan-out's walk over its parents, with the sums of the parents' traversals that finished. */
-export interface FanOutMemo {
+export interface FanOutMemo extends ParentWalk {
   kind: 'fan-out';
-  resource: string;
-  parentsDone: number;
-  parentsTotal: number | null;
-  inFlight: number;
-  gone: number;
-  failed: number;
   pages: number;
   records: number;
-  paused: boolean;
   startedAt: string;
   reportedAt: string;
 }
