@@ -3,7 +3,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/src'],
-  testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
+  testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/workflow/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, sourceMaps: 'inline' }],
   },
@@ -15,7 +15,10 @@ module.exports = {
   testTimeout: 180_000,
   // Tests import describe, it, expect… from @jest/globals; nothing is added to the global they share with Node.
   injectGlobals: false,
-  maxWorkers: 1,
+  // Two files at a time: each runs its own dev server, simulator and database, and most of a file's time is spent
+  // waiting on them, so two overlap well on two cores. Tests wait on conditions, never on the clock, so a busy
+  // machine slows them without failing them.
+  maxWorkers: 2,
   // Tests run in a worker process, not in jest's own, and a worker whose heap has grown past this after a file
   // (module registries of earlier files kept alive) is replaced before the next.
   workerIdleMemoryLimit: '1GB',

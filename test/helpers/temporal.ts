@@ -29,7 +29,16 @@ export async function startTemporal(extraArgs: string[] = [], dbFilename?: strin
   const { server } = await startLocalTemporal({
     dbFilename,
     port,
-    extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`, ...extraArgs],
+    extraArgs: [
+      '--dynamic-config-value',
+      `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`,
+      // The server holds each new run of a workflow id back until a second has passed since the previous one
+      // started (a guard against continue-as-new loops). Runs in production last far longer than that; the small
+      // histories of the tests make them continue as new every few pages, and each would wait out the second.
+      '--dynamic-config-value',
+      'history.workflowIdReuseMinimalInterval="0s"',
+      ...extraArgs,
+    ],
   });
   return server;
 }
