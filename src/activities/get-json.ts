@@ -83,9 +83,9 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
   const path = shownRequest(url);
   const origin = new URL(url).origin;
   const bucket = bucketOf(source);
-  await pacer.wait(origin, bucket);
-  let answer: HttpAnswer;
   const limits = activityLimits(source, origin);
+  const paced = await pacer.wait(origin, bucket);
+  let answer: HttpAnswer;
   const heartbeats = limits.signal === undefined ? undefined : setInterval(heartbeatAttempt, HEARTBEAT_EVERY_MS);
   const started = performance.now();
   /** What a retry of this request records: how long the failed request ran. */
@@ -104,6 +104,7 @@ export async function getJson(url: string, source: SourceConfig, credentials: Cr
     throw retry(`${what}: GET ${path} failed: ${cause.code ?? ''} ${cause.message ?? String(error)}`.replace(/\s+/g, ' '), FailureType.NetworkError, failed());
   } finally {
     clearInterval(heartbeats);
+    paced.done();
   }
   countRequest(answer.status);
   const paceWarning = pacer.observe(origin, answer.headers, bucket);

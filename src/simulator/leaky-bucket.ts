@@ -20,18 +20,20 @@ export class LeakyBucket {
   readonly cost: number;
   readonly throttleWith: 403 | 429;
   private level = 0;
-  private leakedAt = Date.now();
+  private leakedAt: number;
 
-  constructor(options: BucketOptions = {}) {
+  /** `now` is the wall clock unless a simulated one is given (unit tests run the bucket on virtual time). */
+  constructor(options: BucketOptions = {}, private readonly now: () => number = Date.now) {
     this.highWater = options.highWater ?? 700;
     this.leakPerSecond = options.leakPerSecond ?? 10;
     this.upfront = options.upfront ?? 50;
     this.cost = options.cost ?? 1;
     this.throttleWith = options.throttleWith ?? 403;
+    this.leakedAt = now();
   }
 
   private leak(): void {
-    const now = Date.now();
+    const now = this.now();
     this.level = Math.max(0, this.level - ((now - this.leakedAt) / 1000) * this.leakPerSecond);
     this.leakedAt = now;
   }

@@ -12,6 +12,10 @@ export interface TableClaim {
   resource: string;
   /** The source's base URL, to name the owner in a refusal; a spec may move to another URL and keep its tables. */
   source: string;
+  /**
+   * The resource's path as the spec wrote it, placeholders and all for a fan-out (`/courses/{course_id}/enrollments`):
+   * every parent makes the one claim. Rows written before held a parent's filled path; its owner's next claim updates it.
+   */
   path: string;
   shared: boolean;
 }
