@@ -23,6 +23,7 @@ import { runLabels, TraversalMetrics } from './run-metrics';
 import { ProgressPublisher, type TraversalMemo } from './progress-memo';
 import { activityFailureType, FailureType } from '../failures';
 import { afterPage, startingTraversal } from './page-step';
+import { traversalMemo, traversalName, traversalProgress } from './traversal-figures';
 
 export interface Partition {
   index: number;
@@ -138,22 +139,7 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
   };
   const breaker: CircuitBreaker = new CircuitBreaker(state.circuit, execution.circuitBreaker, (message) => noteSinkDown(message));
   const progress = new ProgressPublisher<TraversalMemo>(
-    () => ({
-      kind: 'traversal',
-      resource: resource.name,
-      role: input.label === 'updates' ? 'updates' : input.partition !== undefined ? 'partition' : input.scope !== undefined ? 'scope' : 'main',
-      pass: state.pass,
-      pages: state.pages,
-      records: state.recordsFetched,
-      secondPass: state.reconciliation && { pages: state.reconciliation.pages, records: state.reconciliation.recordsFetched },
-      expected: state.expectedAtEnd,
-      paused: state.paused,
-      circuitOpenUntil: breaker.openUntil,
-      lastError: state.lastError?.slice(0, 300) ?? null,
-      waits: allWaits(),
-      startedAt: state.startedAt,
-      continuedAsNew: state.continuedAsNew,
-    }),
+    () => traversalMemo(input, resource.name, state, breaker.openUntil, allWaits()),
     (figures) => [figures.paused, figures.circuitOpenUntil, figures.lastError, figures.pass],
   );
   const noteSinkDown = (message: string): void => {
@@ -186,27 +172,9 @@ export async function exportResource(input: ExportResourceInput): Promise<Resour
     settled: true,
   };
   state.fetchedAhead = undefined;
-  setHandler(progressQuery, () => ({
-    resource: resource.name,
-    pages: state.pages,
-    records: state.recordsFetched,
-    cursor: state.cursor,
-    paused: state.paused,
-    circuitOpenUntil: breaker.openUntil,
-    waits: allWaits(),
-    fetching: prefetched !== undefined && !prefetched.settled,
-    startedAt: state.startedAt,
-    lastError: state.lastError,
-    continuedAsNew: state.continuedAsNew,
-  }));
+  setHandler(progressQuery, () => traversalProgress(resource.name, state, breaker.openUntil, allWaits(), prefetched !== undefined && !prefetched.settled));
 
-  /** The audit trail's name for this pass: the resource or partition, marked when a rejected cursor forced a restart. */
-  const traversal = (): string => {
-    const own = input.label === undefined ? resource.name : `${resource.name}~${input.label}`;
-    const name = input.partition !== undefined ? `${own}/p${input.partition.index}` : input.scope !== undefined ? `${own}/${input.scope}` : own;
-    const base = state.pass === 'main' ? name : `${name}~reconcile`;
-    return state.cursorRecoveries === 0 ? base : `${base}~restart${state.cursorRecoveries}`;
-  };
+  const traversal = (): string => traversalName(input, resource.name, state);
   const fetchAt = (pageNumber: number, cursor: PageCursor | null): PendingFetch => {
     const request = { runId: input.runId, spec: input.spec, traversal: traversal(), source: input.source, resource, pathTemplate: input.pathTemplate, sink: input.sink, pageNumber, cursor };
     // What the Web UI shows for the activity: which page of what (the path is the spec's, in history already).
