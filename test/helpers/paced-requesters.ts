@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BucketShape, PacerClock } from '../../src/activities/pacer';
 import { LeakyBucket } from '../../src/simulator/leaky-bucket';
+import { seededRandom } from '../../src/simulator/dataset';
 
 /**
  * Requesters that share one pacer against the simulator's Canvas bucket, on virtual time: what a fan-out's
@@ -76,18 +77,6 @@ export interface RequestersOptions {
   bucket: CanvasBucket;
   seconds: number;
   pacer: (clock: VirtualClock) => PacerUnderTest;
-}
-
-/** mulberry32: the same numbers for the same seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
