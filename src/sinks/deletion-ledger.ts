@@ -1,11 +1,11 @@
 import type { ResourceTable } from './sink';
 import { once } from './once';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sql-driver';
+import { queryByKeys } from './key-lists';
 
 const DELETIONS = '_lms_deletions';
 const SCANS = '_lms_deletion_scans';
 const ACTIONS = '_lms_actions';
-const KEYS_PER_STATEMENT = 200;
 
 export type DeletionStatus = 'flagged' | 'applied' | 'unflagged' | 'restored';
 
@@ -113,15 +113,13 @@ export class DeletionLedger {
       const unflagged = await this.unflagSeen(tx, runId, table.name);
       const live = await tx.query(`SELECT count(*) AS n FROM ${this.db.table(table.name)} WHERE _deleted_at IS NULL`);
       const stored = new Map<string, Record<string, unknown>>();
-      for (let start = 0; start < tombstones.length; start += KEYS_PER_STATEMENT) {
-        const chunk = tombstones.slice(start, start + KEYS_PER_STATEMENT).map((t) => t.key);
-        const rows = await tx.query(
-          `SELECT _key, _last_run, CAST(_synced_at AS VARCHAR) AS seen_at FROM ${this.db.table(table.name)}
-           WHERE _deleted_at IS NULL AND _key IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`,
-          chunk,
-        );
-        for (const row of rows) stored.set(String(row['_key']), row);
-      }
+      const rows = await queryByKeys(
+        tx,
+        tombstones.map((t) => t.key),
+        (keyList) => `SELECT _key, _last_run, CAST(_synced_at AS VARCHAR) AS seen_at FROM ${this.db.table(table.name)}
+           WHERE _deleted_at IS NULL AND _key IN (${keyList})`,
+      );
+      for (const row of rows) stored.set(String(row['_key']), row);
       const found = tombstones.filter((t) => stored.has(t.key));
       const newlyFlagged = await this.flag(tx, runId, table.name, found.map((t) => stored.get(t.key) as Record<string, unknown>));
       for (const t of found) {
@@ -192,11 +190,7 @@ export class DeletionLedger {
     return this.db.transaction(async (tx) => {
       const flagged = await tx.query(`SELECT record_key FROM ${this.db.table(DELETIONS)} WHERE resource = $1 AND status = 'flagged'`, [table.name]);
       const keys = flagged.map((r) => String(r['record_key']));
-      for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
-        const chunk = keys.slice(start, start + KEYS_PER_STATEMENT);
-        const placeholders = chunk.map((_, i) => `$${i + 1}`).join(', ');
-        await tx.query(`UPDATE ${this.db.table(table.name)} SET _deleted_at = CURRENT_TIMESTAMP WHERE _key IN (${placeholders})`, chunk);
-      }
+      await queryByKeys(tx, keys, (keyList) => `UPDATE ${this.db.table(table.name)} SET _deleted_at = CURRENT_TIMESTAMP WHERE _key IN (${keyList})`);
       const action = `apply-deletions@${new Date().toISOString()}`;
       await tx.query(
         `UPDATE ${this.db.table(DELETIONS)} SET status = 'applied', status_by = $1, status_at = CURRENT_TIMESTAMP WHERE resource = $2 AND status = 'flagged'`,

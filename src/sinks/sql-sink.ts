@@ -9,6 +9,7 @@ import type { MissingAuditedRows } from '../integrity/verdict';
 import type { RecordIssue } from '../schemas/record-check';
 import { ApplicationFailure } from '@temporalio/common';
 import { auditedRowsMissing } from './audited-rows';
+import { queryByKeys } from './key-lists';
 import { DeletionLedger } from './deletion-ledger';
 import { CreatedTables, forgetCreatedTables, isMissingTable } from './once';
 import { HighWaterMarks } from './high-water';
@@ -32,8 +33,6 @@ function firstIssueOf(pageNumber: number, recordIndex: number, reason: string): 
   return `page ${pageNumber}, record ${recordIndex + 1}: ${reason}`;
 }
 
-/** Rows per INSERT statement; keeps parameter counts well under every driver's limit. */
-const ROWS_PER_STATEMENT = 200;
 /** Rows per read when a run's rows are walked in batches (runRowBatches): a few MB each, whatever the run's size. */
 const RUN_ROWS_PER_BATCH = 5_000;
 
@@ -250,18 +249,14 @@ export class SqlSink implements Sink {
     await this.ensureInternalTables();
     await this.ensureResourceTable(resource.name, resource.primaryKey);
     const known = new Set<string>();
-    for (let start = 0; start < keys.length; start += ROWS_PER_STATEMENT) {
-      const chunk = keys.slice(start, start + ROWS_PER_STATEMENT);
-      const stored = await this.db.query(
-        `SELECT _key AS k FROM ${this.db.table(resource.name)} WHERE _key IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`,
-        chunk,
-      );
-      const quarantined = await this.db.query(
-        `SELECT record_key AS k FROM ${this.db.table(QUARANTINE)} WHERE run_id = $1 AND resource_table = $2 AND record_key IN (${chunk.map((_, i) => `$${i + 3}`).join(', ')})`,
-        [runId, resource.name, ...chunk],
-      );
-      for (const row of [...stored, ...quarantined]) known.add(String(row['k']));
-    }
+    const stored = await queryByKeys(this.db, keys, (keyList) => `SELECT _key AS k FROM ${this.db.table(resource.name)} WHERE _key IN (${keyList})`);
+    const quarantined = await queryByKeys(
+      this.db,
+      keys,
+      (keyList) => `SELECT record_key AS k FROM ${this.db.table(QUARANTINE)} WHERE run_id = $1 AND resource_table = $2 AND record_key IN (${keyList})`,
+      [runId, resource.name],
+    );
+    for (const row of [...stored, ...quarantined]) known.add(String(row['k']));
     return known;
   }
 
@@ -332,14 +327,12 @@ export class SqlSink implements Sink {
       [request.resource.name],
     );
     if (pending.length === 0) return;
-    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-      const keys = rows.slice(start, start + ROWS_PER_STATEMENT).map((r) => r.key);
-      const placeholders = keys.map((_, i) => `$${i + 3}`).join(', ');
-      await tx.query(
-        `UPDATE ${this.db.table(QUARANTINE)} SET readmitted_run = $1 WHERE resource_table = $2 AND readmitted_run IS NULL AND record_key IN (${placeholders})`,
-        [request.runId, request.resource.name, ...keys],
-      );
-    }
+    await queryByKeys(
+      tx,
+      rows.map((r) => r.key),
+      (keyList) => `UPDATE ${this.db.table(QUARANTINE)} SET readmitted_run = $1 WHERE resource_table = $2 AND readmitted_run IS NULL AND record_key IN (${keyList})`,
+      [request.runId, request.resource.name],
+    );
   }
 
   private async quarantine(tx: SqlExecutor, request: PersistRequest, rejected: RejectedRecord[]): Promise<void> {
