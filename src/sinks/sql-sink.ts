@@ -20,7 +20,7 @@ import type { AuditRow, PersistRequest, PersistResult, PersistTimings, Quarantin
 import { StoredRows, type ReadRowsOptions } from './stored-rows';
 import { TableOwners, type TableClaim } from './table-owners';
 import { TypedViews } from './typed-view';
-import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver';
+import { quoteIdent, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from './sql-driver';
 import { FailureType } from '../failures';
 
 const STAGING = '_lms_staging';
@@ -28,6 +28,27 @@ const AUDIT = '_lms_page_audit';
 const QUARANTINE = '_lms_quarantine';
 /** The failure type of a persist whose staged page vanished with the sink's tables (the traversal re-fetches it). */
 export const STAGED_PAGE_LOST = FailureType.StagedPageLost;
+/** An audit table row as the sink's callers read it. */
+function auditRowOf(r: SqlRow): AuditRow {
+  return {
+    runId: String(r['run_id']),
+    resource: String(r['traversal']),
+    pageNumber: Number(r['page_number']),
+    cursorBefore: (r['cursor_before'] as string | null) ?? null,
+    cursorAfter: (r['cursor_after'] as string | null) ?? null,
+    recordCount: Number(r['record_count']),
+    sha256: String(r['sha256']),
+    inserted: Number(r['inserted']),
+    updated: Number(r['updated']),
+    unchanged: Number(r['unchanged']),
+    quarantined: Number(r['quarantined']),
+    fingerprint: (r['fingerprint'] as string | null | undefined) ?? null,
+    drift: (r['drift'] as string | null | undefined) ?? null,
+    rowsDigest: (r['rows_digest'] as string | null | undefined) ?? null,
+    chainLink: (r['chain_link'] as string | null | undefined) ?? null,
+  };
+}
+
 /** Where the first rejected record of a page is, and why: what a run report may say (no record content). */
 function firstIssueOf(pageNumber: number, recordIndex: number, reason: string): string {
   return `page ${pageNumber}, record ${recordIndex + 1}: ${reason}`;
@@ -178,36 +199,19 @@ export class SqlSink implements Sink {
       `SELECT * FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND traversal = $2 ORDER BY page_number`,
       [runId, resource],
     );
-    return rows.map((r) => ({
-      runId: String(r['run_id']),
-      resource: String(r['traversal']),
-      pageNumber: Number(r['page_number']),
-      cursorBefore: (r['cursor_before'] as string | null) ?? null,
-      cursorAfter: (r['cursor_after'] as string | null) ?? null,
-      recordCount: Number(r['record_count']),
-      sha256: String(r['sha256']),
-      inserted: Number(r['inserted']),
-      updated: Number(r['updated']),
-      unchanged: Number(r['unchanged']),
-      quarantined: Number(r['quarantined']),
-      fingerprint: (r['fingerprint'] as string | null | undefined) ?? null,
-      drift: (r['drift'] as string | null | undefined) ?? null,
-      rowsDigest: (r['rows_digest'] as string | null | undefined) ?? null,
-      chainLink: (r['chain_link'] as string | null | undefined) ?? null,
-    }));
+    return rows.map(auditRowOf);
   }
 
   async readRunAudit(runId: string, resource: string): Promise<AuditRow[]> {
     await this.ensureInternalTables();
     // A resource's traversals are named `r`, `r/p2`, `r~reconcile`, `r~restart1`…: match the name and its suffixes.
+    // One statement for all of them (a fan-out has one per parent), ordered here rather than by the database's
+    // collation: by traversal name as code units, then page.
     const rows = await this.db.query(
-      `SELECT DISTINCT traversal FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND (traversal = $2 OR substr(traversal, 1, $3) IN ($4, $5))`,
+      `SELECT * FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND (traversal = $2 OR substr(traversal, 1, $3) IN ($4, $5))`,
       [runId, resource, resource.length + 1, `${resource}/`, `${resource}~`],
     );
-    const traversals = rows.map((r) => String(r['traversal'])).sort();
-    const audit: AuditRow[] = [];
-    for (const traversal of traversals) audit.push(...(await this.readAudit(runId, traversal)));
-    return audit;
+    return rows.map(auditRowOf).sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : a.pageNumber - b.pageNumber));
   }
 
   /** Rows this run's audit says it stored that the resource table no longer holds (a sink that lost them). */
