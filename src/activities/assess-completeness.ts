@@ -111,7 +111,7 @@ export async function assessCompleteness(sinks: SinkPool, input: AssessCompleten
   const drift = [...traversal.drift, ...(last === undefined ? [] : runDrift(last.fingerprint, fingerprint))];
 
   // The traversal's counters say what it stored; the sink says what it still holds (a database dropped mid-run).
-  const lost = await sink.missingAuditedRows(runId, resource);
+  const lost = await sink.missingAuditedRows(runId, resource, audit);
   const findings: CompletenessFindings = { count, gaps, spotChecks, drift, reconciledRows: traversal.reconciledRows, lost };
   const verdict = verdictText(verdictOf(findings));
 

@@ -48,7 +48,7 @@ function verifyChains(runId: string, audit: AuditRow[], problems: string[]): Arr
  * Does a run's record hold? Recomputes every audit chain of each resource the run assessed, re-hashes every
  * row the run left in the table from its stored record, checks each row's page is in the chain, and
  * recomputes the run's seal. Rows a later run rewrote cannot be judged against this one and are noted.
- * It reads a sink, so it sits with the client's other readers of one, above both sinks and integrity's pure checks.
+ * It reads a sink, so it sits with the CLI's other readers of one (dump, export-file), above both sinks and integrity's pure checks.
  */
 export async function verifyRun(sink: Sink, runId: string, primaryKeys: Map<string, string[]>): Promise<RunVerification> {
   const runs = await sink.ledger.runs(runId);
@@ -73,7 +73,7 @@ export async function verifyRun(sink: Sink, runId: string, primaryKeys: Map<stri
       if (!pages.has(row.pageSha256) && orphaned++ < MAX_PROBLEMS_PER_CHECK) problems.push(`row ${row.key}: its page is not in the run's audit chain`);
     }
     // Re-hashing covers the rows present; a row the audit says was stored but the table lacks is a failure too.
-    const lost = await sink.missingAuditedRows(runId, table);
+    const lost = await sink.missingAuditedRows(runId, table, audit);
     if (lost.first !== null) {
       const { key, traversal, page } = lost.first;
       problems.push(`row ${key}: stored by ${traversal} page ${page} but missing from the table (${lost.missing} audited row${lost.missing === 1 ? '' : 's'} missing)`);

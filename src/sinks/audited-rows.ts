@@ -4,7 +4,7 @@ import type { SqlExecutor, SqlRow } from './sql-driver';
 import { queryByKeys } from './key-lists';
 
 /** Audited pages read at a time: their keys are checked a batch of pages at a time, never all of a run at once. */
-const PAGES_PER_READ = 200;
+const PAGES_PER_READ = 50;
 
 /** A traversal's pages are numbered 1, 2, 3…; a second pass or a cursor restart carries on the numbering of its first. */
 function firstPageOf(traversal: string): number | null {

@@ -163,8 +163,8 @@ export interface Sink {
   knownKeys(runId: string, resource: ResourceTable, keys: string[]): Promise<Set<string>>;
   /** Makes this writer the table's owner, or refuses it if another spec owns the table (sinks/table-owners.ts). */
   claimTable(claim: TableClaim): Promise<void>;
-  /** Rows this run's audit says it stored that the sink no longer holds, and pages gone from its audit. */
-  missingAuditedRows(runId: string, resource: ResourceTable): Promise<MissingAuditedRows>;
+  /** Rows this run's audit (`audit`, as readRunAudit gives it) says it stored that the sink no longer holds, and pages gone from it. */
+  missingAuditedRows(runId: string, resource: ResourceTable, audit: AuditRow[]): Promise<MissingAuditedRows>;
   /** Every audit row of a resource in a run, over all its traversals (partitions, passes, restarts). */
   readRunAudit(runId: string, resource: string): Promise<AuditRow[]>;
   close(): Promise<void>;

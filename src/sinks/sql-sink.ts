@@ -215,10 +215,10 @@ export class SqlSink implements Sink {
   }
 
   /** Rows this run's audit says it stored that the resource table no longer holds (a sink that lost them). */
-  async missingAuditedRows(runId: string, resource: ResourceTable): Promise<MissingAuditedRows> {
+  async missingAuditedRows(runId: string, resource: ResourceTable, audit: AuditRow[]): Promise<MissingAuditedRows> {
     await this.ensureInternalTables();
     await this.ensureResourceTable(resource.name, resource.primaryKey);
-    return auditedRowsMissing(this.db, { audit: this.db.table(AUDIT), rows: this.db.table(resource.name) }, runId, await this.readRunAudit(runId, resource.name));
+    return auditedRowsMissing(this.db, { audit: this.db.table(AUDIT), rows: this.db.table(resource.name) }, runId, audit);
   }
 
   async readRunRows(runId: string, resource: ResourceTable, options: { records?: boolean } = {}): Promise<RunRow[]> {

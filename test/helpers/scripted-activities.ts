@@ -2,7 +2,6 @@
 // machine cannot make: these tests run on the dev server, their timers kept short through the spec.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { ExportActivities } from '../../src/activities';
@@ -13,7 +12,6 @@ import { countCheck, type Verdict } from '../../src/integrity/verdict';
 import type { PageCursor } from '../../src/pagination/types';
 import { sourceRequestQueue } from '../../src/sources/request-budget';
 import type { ExportSpecInput } from '../../src/spec/export-spec';
-import { progressQuery, type ResourceProgress } from '../../src/workflows/definitions';
 import { workflowBundle } from './temporal';
 
 /** The source every scripted spec names: no request ever goes there, its host only names the request queue. */
@@ -268,12 +266,4 @@ export async function withScriptedWorkers<T>(env: TestWorkflowEnvironment, taskQ
   const result = await done;
   for (const worker of workers) if (worker.status === 'rejected') throw worker.reason;
   return result;
-}
-
-/** A traversal's progress query, or undefined while the workflow has not started yet. */
-export function progressOf(client: Client, workflowId: string): Promise<ResourceProgress | undefined> {
-  return client.workflow
-    .getHandle(workflowId)
-    .query(progressQuery)
-    .catch(() => undefined);
 }

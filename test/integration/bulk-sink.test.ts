@@ -184,7 +184,7 @@ for (const { kind, config, rows } of sinks) {
       const lostKey = (await withSink((s) => s.readRunRows('run1', resource))).find((row) => row.pageSha256 === 'sha-run1-51')?.key as string;
       if (kind === 'postgres') await queryRows(db.url, 'DELETE FROM bulk."audited" WHERE _key = $1', [lostKey]);
       else await duckQuery(`DELETE FROM "audited" WHERE _key = '${lostKey.replaceAll("'", "''")}'`, join(dir, 'bulk.duckdb'));
-      const lost = await withSink((s) => s.missingAuditedRows('run1', resource));
+      const lost = await withSink(async (s) => s.missingAuditedRows('run1', resource, await s.readRunAudit('run1', resource.name)));
       assert.deepEqual([lost.missing, lost.first], [1, { key: lostKey, traversal: 'audited', page: 51 }]);
     });
   });

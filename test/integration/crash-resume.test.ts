@@ -5,12 +5,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { createExportWorker, type ExportWorker } from '../../src/worker/worker';
 import { LmsSimulator } from '../../src/simulator/server';
-import { progressQuery } from '../../src/workflows/definitions';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/postgres';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
 import { startTemporal, TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { exited, spawnWorkerProcess } from '../helpers/worker-process';
+import { progressOf } from '../helpers/progress';
 
 const TASK_QUEUE = 'crash-test';
 const USERS = 5_000;
@@ -45,11 +45,11 @@ it('resumes at the next page after the worker process is killed with SIGKILL', a
   });
   const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
   const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
-  await waitFor('ten persisted pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 10, 120_000);
+  await waitFor('ten persisted pages', async () => ((await progressOf(child))?.pages ?? 0) >= 10, 120_000);
 
   doomed.kill('SIGKILL');
   await exited(doomed);
-  const pagesAtKill = (await child.query(progressQuery).catch(() => undefined))?.pages;
+  const pagesAtKill = (await progressOf(child))?.pages;
 
   survivor = await createExportWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle() });
   survivorRunning = survivor.run();

@@ -12,6 +12,7 @@ import { startHarness, type Harness } from '../helpers/harness';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
 import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { progressOf } from '../helpers/progress';
 
 const TASK_QUEUE = 'export-test';
 const USERS = 5_200;
@@ -38,7 +39,7 @@ async function startSlowUsersExport(name: string, schema: string, pages: number)
   const spec = simulatorSpec(name, simulator.url, { kind: 'postgres', url: db.url, schema });
   const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
   const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
-  await waitFor(`${pages} pages`, async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= pages);
+  await waitFor(`${pages} pages`, async () => ((await progressOf(child))?.pages ?? 0) >= pages);
   return { handle, child };
 }
 
@@ -227,7 +228,7 @@ describe('durable paged export', () => {
       await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
       const current = await child.describe();
       assert.equal(current.status.name, 'CANCELLED', 'the run the child continued into was cancelled, not left to finish');
-      const report = await env.client.workflow.getHandle(child.workflowId).query(progressQuery).catch(() => undefined);
+      const report = await progressOf(env.client.workflow.getHandle(child.workflowId));
       assert.ok(report === undefined || report.pages < USERS / 100, 'the child stopped before its last page');
       const histories = [...(await allRunHistories(env.client, handle.workflowId)), ...(await allRunHistories(env.client, child.workflowId))];
       recordHistoriesIfAsked(histories);
@@ -242,7 +243,7 @@ describe('durable paged export', () => {
       const { handle, child } = await startSlowUsersExport('pause-users', 'paused', 3);
       await handle.signal(pauseSignal);
       await waitFor('the traversal to pause with no request outstanding', async () => {
-        const progress = await child.query(progressQuery).catch(() => undefined);
+        const progress = await progressOf(child);
         return progress?.paused === true && !progress.fetching;
       });
       const seenAtPause = simulator.stats.pageRequests;
@@ -270,7 +271,7 @@ describe('durable paged export', () => {
     const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
     await waitFor('the run and its traversal to report paused', async () => {
       const run = await handle.query(runProgressQuery).catch(() => undefined);
-      const traversal = await child.query(progressQuery).catch(() => undefined);
+      const traversal = await progressOf(child);
       return run?.paused === true && traversal?.paused === true;
     });
     assert.equal(simulator.stats.pageRequests, requestsBefore, 'no page request before the resume');

@@ -10,6 +10,7 @@ import { withSimulator } from '../helpers/simulator';
 import { TOKEN_ENV } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { progressOf } from '../helpers/progress';
 
 const TASK_QUEUE = 'faults-test';
 
@@ -114,7 +115,7 @@ describe('circuit breaker', () => {
       };
       const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
       const child = harness.env.client.workflow.getHandle(`${handle.workflowId}-breaker_users`);
-      const open = await waitFor('the circuit to open', async () => (await child.query(progressQuery).catch(() => undefined))?.circuitOpenUntil ?? undefined);
+      const open = await waitFor('the circuit to open', async () => (await progressOf(child))?.circuitOpenUntil ?? undefined);
       const openedAt = Date.now();
       // Why it waits stays visible while it cools down: the failure the circuit opened on.
       assert.match((await child.query(progressQuery)).lastError ?? '', /503 on GET \/api\/v1\/accounts\/1\/users/);

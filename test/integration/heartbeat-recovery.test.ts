@@ -4,7 +4,6 @@ import { afterAll, beforeAll, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from '../../src/workflows/activity-options';
-import { progressQuery } from '../../src/workflows/definitions';
 import { eventMillis } from '../helpers/history';
 import { retriedPageFetches, startKilledWorkersRig, type KilledWorkersRig } from '../helpers/killed-workers';
 import { queryRows } from '../helpers/postgres';
@@ -12,6 +11,7 @@ import { simulatorSpec } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { exited, printedBy } from '../helpers/worker-process';
+import { progressOf } from '../helpers/progress';
 
 const TASK_QUEUE = 'heartbeat-recovery-test';
 const USERS = 1_200;
@@ -42,7 +42,7 @@ it('retries a page whose worker was SIGKILLed mid-fetch on the other running wor
   await waitFor('both workers polling the request queue', () => outputs.every((printed) => printed().includes('polling request queue')), 60_000);
 
   const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
-  await waitFor('two persisted pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 2, 120_000);
+  await waitFor('two persisted pages', async () => ((await progressOf(child))?.pages ?? 0) >= 2, 120_000);
   const holder = await waitFor('a page fetch in flight on one of the workers', async () => {
     const description = await child.describe().catch(() => undefined);
     const fetching = description?.raw.pendingActivities?.find((a) => a.activityType?.name === 'fetchPage' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);

@@ -14,6 +14,7 @@ import { simulatorSpec } from '../helpers/specs';
 import { allRunHistories, assertReplays, historyText, recordHistoriesIfAsked } from '../helpers/history';
 import { TEST_TIMEOUT_MS, workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { progressOf } from '../helpers/progress';
 
 const TASK_QUEUE = 'sink-errors-test';
 const USERS = 300;
@@ -142,7 +143,7 @@ describe('sink errors: final when they cannot heal, retried apart from the sourc
     const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
     const child = harness.env.client.workflow.getHandle(`${handle.workflowId}-users`);
     const whileDown = await waitFor('the sink to show as unavailable', async () => {
-      const progress = await child.query(progressQuery).catch(() => undefined);
+      const progress = await progressOf(child);
       return progress?.lastError?.startsWith('sink unavailable:') ? progress : undefined;
     });
     assert.equal(whileDown.lastError, `sink unavailable: connect ECONNREFUSED 127.0.0.1:${port}; retrying`);
@@ -187,7 +188,7 @@ describe('sink errors: final when they cannot heal, retried apart from the sourc
       });
       const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
       const child = harness.env.client.workflow.getHandle(`${handle.workflowId}-users`);
-      await waitFor('two persisted pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 2);
+      await waitFor('two persisted pages', async () => ((await progressOf(child))?.pages ?? 0) >= 2);
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE down_mid_run.users IN ACCESS EXCLUSIVE MODE');
       const database = url.pathname.slice(1);
@@ -200,7 +201,7 @@ describe('sink errors: final when they cannot heal, retried apart from the sourc
       await blocker.query('ROLLBACK');
 
       const whileDown = await waitFor('a persist that failed with the sink down', async () => {
-        const progress = await child.query(progressQuery).catch(() => undefined);
+        const progress = await progressOf(child);
         return progress?.lastError?.startsWith('sink unavailable:') && (await failedPersistTypes(child.workflowId)).includes('SinkUnavailable') ? progress : undefined;
       });
       assert.match(whileDown.lastError ?? '', /^sink unavailable: .+; retrying$/);

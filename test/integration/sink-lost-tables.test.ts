@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { verifyRun } from '../../src/cli/verify-run';
-import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
+import { pauseSignal, resumeSignal } from '../../src/workflows/definitions';
 import { startHarness, type Harness } from '../helpers/harness';
 import { queryRows } from '../helpers/postgres';
 import { simulatorSpec } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { progressOf } from '../helpers/progress';
 
 const TASK_QUEUE = 'sink-lost-tables-test';
 const USERS = 2_000;
@@ -26,10 +27,10 @@ async function exportLosingTables(name: string, schema: string, lose: string) {
   const spec = simulatorSpec(name, harness.simulator.url, { kind: 'postgres', url: harness.db.url, schema });
   const handle = await startExport(harness.env.client, spec, { taskQueue: TASK_QUEUE });
   const child = harness.env.client.workflow.getHandle(`${handle.workflowId}-users`);
-  await waitFor('3 pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 3);
+  await waitFor('3 pages', async () => ((await progressOf(child))?.pages ?? 0) >= 3);
   await handle.signal(pauseSignal);
   await waitFor('the traversal to pause', async () => {
-    const progress = await child.query(progressQuery).catch(() => undefined);
+    const progress = await progressOf(child);
     return progress?.paused === true && !progress.fetching;
   });
   await queryRows(harness.db.url, lose);

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, it } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
-import { progressQuery } from '../../src/workflows/definitions';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
 import { RestartableTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { exited, spawnWorkerProcess } from '../helpers/worker-process';
+import { progressOf } from '../helpers/progress';
 
 const TASK_QUEUE = 'wait-reconnect';
 const USERS = 2_000;
@@ -51,7 +51,7 @@ it('waits through a restart of the Temporal server and returns the completed rep
   const lines: string[] = [];
   const waiting = waitForReport(handle, { log: (line) => lines.push(line) });
   const traversal = client.workflow.getHandle(`${handle.workflowId}-users`);
-  await waitFor('a few pages persisted', async () => ((await traversal.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 3, 60_000);
+  await waitFor('a few pages persisted', async () => ((await progressOf(traversal))?.pages ?? 0) >= 3, 60_000);
 
   await temporal.stop();
   await waitFor('the waiting client to notice the lost server', () => lines.length > 0, 30_000);

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { WORKER_LOST_FAILURE } from '../../src/worker/reclaim-attempts';
-import { progressQuery } from '../../src/workflows/definitions';
 import { eventMillis } from '../helpers/history';
 import { retriedPageFetches, startKilledWorkersRig, type KilledWorkersRig } from '../helpers/killed-workers';
 import { queryRows } from '../helpers/postgres';
@@ -11,6 +10,7 @@ import { simulatorSpec } from '../helpers/specs';
 import { TEST_TIMEOUT_MS } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { exited, printedBy } from '../helpers/worker-process';
+import { progressOf } from '../helpers/progress';
 
 const TASK_QUEUE = 'worker-restart-test';
 const USERS = 800;
@@ -37,7 +37,7 @@ it('a worker restarted on the host of a SIGKILLed one retries the attempts it le
   });
   const handle = await startExport(env.client, spec, { taskQueue: TASK_QUEUE });
   const child = env.client.workflow.getHandle(`${handle.workflowId}-users`);
-  await waitFor('two persisted pages', async () => ((await child.query(progressQuery).catch(() => undefined))?.pages ?? 0) >= 2, 120_000);
+  await waitFor('two persisted pages', async () => ((await progressOf(child))?.pages ?? 0) >= 2, 120_000);
   await waitFor('a page fetch in flight', async () => {
     const description = await child.describe().catch(() => undefined);
     return description?.raw.pendingActivities?.some((a) => a.activityType?.name === 'fetchPage' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && a.lastWorkerIdentity?.startsWith(`${first.pid}@`));

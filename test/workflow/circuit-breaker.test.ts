@@ -5,9 +5,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { FailureType, rootFailure } from '../../src/failures';
 import { resumeSignal } from '../../src/workflows/definitions';
-import { progressOf, ScriptedSource, scriptedPages, scriptedSpec, SOON_MS, withScriptedWorkers, type FetchCall, type Script } from '../helpers/scripted-activities';
+import { ScriptedSource, scriptedPages, scriptedSpec, SOON_MS, withScriptedWorkers, type FetchCall, type Script } from '../helpers/scripted-activities';
 import { startTemporal } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { progressOf } from '../helpers/progress';
 
 let env: TestWorkflowEnvironment;
 
@@ -41,7 +42,7 @@ describe('circuit breaker', () => {
     });
     await withScriptedWorkers(env, 'breaker-probe', source, async () => {
       const handle = await startExport(env.client, spec, { taskQueue: 'breaker-probe' });
-      const open = await waitFor('the circuit to open', async () => (await progressOf(env.client, `${handle.workflowId}-users`))?.circuitOpenUntil ?? undefined, SOON_MS);
+      const open = await waitFor('the circuit to open', async () => (await progressOf(env.client.workflow.getHandle(`${handle.workflowId}-users`)))?.circuitOpenUntil ?? undefined, SOON_MS);
       const report = await waitForReport(handle);
       assert.equal(report.status, 'completed', report.resources[0]?.error);
       const users = report.resources[0];
@@ -91,7 +92,7 @@ describe('circuit breaker', () => {
     await withScriptedWorkers(env, 'breaker-resume', source, async () => {
       const handle = await startExport(env.client, spec, { taskQueue: 'breaker-resume' });
       const traversalId = `${handle.workflowId}-users`;
-      const open = await waitFor('the circuit to open', async () => (await progressOf(env.client, traversalId))?.circuitOpenUntil ?? undefined, SOON_MS);
+      const open = await waitFor('the circuit to open', async () => (await progressOf(env.client.workflow.getHandle(traversalId)))?.circuitOpenUntil ?? undefined, SOON_MS);
       await env.client.workflow.getHandle(traversalId).signal(resumeSignal);
       const report = await waitForReport(handle);
       assert.equal(report.status, 'completed', report.resources[0]?.error);

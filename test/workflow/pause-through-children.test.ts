@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { fanOutProgressQuery, pauseSignal, resumeSignal, runProgressQuery } from '../../src/workflows/definitions';
-import { progressOf, ScriptedSource, scriptedPages, scriptedSpec, SOON_MS, withScriptedWorkers } from '../helpers/scripted-activities';
+import { ScriptedSource, scriptedPages, scriptedSpec, SOON_MS, withScriptedWorkers } from '../helpers/scripted-activities';
 import { startTemporal } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { progressOf } from '../helpers/progress';
 
 let env: TestWorkflowEnvironment;
 
@@ -25,10 +26,10 @@ async function pauseAtPageThree(source: ScriptedSource, runId: string, traversal
   const release = source.hold(traversal, 3);
   await waitFor('page 3 to be requested', () => source.fetchesOf(traversal).some((c) => c.page === 3), SOON_MS);
   await env.client.workflow.getHandle(runId).signal(pauseSignal);
-  await waitFor('the traversal to be paused', async () => (await progressOf(env.client, traversalId))?.paused, SOON_MS);
+  await waitFor('the traversal to be paused', async () => (await progressOf(env.client.workflow.getHandle(traversalId)))?.paused, SOON_MS);
   release();
   await waitFor('page 3 persisted, nothing in flight', async () => {
-    const progress = await progressOf(env.client, traversalId);
+    const progress = await progressOf(env.client.workflow.getHandle(traversalId));
     return progress?.paused === true && progress.fetching === false && progress.pages === 3;
   }, SOON_MS);
 }
