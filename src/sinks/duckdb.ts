@@ -23,18 +23,23 @@ const BUSY_POLL_MS = 200;
 interface OpenFile {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
+  /** A second connection of the same instance, for `queryBeside`: opened on first use. */
+  beside?: DuckDBConnection;
 }
 
 /**
  * The embedded default sink. DuckDB allows one process per file and one transaction per connection, so every
  * statement goes through a single connection and transactions are queued behind each other. The queue is also
  * the lease: the file is released only by a job of its own, after every statement queued before it finished,
- * and never while a transaction is open.
+ * and never while a transaction is open. `queryBeside` statements (the next page's staging while a page is
+ * persisted) run on a second connection with a queue of their own, so they do not wait for that transaction;
+ * they count as pending as well, so the file is never released under them.
  */
 export class DuckDbDriver implements SqlDriver {
   readonly dialect = 'duckdb' as const;
   readonly jsonType = 'VARCHAR';
   private queue: Promise<unknown> = Promise.resolve();
+  private besideQueue: Promise<unknown> = Promise.resolve();
   private file: OpenFile | undefined;
   /** Statements queued or running. */
   private pending = 0;
@@ -92,6 +97,24 @@ export class DuckDbDriver implements SqlDriver {
     return this.exclusive((connection) => run(connection, sql, params)).catch(forgettingMissingTables);
   }
 
+  queryBeside(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
+    // Opening the file is the main queue's job: until it is open, the statement simply queues there.
+    if (this.file === undefined || this.closed) return this.query(sql, params);
+    this.pending += 1;
+    clearTimeout(this.idleTimer);
+    const file = this.file;
+    const job = async (): Promise<SqlRow[]> => {
+      file.beside ??= await file.instance.connect();
+      return run(file.beside, sql, params);
+    };
+    const next = this.besideQueue.then(job, job);
+    this.besideQueue = next.then(
+      () => this.settled(),
+      () => this.settled(),
+    );
+    return next.catch(forgettingMissingTables);
+  }
+
   transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return this.exclusive(async (connection) => {
       await run(connection, 'BEGIN TRANSACTION');
@@ -137,7 +160,7 @@ export class DuckDbDriver implements SqlDriver {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idleTimer);
-    await this.queue.catch(() => undefined);
+    await Promise.all([this.queue, this.besideQueue]).catch(() => undefined);
     this.releaseFile();
   }
 
@@ -170,6 +193,7 @@ export class DuckDbDriver implements SqlDriver {
   private releaseFile(): void {
     const file = this.file;
     this.file = undefined;
+    file?.beside?.closeSync();
     file?.connection.closeSync();
     file?.instance.closeSync();
   }

@@ -73,6 +73,11 @@ export class PostgresDriver implements SqlDriver {
     return rows.length > 0;
   }
 
+  /** Every statement takes a connection of its own from the pool: nothing waits for other transactions anyway. */
+  queryBeside(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
+    return this.query(sql, params);
+  }
+
   async query(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
     try {
       const result = await this.pool.query(sql, params);

@@ -34,6 +34,12 @@ export interface SqlDriver extends SqlExecutor {
   hasColumn(executor: SqlExecutor, table: string, column: string): Promise<boolean>;
   /** Runs `work` in one transaction; DDL from concurrent callers is serialized. */
   transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /**
+   * One statement that need not wait for other callers' transactions: a page's staging and the loop guard's
+   * read, while the page before it is persisted. Only for statements that touch rows no open transaction
+   * writes (another page's staging row, the audit rows of pages already persisted).
+   */
+  queryBeside(sql: string, params?: SqlValue[]): Promise<SqlRow[]>;
   close(): Promise<void>;
 }
 

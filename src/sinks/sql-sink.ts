@@ -93,7 +93,8 @@ export class SqlSink implements Sink {
 
   private async stagePageOnce(page: StagedPage): Promise<void> {
     await this.ensureInternalTables();
-    await this.db.query(
+    // Beside the transaction persisting the page before this one: the fetch ahead need not wait for it.
+    await this.db.queryBeside(
       `INSERT INTO ${this.db.table(STAGING)} (ref, run_id, resource, page_number, records, staged_at) VALUES ($1, $2, $3, $4, $5, CURRENT_TIMESTAMP)
        ON CONFLICT (ref) DO UPDATE SET records = excluded.records, staged_at = excluded.staged_at`,
       [page.ref, page.runId, page.resource, page.pageNumber, page.recordsJson],
@@ -149,7 +150,7 @@ export class SqlSink implements Sink {
 
   async wasRequested(runId: string, resource: string, url: string): Promise<boolean> {
     await this.ensureInternalTables();
-    const found = await this.db.query(
+    const found = await this.db.queryBeside(
       `SELECT 1 AS seen FROM ${this.db.table(AUDIT)} WHERE run_id = $1 AND traversal = $2 AND cursor_before = $3 LIMIT 1`,
       [runId, resource, url],
     );

@@ -132,6 +132,10 @@ function recording(driver: SqlDriver): { driver: SqlDriver; transactions: () => 
       note(sql);
       return driver.query(sql, params);
     },
+    queryBeside: (sql, params) => {
+      note(sql);
+      return driver.queryBeside(sql, params);
+    },
     transaction: (work) => {
       transactions += 1;
       return driver.transaction((tx) =>

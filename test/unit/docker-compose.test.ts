@@ -6,6 +6,7 @@ import { describe, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { buildCli } from '../../src/cli/main';
 import { TASK_QUEUE } from '../../src/client/settings';
+import { SERVER_DYNAMIC_CONFIG } from '../../src/dev/server-tuning';
 import { parseExportSpec } from '../../src/spec/parse-spec';
 import { LMS_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 
@@ -234,6 +235,18 @@ describe('docker-compose.yml', () => {
     assert.deepEqual([schema['SQL_HOST'], schema['SQL_USER'], schema['SQL_PASSWORD']], ['temporal-db', db['POSTGRES_USER'], db['POSTGRES_PASSWORD']]);
     assert.equal(server['DB'], schema['SQL_PLUGIN']);
     assert.equal(server['BIND_ON_IP'], '0.0.0.0', 'the frontend listens beyond the container\'s own address');
+  });
+
+  it("runs Temporal with the dynamic config the dev servers get, read from a mounted file", () => {
+    const temporal = services['temporal'] as Service;
+    const path = temporal.environment?.['DYNAMIC_CONFIG_FILE_PATH'] ?? '';
+    // The server image resolves a relative path from /etc/temporal.
+    const inContainer = path.startsWith('/') ? path : posix.join('/etc/temporal', path);
+    const mount = bindMounts(temporal).find(([, target]) => target === inContainer);
+    assert.ok(mount, `${inContainer} is a file mounted from the repository`);
+    const file = parse(readFileSync(join(root, mount[0]), 'utf8')) as Record<string, Array<{ value: unknown; constraints: object }>>;
+    const values = Object.fromEntries(Object.entries(file).map(([key, entries]) => [key, entries.map((entry) => entry.value)]));
+    assert.deepEqual(values, Object.fromEntries(Object.entries(SERVER_DYNAMIC_CONFIG).map(([key, value]) => [key, [value]])));
   });
 
   it('mounts scripts that exist and parse as sh', () => {
