@@ -10,6 +10,7 @@ export interface CpuTimes {
   postgres: number;
 }
 
+// /proc reports CPU time in USER_HZ clock ticks, which Linux fixes at 100 a second whatever the kernel's own HZ.
 const TICKS_PER_SECOND = 100;
 
 /** Reads /proc (Linux); elsewhere only this process's own time is known and the others stay 0. */

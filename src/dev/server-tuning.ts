@@ -21,8 +21,8 @@ export const SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
 };
 
 /** `temporal server start-dev` arguments: ours for the keys `extraArgs` leaves unset, then `extraArgs` itself. */
-export function withServerTuning(extraArgs: readonly string[] = [], config: Readonly<Record<string, number>> = SERVER_DYNAMIC_CONFIG): string[] {
+export function withServerTuning(extraArgs: readonly string[] = []): string[] {
   const setByCaller = new Set(extraArgs.filter((_, i) => extraArgs[i - 1] === '--dynamic-config-value').map((value) => value.split('=')[0]));
-  const ours = Object.entries(config).filter(([key]) => !setByCaller.has(key));
+  const ours = Object.entries(SERVER_DYNAMIC_CONFIG).filter(([key]) => !setByCaller.has(key));
   return [...ours.flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]), ...extraArgs];
 }

@@ -20,6 +20,9 @@ export interface DuckDbOptions {
 
 const BUSY_POLL_MS = 200;
 
+/** The two connections' queues: `main` for transactions and most statements, `beside` for `queryBeside`. */
+type Lane = 'main' | 'beside';
+
 interface OpenFile {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
@@ -38,8 +41,8 @@ interface OpenFile {
 export class DuckDbDriver implements SqlDriver {
   readonly dialect = 'duckdb' as const;
   readonly jsonType = 'VARCHAR';
-  private queue: Promise<unknown> = Promise.resolve();
-  private besideQueue: Promise<unknown> = Promise.resolve();
+  /** The tail of each lane's queue. */
+  private readonly queues: Record<Lane, Promise<unknown>> = { main: Promise.resolve(), beside: Promise.resolve() };
   private file: OpenFile | undefined;
   /** Statements queued or running. */
   private pending = 0;
@@ -99,20 +102,12 @@ export class DuckDbDriver implements SqlDriver {
 
   queryBeside(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
     // Opening the file is the main queue's job: until it is open, the statement simply queues there.
-    if (this.file === undefined || this.closed) return this.query(sql, params);
-    this.pending += 1;
-    clearTimeout(this.idleTimer);
     const file = this.file;
-    const job = async (): Promise<SqlRow[]> => {
+    if (file === undefined || this.closed) return this.query(sql, params);
+    return this.enqueue('beside', async () => {
       file.beside ??= await file.instance.connect();
       return run(file.beside, sql, params);
-    };
-    const next = this.besideQueue.then(job, job);
-    this.besideQueue = next.then(
-      () => this.settled(),
-      () => this.settled(),
-    );
-    return next.catch(forgettingMissingTables);
+    }).catch(forgettingMissingTables);
   }
 
   transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
@@ -160,17 +155,21 @@ export class DuckDbDriver implements SqlDriver {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idleTimer);
-    await Promise.all([this.queue, this.besideQueue]).catch(() => undefined);
+    await Promise.all(Object.values(this.queues)).catch(() => undefined);
     this.releaseFile();
   }
 
   private exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`sink ${this.path} is closed`));
+    return this.enqueue('main', async () => work(await this.connection()));
+  }
+
+  /** Runs `job` after everything queued on `lane` before it; pending until it settles, so the file stays open. */
+  private enqueue<T>(lane: Lane, job: () => Promise<T>): Promise<T> {
     this.pending += 1;
     clearTimeout(this.idleTimer);
-    const job = async (): Promise<T> => work(await this.connection());
-    const next = this.queue.then(job, job);
-    this.queue = next.then(
+    const next = this.queues[lane].then(job, job);
+    this.queues[lane] = next.then(
       () => this.settled(),
       () => this.settled(),
     );
@@ -183,7 +182,7 @@ export class DuckDbDriver implements SqlDriver {
     if (this.pending > 0 || idleMs === undefined || this.closed) return;
     this.idleTimer = setTimeout(() => {
       // Queued behind anything that arrived meanwhile; a statement after it opens the file again.
-      this.queue = this.queue.then(() => {
+      this.queues.main = this.queues.main.then(() => {
         if (this.pending === 0) this.releaseFile();
       });
     }, idleMs);

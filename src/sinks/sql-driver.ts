@@ -36,8 +36,9 @@ export interface SqlDriver extends SqlExecutor {
   transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /**
    * One statement that need not wait for other callers' transactions: a page's staging and the loop guard's
-   * read, while the page before it is persisted. Only for statements that touch rows no open transaction
-   * writes (another page's staging row, the audit rows of pages already persisted).
+   * read, while the page before it is persisted. It sees committed rows only, as every PostgreSQL statement
+   * does: the loop guard may find the audit row of the page being persisted one page later. Only for
+   * statements that write rows no open transaction writes (another page's staging row).
    */
   queryBeside(sql: string, params?: SqlValue[]): Promise<SqlRow[]>;
   close(): Promise<void>;
