@@ -5,9 +5,10 @@ import { afterAll, beforeAll, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startExport, waitForReport } from '../../src/client/exports';
 import { LmsSimulator } from '../../src/simulator/server';
-import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/definitions';
+import { pauseSignal, resumeSignal } from '../../src/workflows/definitions';
 import { freePort } from '../helpers/ports';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { progressOf } from '../helpers/progress';
 import { scrape, total, type Sample } from '../helpers/prometheus';
 import { simulatorSpec, TOKEN_ENV } from '../helpers/specs';
 import { startTemporal, TEST_TIMEOUT_MS } from '../helpers/temporal';
@@ -54,7 +55,7 @@ it("serves the SDK's and our metrics on LMS_EXPORT_METRICS_PORT, and logs JSON l
   // The traversal is paused as soon as it runs (its second request waits out a throttle), then resumed: one pause to count.
   const traversal = env.client.workflow.getHandle(`${handle.workflowId}-users`);
   await waitFor('the traversal to start', () => traversal.signal(pauseSignal).then(() => true, () => false), 30_000);
-  await waitFor('the traversal to be paused', async () => (await traversal.query(progressQuery)).paused, 30_000);
+  await waitFor('the traversal to be paused', async () => (await progressOf(traversal))?.paused, 30_000);
   await traversal.signal(resumeSignal);
   const report = await waitForReport(handle);
   assert.equal(report.status, 'completed', report.resources[0]?.error);
